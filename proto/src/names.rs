@@ -1,0 +1,34 @@
+//! Every name that lands in Temporal history, in one place. Renaming a Rust type must never change
+//! these strings: running workflows would no longer find their activities or handlers.
+
+/// Default task queue the worker polls.
+pub const TASK_QUEUE: &str = "snapstart-cleaner";
+/// Workflow type users pass to `temporal workflow start --type`.
+pub const WORKFLOW_TYPE: &str = "SnapStartCleanup";
+
+/// Lists every SnapStart published version in the region.
+pub const ACTIVITY_DISCOVER: &str = "discover-snapstart";
+/// Age and keep-last-N (pure).
+pub const ACTIVITY_STAGE_A: &str = "stage-a-age-and-keep-last-n";
+/// Reads State for the versions that passed stage A.
+pub const ACTIVITY_CONFIRM_STATE: &str = "confirm-state";
+/// Aliases, event source mappings and CloudWatch invocations.
+pub const ACTIVITY_STAGE_B: &str = "stage-b-usage-and-alias";
+/// Classifies every row and builds the report.
+pub const ACTIVITY_BUILD_REPORT: &str = "build-report";
+/// Sends the approval email (next phase of the product).
+pub const ACTIVITY_SEND_APPROVAL_EMAIL: &str = "send-approval-email";
+/// Deletes the approved versions.
+pub const ACTIVITY_DELETE_VERSIONS: &str = "delete-versions";
+/// Sends the completion summary.
+pub const ACTIVITY_SEND_COMPLETION_EMAIL: &str = "send-completion-email";
+
+/// Query returning the run's phase and counts.
+pub const QUERY_STATUS: &str = "status";
+/// Signal carrying the approver's decision.
+pub const SIGNAL_APPROVAL: &str = "approval";
+
+/// Failure type of an invalid start input (non-retryable).
+pub const ERROR_INVALID_INPUT: &str = "InvalidInput";
+/// Failure type the Temporal core gives an oversized payload; never worth retrying.
+pub const ERROR_PAYLOADS_TOO_LARGE: &str = "PayloadsTooLarge";

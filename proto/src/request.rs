@@ -1,0 +1,225 @@
+//! Parsing and validating a start input. The JSON users type is parsed strictly (unknown keys are
+//! errors, so a typo like `min_age_day` is caught) and every problem names its field.
+
+use crate::v1::{ScanRequest, ScanSettings};
+
+/// Defaults, as in the original system.
+pub const DEFAULT_LOOKBACK_DAYS: u32 = 30;
+/// Versions younger than this are never candidates.
+pub const DEFAULT_MIN_AGE_DAYS: u32 = 14;
+/// The newest N SnapStart versions of each function are always kept.
+pub const DEFAULT_KEEP_LAST_N: u32 = 3;
+/// CloudWatch period for the invocation queries.
+pub const DEFAULT_PERIOD_SECONDS: u32 = 3600;
+/// How long a run waits for a human decision.
+pub const DEFAULT_APPROVAL_TIMEOUT_SECONDS: u64 = 7 * 24 * 3600;
+/// CloudWatch keeps hourly data for 455 days; a longer lookback would read nothing.
+pub const MAX_LOOKBACK_DAYS: i64 = 455;
+
+/// A start input that cannot be used; `field` names the offending key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidRequest {
+    /// The JSON key at fault (`input` when the whole document is).
+    pub field: String,
+    /// What is wrong and what would be accepted.
+    pub message: String,
+}
+
+impl std::fmt::Display for InvalidRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "invalid start input: `{}`: {}", self.field, self.message)
+    }
+}
+
+impl std::error::Error for InvalidRequest {}
+
+fn invalid(field: &str, message: impl Into<String>) -> InvalidRequest {
+    InvalidRequest { field: field.to_string(), message: message.into() }
+}
+
+impl ScanRequest {
+    /// Parses the JSON form strictly; errors name the field.
+    pub fn from_json(json: &str) -> Result<Self, InvalidRequest> {
+        Self::from_value(serde_json::from_str(json).map_err(|e| invalid("input", format!("not valid JSON: {e}")))?)
+    }
+
+    /// Parses an already-decoded JSON value strictly; errors name the field.
+    pub fn from_value(value: serde_json::Value) -> Result<Self, InvalidRequest> {
+        if !value.is_object() {
+            return Err(invalid("input", "expected a JSON object such as {\"region\": \"us-west-2\"}"));
+        }
+        serde_path_to_error::deserialize(value).map_err(|e| {
+            let path = e.path().to_string();
+            let inner = e.into_inner().to_string();
+            match inner.strip_prefix("unknown field `") {
+                Some(rest) => {
+                    let name = rest.split('`').next().unwrap_or_default();
+                    invalid(name, format!("unknown field (accepted: {})", ACCEPTED_FIELDS.join(", ")))
+                }
+                None => invalid(if path == "." { "input" } else { &path }, inner),
+            }
+        })
+    }
+
+    /// Applies defaults and checks every field; `now_unix` pins the run's clock.
+    pub fn validate(&self, now_unix: i64) -> Result<ScanSettings, InvalidRequest> {
+        let region = validate_region(self.region.as_deref())?;
+        let lookback_days = non_negative("lookback_days", self.lookback_days, DEFAULT_LOOKBACK_DAYS.into())?;
+        if lookback_days == 0 || lookback_days > MAX_LOOKBACK_DAYS {
+            return Err(invalid("lookback_days", format!("must be between 1 and {MAX_LOOKBACK_DAYS} (CloudWatch keeps hourly data 455 days); got {lookback_days}")));
+        }
+        let min_age_days = non_negative("min_age_days", self.min_age_days, DEFAULT_MIN_AGE_DAYS.into())?;
+        let keep_last_n = non_negative("keep_last_n", self.keep_last_n, DEFAULT_KEEP_LAST_N.into())?;
+        let period_seconds = non_negative("period_seconds", self.period_seconds, DEFAULT_PERIOD_SECONDS.into())?;
+        validate_period(period_seconds, lookback_days)?;
+        let fallback = self.function_level_fallback.as_deref().unwrap_or("strict");
+        if !matches!(fallback, "strict" | "attributed") {
+            return Err(invalid("function_level_fallback", format!("must be \"strict\" or \"attributed\"; got {fallback:?}")));
+        }
+        let timeout = non_negative("approval_timeout_seconds", self.approval_timeout_seconds, DEFAULT_APPROVAL_TIMEOUT_SECONDS as i64)?;
+        if timeout == 0 || timeout > DEFAULT_APPROVAL_TIMEOUT_SECONDS as i64 {
+            return Err(invalid("approval_timeout_seconds", format!("must be between 1 and {DEFAULT_APPROVAL_TIMEOUT_SECONDS} (7 days); got {timeout}")));
+        }
+        Ok(ScanSettings {
+            region,
+            lookback_days: lookback_days as u32,
+            min_age_days: to_u32("min_age_days", min_age_days)?,
+            keep_last_n: to_u32("keep_last_n", keep_last_n)?,
+            period_seconds: period_seconds as u32,
+            function_name_prefix: self.function_name_prefix.clone().unwrap_or_default(),
+            function_level_fallback: fallback.to_string(),
+            dry_run_requested: self.dry_run.unwrap_or(false),
+            approval_timeout_seconds: timeout as u64,
+            now_unix,
+        })
+    }
+}
+
+/// The keys a start input may carry.
+pub const ACCEPTED_FIELDS: &[&str] = &[
+    "region", "lookback_days", "min_age_days", "keep_last_n", "period_seconds",
+    "function_name_prefix", "s3_report_uri", "function_level_fallback", "dry_run",
+    "approval_timeout_seconds",
+];
+
+fn non_negative(field: &str, value: Option<i64>, default: i64) -> Result<i64, InvalidRequest> {
+    match value {
+        Some(v) if v < 0 => Err(invalid(field, format!("must not be negative; got {v}"))),
+        Some(v) => Ok(v),
+        None => Ok(default),
+    }
+}
+
+fn to_u32(field: &str, value: i64) -> Result<u32, InvalidRequest> {
+    u32::try_from(value).map_err(|_| invalid(field, format!("is too large; got {value}")))
+}
+
+/// CloudWatch keeps 1-minute data 15 days, 5-minute 63 days, 1-hour 455 days: a period finer than
+/// the data that exists at the start of the lookback window would silently read nothing there.
+fn validate_period(period: i64, lookback_days: i64) -> Result<(), InvalidRequest> {
+    if period == 0 || period % 60 != 0 {
+        return Err(invalid("period_seconds", format!("must be a positive multiple of 60; got {period}")));
+    }
+    let required = match lookback_days {
+        d if d > 63 => 3600,
+        d if d > 15 => 300,
+        _ => 60,
+    };
+    if period % required != 0 {
+        return Err(invalid("period_seconds", format!(
+            "{period} is too fine for a {lookback_days}-day lookback: CloudWatch keeps 1-minute data 15 days and 5-minute data 63 days, so use a multiple of {required}"
+        )));
+    }
+    Ok(())
+}
+
+/// Regions where Lambda SnapStart may run. An unknown name is far more likely a typo than a new
+/// region, and scanning the wrong region would report "nothing to delete".
+pub const KNOWN_REGIONS: &[&str] = &[
+    "us-east-1", "us-east-2", "us-west-1", "us-west-2", "af-south-1", "ap-east-1", "ap-east-2",
+    "ap-south-1", "ap-south-2", "ap-southeast-1", "ap-southeast-2", "ap-southeast-3",
+    "ap-southeast-4", "ap-southeast-5", "ap-southeast-6", "ap-southeast-7", "ap-northeast-1",
+    "ap-northeast-2", "ap-northeast-3", "ca-central-1", "ca-west-1", "eu-central-1",
+    "eu-central-2", "eu-west-1", "eu-west-2", "eu-west-3", "eu-south-1", "eu-south-2",
+    "eu-north-1", "il-central-1", "me-south-1", "me-central-1", "mx-central-1", "sa-east-1",
+    "us-gov-east-1", "us-gov-west-1", "cn-north-1", "cn-northwest-1",
+];
+
+fn validate_region(region: Option<&str>) -> Result<String, InvalidRequest> {
+    match region {
+        None | Some("") => Err(invalid("region", "is required, e.g. \"us-west-2\"")),
+        Some(r) if KNOWN_REGIONS.contains(&r) => Ok(r.to_string()),
+        Some(r) => Err(invalid("region", format!("unknown region {r:?}"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ORIGINAL: &str = r#"{"region": "us-west-2", "lookback_days": 30, "min_age_days": 14, "keep_last_n": 3, "period_seconds": 3600, "function_name_prefix": null, "s3_report_uri": null}"#;
+
+    fn check(json: &str) -> Result<ScanSettings, InvalidRequest> {
+        ScanRequest::from_json(json)?.validate(1_700_000_000)
+    }
+
+    #[test]
+    fn the_original_payload_is_accepted_unchanged() {
+        let s = check(ORIGINAL).unwrap();
+        assert_eq!((s.region.as_str(), s.lookback_days, s.min_age_days, s.keep_last_n, s.period_seconds), ("us-west-2", 30, 14, 3, 3600));
+        assert_eq!(s.function_name_prefix, "");
+        assert_eq!(s.function_level_fallback, "strict");
+        assert_eq!(s.approval_timeout_seconds, DEFAULT_APPROVAL_TIMEOUT_SECONDS);
+    }
+
+    #[test]
+    fn only_region_is_required() {
+        let s = check(r#"{"region":"eu-west-1"}"#).unwrap();
+        assert_eq!((s.lookback_days, s.min_age_days, s.keep_last_n, s.period_seconds), (30, 14, 3, 3600));
+    }
+
+    #[test]
+    fn each_bad_input_names_its_field() {
+        let cases = [
+            (r#"{}"#, "region"),
+            (r#"{"region":"us-wst-2"}"#, "region"),
+            (r#"{"region":"us-west-2","min_age_day":14}"#, "min_age_day"),
+            (r#"{"region":"us-west-2","lookback_days":-1}"#, "lookback_days"),
+            (r#"{"region":"us-west-2","lookback_days":456}"#, "lookback_days"),
+            (r#"{"region":"us-west-2","lookback_days":0}"#, "lookback_days"),
+            (r#"{"region":"us-west-2","min_age_days":-3}"#, "min_age_days"),
+            (r#"{"region":"us-west-2","keep_last_n":-1}"#, "keep_last_n"),
+            (r#"{"region":"us-west-2","period_seconds":90}"#, "period_seconds"),
+            (r#"{"region":"us-west-2","period_seconds":0}"#, "period_seconds"),
+            (r#"{"region":"us-west-2","period_seconds":-60}"#, "period_seconds"),
+            (r#"{"region":"us-west-2","period_seconds":60,"lookback_days":30}"#, "period_seconds"),
+            (r#"{"region":"us-west-2","period_seconds":300,"lookback_days":90}"#, "period_seconds"),
+            (r#"{"region":"us-west-2","lookback_days":"30"}"#, "lookback_days"),
+            (r#"{"region":"us-west-2","function_level_fallback":"loose"}"#, "function_level_fallback"),
+            (r#"{"region":"us-west-2","approval_timeout_seconds":0}"#, "approval_timeout_seconds"),
+            (r#"[]"#, "input"),
+            (r#"not json"#, "input"),
+            (r#""#, "input"),
+        ];
+        for (json, field) in cases {
+            let err = check(json).expect_err(json);
+            assert_eq!(err.field, field, "{json}: {err}");
+        }
+    }
+
+    #[test]
+    fn periods_matching_cloudwatch_retention_are_accepted() {
+        for (period, lookback) in [(60, 15), (300, 16), (300, 63), (3600, 64), (3600, 455), (600, 30)] {
+            let json = format!(r#"{{"region":"us-west-2","period_seconds":{period},"lookback_days":{lookback}}}"#);
+            assert!(check(&json).is_ok(), "{json}");
+        }
+    }
+
+    #[test]
+    fn dry_run_and_fallback_are_carried_through() {
+        let s = check(r#"{"region":"us-west-2","dry_run":true,"function_level_fallback":"attributed","approval_timeout_seconds":30}"#).unwrap();
+        assert!(s.dry_run_requested);
+        assert_eq!(s.function_level_fallback, "attributed");
+        assert_eq!(s.approval_timeout_seconds, 30);
+    }
+}

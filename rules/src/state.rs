@@ -1,0 +1,20 @@
+//! Which Lambda version states may be deleted.
+
+/// Active, Inactive (snapshot already dropped) and Failed (can never run) are deletable; Pending
+/// and anything unknown are not.
+pub fn state_is_deletable(state: &str) -> bool {
+    matches!(state, "Active" | "Inactive" | "Failed")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_active_inactive_and_failed_are_deletable() {
+        let cases = [("Active", true), ("Inactive", true), ("Failed", true), ("Pending", false), ("", false), ("Unknown", false), ("active", false)];
+        for (state, want) in cases {
+            assert_eq!(state_is_deletable(state), want, "{state}");
+        }
+    }
+}

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Runs every test: installs what they need into .local/ (reused when present), starts a Temporal
+# dev server, then runs the Rust tests (unit, emulator integration, end to end) and the
+# emulator's own tests. Usage: scripts/test.sh
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+trap stop_services EXIT
+
+ensure_venv
+start_temporal
+
+# Integration tests start their own emulator (one per test, for isolation) from these.
+export SNAPSTART_TEST_PYTHON="$PY"
+export SNAPSTART_TEST_EMULATOR="$ROOT/emulator/snapstart_emulator.py"
+export SNAPSTART_TEST_TEMPORAL_ADDRESS="$TEMPORAL_ADDRESS"
+export SNAPSTART_TEST_TEMPORAL_CLI="$VENV/bin/temporal"
+
+cd "$ROOT"
+log "cargo test"
+cargo test --workspace --locked -- --test-threads 4
+log "emulator tests"
+"$PY" -m pytest -q emulator/tests

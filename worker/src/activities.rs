@@ -1,0 +1,139 @@
+//! The scan phases as Temporal activities. Each one unpacks the working set, runs its phase from
+//! `scan/`, and packs the result; the names are pinned in `snapstart_proto::names`.
+
+use std::{path::PathBuf, sync::Arc, time::Duration};
+
+use snapstart_proto::{
+    names,
+    pack::{pack, unpack},
+    v1::{BuildReportOutput, CandidateList, PackedScan, PhaseOutput, ScanSettings, ScanState},
+};
+use temporalio_common::data_converters::ProstSerializable;
+use temporalio_macros::activities;
+use temporalio_sdk::activities::{ActivityContext, ActivityError};
+use temporalio_common::error::ApplicationFailure;
+
+use crate::{
+    aws::{factory::AwsFactory, CallCounter},
+    scan::{self, report},
+};
+
+/// How often a long phase reports that it is alive.
+const HEARTBEAT_EVERY: Duration = Duration::from_secs(5);
+
+/// Activities hold their dependencies.
+pub struct ScanActivities {
+    aws: Arc<AwsFactory>,
+    report_dir: Option<PathBuf>,
+}
+
+impl ScanActivities {
+    /// `report_dir`, when set, receives the full report of every run as JSON.
+    pub fn new(aws: Arc<AwsFactory>, report_dir: Option<PathBuf>) -> Self {
+        Self { aws, report_dir }
+    }
+}
+
+type Packed = ProstSerializable<PackedScan>;
+type Output = ProstSerializable<PhaseOutput>;
+
+fn corrupt(e: impl std::fmt::Display) -> ActivityError {
+    ActivityError::application(ApplicationFailure::non_retryable(format!("{e}")))
+}
+
+fn open(input: &Packed) -> Result<ScanState, ActivityError> {
+    unpack::<ScanState>(&input.0).map_err(corrupt)
+}
+
+fn output(mut state: ScanState, counter: Option<&CallCounter>) -> Output {
+    if let Some(counter) = counter {
+        for (op, n) in counter.snapshot() {
+            *state.aws_calls.entry(op).or_default() += n;
+        }
+    }
+    let counts = scan::counts(&state);
+    ProstSerializable(PhaseOutput { scan: Some(pack(&state)), counts: Some(counts) })
+}
+
+/// Runs `work` while heartbeating, so a dead worker is noticed within the heartbeat timeout.
+async fn heartbeating<T>(ctx: &ActivityContext, phase: &str, work: impl std::future::Future<Output = T>) -> T {
+    let beat = async {
+        loop {
+            let _ = ctx.record_heartbeat(phase.to_string()).await;
+            tokio::time::sleep(HEARTBEAT_EVERY).await;
+        }
+    };
+    tokio::select! {
+        out = work => out,
+        _ = beat => unreachable!("the heartbeat loop never ends"),
+    }
+}
+
+#[activities]
+impl ScanActivities {
+    /// Lists every SnapStart published version in the region.
+    #[activity(name = names::ACTIVITY_DISCOVER)]
+    pub async fn discover(self: Arc<Self>, ctx: ActivityContext, settings: ProstSerializable<ScanSettings>) -> Result<Output, ActivityError> {
+        let settings = settings.0;
+        let (deps, counter) = self.aws.scan_deps(&settings.region).await;
+        let state = heartbeating(&ctx, "discover", scan::discover::discover(deps.lambda.as_ref(), settings)).await?;
+        tracing::info!(functions = state.functions.len(), "discovered SnapStart versions");
+        Ok(output(state, Some(&counter)))
+    }
+
+    /// Age and keep-last-N; pure.
+    #[activity(name = names::ACTIVITY_STAGE_A)]
+    pub async fn stage_a(self: Arc<Self>, _ctx: ActivityContext, input: Packed) -> Result<Output, ActivityError> {
+        let mut state = open(&input)?;
+        scan::stage_a::apply(&mut state);
+        Ok(output(state, None))
+    }
+
+    /// Reads State where it matters.
+    #[activity(name = names::ACTIVITY_CONFIRM_STATE)]
+    pub async fn confirm_state(self: Arc<Self>, ctx: ActivityContext, input: Packed) -> Result<Output, ActivityError> {
+        let mut state = open(&input)?;
+        let region = state.settings.clone().unwrap_or_default().region;
+        let (deps, counter) = self.aws.scan_deps(&region).await;
+        heartbeating(&ctx, "confirm-state", scan::confirm_state::confirm(&deps, &mut state)).await;
+        Ok(output(state, Some(&counter)))
+    }
+
+    /// Aliases, event source mappings and invocations.
+    #[activity(name = names::ACTIVITY_STAGE_B)]
+    pub async fn stage_b(self: Arc<Self>, ctx: ActivityContext, input: Packed) -> Result<Output, ActivityError> {
+        let mut state = open(&input)?;
+        let region = state.settings.clone().unwrap_or_default().region;
+        let (deps, counter) = self.aws.scan_deps(&region).await;
+        heartbeating(&ctx, "stage-b", scan::stage_b::check_usage(&deps, &mut state)).await;
+        Ok(output(state, Some(&counter)))
+    }
+
+    /// Classifies, summarises, writes the full report (if configured) and returns the preview.
+    #[activity(name = names::ACTIVITY_BUILD_REPORT)]
+    pub async fn build_report(self: Arc<Self>, ctx: ActivityContext, input: Packed) -> Result<ProstSerializable<BuildReportOutput>, ActivityError> {
+        let state = open(&input)?;
+        let full = report::build(&state);
+        let path = match &self.report_dir {
+            Some(dir) => write_report(dir, ctx.info().workflow_id.as_deref().unwrap_or("scan"), &full).await?,
+            None => String::new(),
+        };
+        let candidates = CandidateList { rows: full.rows.iter().filter(|r| r.candidate_for_deletion).cloned().collect() };
+        let mut counts = scan::counts(&state);
+        counts.candidates = candidates.rows.len() as u32;
+        Ok(ProstSerializable(BuildReportOutput {
+            preview: Some(report::preview(&full, &path)),
+            candidates: Some(pack(&candidates)),
+            counts: Some(counts),
+        }))
+    }
+}
+
+async fn write_report(dir: &std::path::Path, workflow_id: &str, report: &snapstart_proto::v1::Report) -> Result<String, ActivityError> {
+    let safe: String = workflow_id.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect();
+    let path = dir.join(format!("{safe}.json"));
+    let json = serde_json::to_vec_pretty(report).map_err(corrupt)?;
+    tokio::fs::create_dir_all(dir).await.map_err(|e| ActivityError::from(anyhow::anyhow!("creating {}: {e}", dir.display())))?;
+    tokio::fs::write(&path, json).await.map_err(|e| ActivityError::from(anyhow::anyhow!("writing {}: {e}", path.display())))?;
+    Ok(path.display().to_string())
+}

@@ -1,0 +1,22 @@
+//! Counts AWS calls per operation (every attempt), for the report summary and the benchmark.
+
+use std::{collections::BTreeMap, sync::Mutex};
+
+/// A per-scan tally of AWS calls by operation name.
+#[derive(Debug, Default)]
+pub struct CallCounter {
+    counts: Mutex<BTreeMap<String, u32>>,
+}
+
+impl CallCounter {
+    /// Records one attempt of `operation`.
+    pub fn record(&self, operation: &str) {
+        let mut counts = self.counts.lock().expect("call counter poisoned");
+        *counts.entry(operation.to_string()).or_default() += 1;
+    }
+
+    /// The tally so far.
+    pub fn snapshot(&self) -> BTreeMap<String, u32> {
+        self.counts.lock().expect("call counter poisoned").clone()
+    }
+}

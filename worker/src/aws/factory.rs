@@ -1,0 +1,78 @@
+//! Builds the AWS side of a scan for one region: SDK clients (shared, cached per region), the
+//! region's Lambda rate budget (shared by every scan this process runs there), and a fresh call
+//! counter per scan.
+
+use std::{collections::HashMap, sync::Arc, time::Duration};
+
+use aws_config::{retry::RetryConfig, timeout::TimeoutConfig, BehaviorVersion, Region};
+use tokio::sync::Mutex;
+
+use super::{cloudwatch::CloudWatchAdapter, lambda::LambdaAdapter, CallCounter, RateBudget};
+use crate::scan::ScanDeps;
+
+/// Per-attempt timeout for one AWS call; a hung call is retried, then fails closed.
+const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(20);
+
+struct RegionClients {
+    lambda: aws_sdk_lambda::Client,
+    cloudwatch: aws_sdk_cloudwatch::Client,
+    budget: Arc<RateBudget>,
+}
+
+/// Hands out [`ScanDeps`] for a region.
+pub struct AwsFactory {
+    lambda_rps: u32,
+    concurrency: usize,
+    emulator: Option<String>,
+    regions: Mutex<HashMap<String, Arc<RegionClients>>>,
+}
+
+impl AwsFactory {
+    /// `lambda_rps` 0 lifts the rate budget.
+    pub fn new(lambda_rps: u32, concurrency: usize) -> Self {
+        Self { lambda_rps, concurrency, emulator: None, regions: Mutex::new(HashMap::new()) }
+    }
+
+    /// Points every client at an AWS emulator with dummy credentials (tests and benchmarks; a
+    /// real run uses `AWS_ENDPOINT_URL` only if it is set, and the standard credential chain).
+    pub fn for_emulator(endpoint_url: &str, lambda_rps: u32, concurrency: usize) -> Self {
+        Self { emulator: Some(endpoint_url.to_string()), ..Self::new(lambda_rps, concurrency) }
+    }
+
+    /// Dependencies for one scan in `region`, with a fresh call counter.
+    pub async fn scan_deps(&self, region: &str) -> (ScanDeps, Arc<CallCounter>) {
+        let clients = self.clients(region).await;
+        let counter = Arc::new(CallCounter::default());
+        let deps = ScanDeps {
+            lambda: Arc::new(LambdaAdapter::new(clients.lambda.clone(), clients.budget.clone(), counter.clone())),
+            metrics: Arc::new(CloudWatchAdapter::new(clients.cloudwatch.clone(), counter.clone())),
+            concurrency: self.concurrency,
+        };
+        (deps, counter)
+    }
+
+    async fn clients(&self, region: &str) -> Arc<RegionClients> {
+        let mut regions = self.regions.lock().await;
+        if let Some(c) = regions.get(region) {
+            return c.clone();
+        }
+        // Standard credential chain; AWS_ENDPOINT_URL is honoured by the loader. Retries are
+        // ours (see retry.rs), so the SDK's are off.
+        let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .region(Region::new(region.to_string()))
+            .retry_config(RetryConfig::disabled())
+            .timeout_config(TimeoutConfig::builder().operation_attempt_timeout(ATTEMPT_TIMEOUT).build());
+        if let Some(url) = &self.emulator {
+            let creds = aws_credential_types::Credentials::new("testing", "testing", None, None, "emulator");
+            loader = loader.endpoint_url(url).credentials_provider(creds);
+        }
+        let config = loader.load().await;
+        let clients = Arc::new(RegionClients {
+            lambda: aws_sdk_lambda::Client::new(&config),
+            cloudwatch: aws_sdk_cloudwatch::Client::new(&config),
+            budget: Arc::new(RateBudget::per_second(self.lambda_rps)),
+        });
+        regions.insert(region.to_string(), clients.clone());
+        clients
+    }
+}

@@ -1,0 +1,112 @@
+//! AWS access behind narrow traits in domain terms. The scan phases see only these traits; the
+//! adapters (`lambda.rs`, `cloudwatch.rs`) are thin and tested against the emulator.
+
+pub mod budget;
+pub mod calls;
+pub mod cloudwatch;
+pub mod factory;
+pub mod lambda;
+pub mod retry;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+pub use budget::RateBudget;
+pub use calls::CallCounter;
+
+/// One published version (or `$LATEST`) as ListFunctions reports it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListedVersion {
+    pub function_name: String,
+    pub version: String,
+    pub runtime: String,
+    pub memory_size_mb: u32,
+    pub last_modified: String,
+    pub snapstart_apply_on: String,
+    pub snapstart_optimization_status: String,
+}
+
+/// One page of ListFunctions(FunctionVersion=ALL).
+#[derive(Debug, Clone, Default)]
+pub struct VersionsPage {
+    pub versions: Vec<ListedVersion>,
+    pub next_marker: Option<String>,
+}
+
+/// State of one version (GetFunctionConfiguration with a qualifier).
+#[derive(Debug, Clone, PartialEq)]
+pub struct VersionState {
+    pub state: String,
+    pub state_reason_code: String,
+}
+
+/// An alias and every version it routes to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AliasInfo {
+    pub name: String,
+    pub function_version: String,
+    pub weighted_versions: Vec<String>,
+}
+
+/// An event source mapping and the function ARN (possibly qualified) it invokes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventSourceMapping {
+    pub uuid: String,
+    pub function_arn: String,
+}
+
+/// An AWS call that failed for good (after retries). Fail closed: callers record it as a
+/// `check_failed` reason, never as "no usage".
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{operation}: {message}")]
+pub struct AwsError {
+    pub operation: &'static str,
+    pub message: String,
+}
+
+/// The Lambda control-plane reads a scan needs.
+#[async_trait]
+pub trait LambdaRead: Send + Sync {
+    /// One page of every function version in the region.
+    async fn list_versions_page(&self, marker: Option<String>) -> Result<VersionsPage, AwsError>;
+    /// State and StateReasonCode of one published version.
+    async fn version_state(&self, function_name: &str, version: &str) -> Result<VersionState, AwsError>;
+    /// Every alias of a function (all pages).
+    async fn list_aliases(&self, function_name: &str) -> Result<Vec<AliasInfo>, AwsError>;
+    /// Every event source mapping in the region (all pages).
+    async fn list_event_source_mappings(&self) -> Result<Vec<EventSourceMapping>, AwsError>;
+}
+
+/// One CloudWatch `AWS/Lambda` `Invocations` series, identified by its exact dimension set.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SeriesQuery {
+    pub id: String,
+    pub dimensions: Vec<(String, String)>,
+}
+
+/// Datapoints of one series; `error` is set when CloudWatch could not deliver it completely.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Series {
+    pub id: String,
+    pub timestamps: Vec<DateTime<Utc>>,
+    pub values: Vec<f64>,
+    pub error: Option<String>,
+}
+
+/// The time window and resolution of an invocation query.
+#[derive(Debug, Clone, Copy)]
+pub struct Window {
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    pub period_seconds: u32,
+}
+
+/// CloudWatch reads: Invocations Sum for up to 500 series per call.
+#[async_trait]
+pub trait InvocationMetrics: Send + Sync {
+    /// Fetches every series (all pages); fails as a whole only if the call itself fails.
+    async fn invocations(&self, queries: &[SeriesQuery], window: Window) -> Result<Vec<Series>, AwsError>;
+}
+
+/// CloudWatch accepts at most this many queries in one GetMetricData call.
+pub const MAX_QUERIES_PER_CALL: usize = 500;

@@ -1,0 +1,236 @@
+//! The command line: `worker`, `start` and `scan`. Invalid scan options exit with status 2.
+
+use std::{path::PathBuf, sync::Arc};
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use snapstart_proto::{
+    names,
+    v1::{ScanRequest, ScanSettings},
+};
+
+use crate::{
+    aws::factory::AwsFactory,
+    output::{render, Format},
+    temporal::TemporalArgs,
+};
+
+/// Finds unused AWS Lambda SnapStart versions and deletes them only after a human approves.
+#[derive(Debug, Parser)]
+#[command(name = "snapstart-cleaner", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the Temporal worker (workflow SnapStartCleanup and its activities).
+    Worker(WorkerArgs),
+    /// Start a SnapStartCleanup run on Temporal and print its id and UI link.
+    Start(StartArgs),
+    /// Run the scan phases in this process (no Temporal) and print the report.
+    Scan(ScanArgs),
+}
+
+/// How hard the scan may lean on AWS.
+#[derive(Debug, Clone, Args)]
+pub struct AwsArgs {
+    /// Lambda control-plane requests per second (the account shares 15/s); 0 lifts the budget
+    #[arg(long, env = "LAMBDA_RPS", default_value_t = 10)]
+    pub lambda_rps: u32,
+    /// AWS calls in flight at once
+    #[arg(long, env = "SCAN_CONCURRENCY", default_value_t = 8)]
+    pub concurrency: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct WorkerArgs {
+    #[command(flatten)]
+    pub temporal: TemporalArgs,
+    /// Task queue to poll
+    #[arg(long, env = "SNAPSTART_TASK_QUEUE", default_value = names::TASK_QUEUE)]
+    pub task_queue: String,
+    #[command(flatten)]
+    pub aws: AwsArgs,
+    /// Directory where each run's full report is written as <workflow-id>.json
+    #[arg(long, env = "REPORT_DIR")]
+    pub report_dir: Option<PathBuf>,
+}
+
+/// Scan settings; defaults are the original system's.
+#[derive(Debug, Clone, Args)]
+pub struct ScanOptions {
+    /// AWS region to scan, e.g. us-west-2
+    #[arg(long)]
+    pub region: String,
+    /// Versions younger than this are never candidates [default: 14]
+    #[arg(long)]
+    pub min_age_days: Option<i64>,
+    /// Always keep the newest N SnapStart versions of each function [default: 3]
+    #[arg(long)]
+    pub keep_last_n: Option<i64>,
+    /// Invocation lookback window in days, at most 455 [default: 30]
+    #[arg(long)]
+    pub lookback_days: Option<i64>,
+    /// CloudWatch period in seconds, a multiple of 60 [default: 3600]
+    #[arg(long)]
+    pub period_seconds: Option<i64>,
+    /// Only scan functions whose name starts with this
+    #[arg(long)]
+    pub function_name_prefix: Option<String>,
+    /// strict (any recent unqualified traffic blocks the function) or attributed [default: strict]
+    #[arg(long)]
+    pub function_level_fallback: Option<String>,
+}
+
+impl ScanOptions {
+    fn request(&self) -> ScanRequest {
+        ScanRequest {
+            region: Some(self.region.clone()),
+            lookback_days: self.lookback_days,
+            min_age_days: self.min_age_days,
+            keep_last_n: self.keep_last_n,
+            period_seconds: self.period_seconds,
+            function_name_prefix: self.function_name_prefix.clone(),
+            function_level_fallback: self.function_level_fallback.clone(),
+            ..Default::default()
+        }
+    }
+
+    /// Validated settings, or exit status 2 with the field named.
+    pub fn settings(&self) -> ScanSettings {
+        match self.request().validate(chrono::Utc::now().timestamp()) {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("error: {e}");
+                std::process::exit(2);
+            }
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    #[command(flatten)]
+    pub options: ScanOptions,
+    #[command(flatten)]
+    pub aws: AwsArgs,
+    /// Output format; json prints exactly the report on stdout (logs go to stderr)
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct StartArgs {
+    #[command(flatten)]
+    pub options: ScanOptions,
+    #[command(flatten)]
+    pub temporal: TemporalArgs,
+    /// Task queue the worker polls
+    #[arg(long, env = "SNAPSTART_TASK_QUEUE", default_value = names::TASK_QUEUE)]
+    pub task_queue: String,
+    /// Workflow id [default: snapstart-cleanup-<region>; a second run for the region is refused while one is open]
+    #[arg(long)]
+    pub workflow_id: Option<String>,
+    /// Force a dry run whatever the worker is configured to do
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Temporal web UI base URL, for the printed link
+    #[arg(long, env = "TEMPORAL_UI_URL", default_value = "http://localhost:8233")]
+    pub ui_url: String,
+    /// Wait for the report and print it
+    #[arg(long)]
+    pub wait: bool,
+    /// Output format with --wait
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Format,
+}
+
+/// Runs `scan`: every phase in-process.
+pub async fn scan(args: ScanArgs) -> anyhow::Result<()> {
+    let settings = args.options.settings();
+    let factory = AwsFactory::new(args.aws.lambda_rps, args.aws.concurrency);
+    let (deps, counter) = factory.scan_deps(&settings.region).await;
+    let started = std::time::Instant::now();
+    let mut state = crate::scan::discover::discover(deps.lambda.as_ref(), settings).await.context("discover-snapstart")?;
+    crate::scan::stage_a::apply(&mut state);
+    crate::scan::confirm_state::confirm(&deps, &mut state).await;
+    crate::scan::stage_b::check_usage(&deps, &mut state).await;
+    state.aws_calls = counter.snapshot().into_iter().collect();
+    let report = crate::scan::report::build(&state);
+    let summary = report.summary.clone().unwrap_or_default();
+    tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, calls = ?summary.aws_calls, "scan finished");
+    print!("{}", render(args.format, &summary, &report.rows));
+    Ok(())
+}
+
+/// Runs `worker` until Ctrl-C / SIGTERM.
+pub async fn worker(args: WorkerArgs) -> anyhow::Result<()> {
+    use temporalio_sdk::{Runtime, Worker, WorkerOptions};
+    let client = args.temporal.connect().await?;
+    let runtime = Runtime::from_current_tokio(Default::default())?;
+    let aws = Arc::new(AwsFactory::new(args.aws.lambda_rps, args.aws.concurrency));
+    let activities = crate::activities::ScanActivities::new(aws, args.report_dir.clone());
+    let options = WorkerOptions::new(args.task_queue.clone())
+        .register_workflow::<crate::workflow::SnapStartCleanup>()?
+        .register_activities(activities)
+        .build();
+    let mut worker = Worker::new(&runtime, client, options)?;
+    let shutdown = worker.shutdown_handle();
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        tracing::info!("shutting down worker");
+        shutdown();
+    });
+    tracing::info!(task_queue = %args.task_queue, lambda_rps = args.aws.lambda_rps, "worker started");
+    worker.run().await?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM handler");
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term.recv() => {},
+    }
+}
+
+/// Runs `start`: one workflow, its id and UI link, optionally the report.
+pub async fn start(args: StartArgs) -> anyhow::Result<()> {
+    use temporalio_client::{WorkflowGetResultOptions, WorkflowIdConflictPolicy, WorkflowStartOptions};
+    let settings = args.options.settings(); // validate locally first: exit 2 with the field named
+    let mut request = args.options.request();
+    request.dry_run = args.dry_run.then_some(true);
+    let workflow_id = args.workflow_id.clone().unwrap_or_else(|| format!("snapstart-cleanup-{}", settings.region));
+    let client = args.temporal.connect().await?;
+    let options = WorkflowStartOptions::new(args.task_queue.clone(), workflow_id.clone())
+        .id_conflict_policy(WorkflowIdConflictPolicy::Fail)
+        .build();
+    let handle = client
+        .start_workflow(crate::workflow::SnapStartCleanup::run, json_input(&request)?, options)
+        .await
+        .with_context(|| format!("starting workflow {workflow_id} (is a run for this region still open?)"))?;
+    let run_id = handle.run_id().unwrap_or_default().to_string();
+    let ns = args.temporal.namespace_or_env();
+    println!("workflow id: {workflow_id}\nrun id:      {run_id}");
+    println!("Temporal UI: {}/namespaces/{ns}/workflows/{workflow_id}/{run_id}/history", args.ui_url.trim_end_matches('/'));
+    if args.wait {
+        let preview = handle.get_result(WorkflowGetResultOptions::default()).await?;
+        let summary = preview.summary.clone().unwrap_or_default();
+        print!("{}", render(args.format, &summary, &preview.rows));
+        if preview.rows_omitted > 0 {
+            eprintln!("{} more rows in the full report: {}", preview.rows_omitted, preview.report_path);
+        }
+    }
+    Ok(())
+}
+
+/// The start input as the JSON payload `temporal workflow start --input` would send.
+fn json_input(request: &ScanRequest) -> anyhow::Result<temporalio_common::data_converters::RawValue> {
+    use temporalio_common::protos::temporal::api::common::v1::Payload;
+    let data = serde_json::to_vec(request)?;
+    let payload = Payload { metadata: [("encoding".to_string(), b"json/plain".to_vec())].into(), data, ..Default::default() };
+    Ok(temporalio_common::data_converters::RawValue::new(vec![payload]))
+}

@@ -1,0 +1,10 @@
+//! snapstart-cleaner's worker library: AWS adapters, the scan phases, the Temporal activities
+//! and workflow, and the CLI. `main.rs` only wires these together.
+
+pub mod activities;
+pub mod aws;
+pub mod cli;
+pub mod output;
+pub mod scan;
+pub mod temporal;
+pub mod workflow;

@@ -1,0 +1,58 @@
+//! Phase 1, `discover-snapstart`: every published version with SnapStart applied to published
+//! versions, grouped by function. `$LATEST` and non-SnapStart versions never reach the report.
+
+use std::collections::BTreeMap;
+
+use snapstart_proto::v1::{FunctionScan, ScanSettings, ScanState, VersionScan};
+use snapstart_rules::parse_version_number;
+
+use crate::aws::{AwsError, LambdaRead, ListedVersion};
+
+/// Lists every version in the region (all pages) and keeps the SnapStart ones.
+pub async fn discover(lambda: &dyn LambdaRead, settings: ScanSettings) -> Result<ScanState, AwsError> {
+    let mut functions: BTreeMap<String, FunctionScan> = BTreeMap::new();
+    let mut marker = None;
+    loop {
+        let page = lambda.list_versions_page(marker).await?;
+        for v in page.versions {
+            if v.function_name.starts_with(&settings.function_name_prefix) {
+                add(&mut functions, v);
+            }
+        }
+        marker = page.next_marker;
+        if marker.is_none() {
+            break;
+        }
+    }
+    let functions = functions.into_values().filter(|f| !f.versions.is_empty()).map(sorted).collect();
+    Ok(ScanState { settings: Some(settings), functions, ..Default::default() })
+}
+
+fn add(functions: &mut BTreeMap<String, FunctionScan>, v: ListedVersion) {
+    if parse_version_number(&v.version).is_none() {
+        return; // $LATEST: never a SnapStart published version
+    }
+    let f = functions.entry(v.function_name.clone()).or_insert_with(|| FunctionScan {
+        function_name: v.function_name.clone(),
+        ..Default::default()
+    });
+    f.published_versions.push(v.version.clone());
+    if v.snapstart_apply_on == "PublishedVersions" {
+        f.versions.push(VersionScan {
+            version: v.version,
+            runtime: v.runtime,
+            memory_size_mb: v.memory_size_mb,
+            last_modified: v.last_modified,
+            snapstart_optimization_status: v.snapstart_optimization_status,
+            ..Default::default()
+        });
+    }
+}
+
+fn sorted(mut f: FunctionScan) -> FunctionScan {
+    let key = |s: &str| parse_version_number(s).unwrap_or(u64::MAX);
+    f.published_versions.sort_by_key(|v| key(v));
+    f.published_versions.dedup();
+    f.versions.sort_by_key(|v| key(&v.version));
+    f
+}

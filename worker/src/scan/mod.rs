@@ -1,0 +1,56 @@
+//! The scan phases, as plain async functions over the working set (`ScanState`). Activities and
+//! the in-process `scan` command run exactly these, in this order:
+//! discover → stage A → confirm state → stage B → build report.
+//!
+//! State is read only for versions that pass stage A: it is the one per-version call, and a
+//! version that stage A keeps can never be deleted whatever its state.
+
+pub mod confirm_state;
+pub mod discover;
+pub mod report;
+pub mod stage_a;
+pub mod stage_b;
+
+use std::sync::Arc;
+
+use snapstart_proto::v1::{PhaseCounts, Report, ScanSettings, ScanState};
+
+use crate::aws::{AwsError, InvocationMetrics, LambdaRead};
+
+/// What the phases need from the outside world.
+#[derive(Clone)]
+pub struct ScanDeps {
+    pub lambda: Arc<dyn LambdaRead>,
+    pub metrics: Arc<dyn InvocationMetrics>,
+    /// How many AWS calls may be in flight at once (the rate budget still applies).
+    pub concurrency: usize,
+}
+
+/// Runs every phase in-process and returns the full report.
+pub async fn run_all(deps: &ScanDeps, settings: ScanSettings) -> Result<Report, AwsError> {
+    let mut state = discover::discover(deps.lambda.as_ref(), settings).await?;
+    stage_a::apply(&mut state);
+    confirm_state::confirm(deps, &mut state).await;
+    stage_b::check_usage(deps, &mut state).await;
+    Ok(report::build(&state))
+}
+
+/// Counts for the `status` query, derived from the working set.
+pub fn counts(state: &ScanState) -> PhaseCounts {
+    use snapstart_proto::v1::Observation;
+    let versions = || state.functions.iter().flat_map(|f| f.versions.iter());
+    let count = |pred: &dyn Fn(&snapstart_proto::v1::VersionScan) -> bool| versions().filter(|v| pred(v)).count() as u32;
+    PhaseCounts {
+        functions: state.functions.len() as u32,
+        snapstart_versions: count(&|_| true),
+        stage_a_pass: count(&|v| v.stage_a_pass),
+        state_confirmed: count(&|v| v.state_observation == Observation::Known as i32),
+        usage_checked: count(&|v| v.invocations_observation != Observation::NotChecked as i32),
+        candidates: 0,
+    }
+}
+
+/// The run's clock as a UTC time.
+pub fn now_of(settings: &ScanSettings) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::from_timestamp(settings.now_unix, 0).unwrap_or_default()
+}

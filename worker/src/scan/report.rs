@@ -1,0 +1,188 @@
+//! Phase 5, `build-report`: classifies every version with the pure rules and builds the report,
+//! its summary, and the preview that fits in one Temporal payload.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use snapstart_proto::v1::{
+    CheckFailure, FunctionScan, Observation, Report, ReportPreview, ReportRow, ReportSummary, ScanState, VersionScan,
+};
+use snapstart_rules::{
+    classify, estimated_monthly_cost_usd, round_cents, Evidence, FallbackMode, FunctionActivity, Observed, ReasonFlag,
+    Settings, StageA,
+};
+
+use super::{now_of, stage_a};
+
+/// JSON size budget for the rows in the preview; the preview is the workflow result, and
+/// Temporal warns at 256 KiB per payload.
+pub const PREVIEW_ROWS_BUDGET_BYTES: usize = 128 * 1024;
+
+/// Classifies every SnapStart version and summarises.
+pub fn build(state: &ScanState) -> Report {
+    let settings = state.settings.clone().unwrap_or_default();
+    let now = now_of(&settings);
+    let rules = Settings {
+        min_age_days: settings.min_age_days,
+        keep_last_n: settings.keep_last_n,
+        lookback_days: settings.lookback_days,
+        fallback: settings.function_level_fallback.parse().unwrap_or(FallbackMode::Strict),
+    };
+    let rows: Vec<ReportRow> = state
+        .functions
+        .iter()
+        .flat_map(|f| {
+            let stage_a = stage_a::evaluate(f, now, settings.min_age_days, settings.keep_last_n);
+            f.versions.iter().zip(stage_a).map(|(v, a)| row(f, v, &a, &rules, now)).collect::<Vec<_>>()
+        })
+        .collect();
+    let summary = summarize(state, &rows, now);
+    Report { summary: Some(summary), rows }
+}
+
+fn observed<T>(observation: i32, known: impl FnOnce() -> T, error: &str) -> Observed<T> {
+    match Observation::try_from(observation).unwrap_or(Observation::NotChecked) {
+        Observation::Known => Observed::Known(known()),
+        Observation::Failed => Observed::Failed(error.to_string()),
+        Observation::NotChecked => Observed::NotChecked,
+    }
+}
+
+fn to_time(unix: Option<i64>) -> Option<DateTime<Utc>> {
+    unix.and_then(|t| DateTime::from_timestamp(t, 0))
+}
+
+fn iso(t: Option<DateTime<Utc>>) -> Option<String> {
+    t.map(|t| t.to_rfc3339_opts(SecondsFormat::Secs, true))
+}
+
+/// Names of the aliases that route any traffic to `version`.
+fn aliases_of(f: &FunctionScan, version: &str) -> Vec<String> {
+    f.aliases
+        .iter()
+        .filter(|a| a.function_version == version || a.weighted_versions.iter().any(|w| w == version))
+        .map(|a| a.name.clone())
+        .collect()
+}
+
+fn evidence(f: &FunctionScan, v: &VersionScan) -> Evidence {
+    let activity = f.activity.clone().unwrap_or_default();
+    Evidence {
+        state: observed(v.state_observation, || v.state.clone(), &v.state_error),
+        aliases: observed(f.aliases_observation, || aliases_of(f, &v.version), &f.aliases_error),
+        event_source_mappings: observed(v.esm_observation, || v.event_source_mappings.clone(), &v.esm_error),
+        version_last_invoked: observed(v.invocations_observation, || to_time(v.last_invoked_unix), &v.invocations_error),
+        function_activity: observed(
+            activity.observation,
+            || FunctionActivity {
+                last_invoked: to_time(activity.last_invoked_unix),
+                invocations_in_lookback: activity.invocations_in_lookback,
+                attributed_invocations_in_lookback: activity.attributed_invocations_in_lookback,
+            },
+            &activity.error,
+        ),
+    }
+}
+
+/// The state column: the real State, or why there is none.
+fn state_label(v: &VersionScan) -> String {
+    match Observation::try_from(v.state_observation).unwrap_or(Observation::NotChecked) {
+        Observation::Known => v.state.clone(),
+        Observation::Failed => "Unknown".into(),
+        Observation::NotChecked => "NotChecked".into(),
+    }
+}
+
+fn row(f: &FunctionScan, v: &VersionScan, a: &StageA, rules: &Settings, now: DateTime<Utc>) -> ReportRow {
+    let evidence = evidence(f, v);
+    let verdict = classify(a, &evidence, rules, now);
+    let known_state = (v.state_observation == Observation::Known as i32).then_some(v.state.as_str());
+    let aliases = aliases_of(f, &v.version);
+    let activity = f.activity.clone().unwrap_or_default();
+    ReportRow {
+        function_name: f.function_name.clone(),
+        version: v.version.clone(),
+        runtime: v.runtime.clone(),
+        memory_size_mb: v.memory_size_mb,
+        state: state_label(v),
+        state_reason_code: v.state_reason_code.clone(),
+        snapstart_optimization_status: v.snapstart_optimization_status.clone(),
+        last_modified: v.last_modified.clone(),
+        age_days: a.age_days,
+        is_among_keep_last_n: a.is_among_keep_last_n,
+        version_last_invoked_utc: iso(to_time(v.last_invoked_unix)),
+        function_level_last_invoked_utc: iso(to_time(activity.last_invoked_unix)),
+        protected_by_alias: !aliases.is_empty(),
+        aliases,
+        event_source_mappings: v.event_source_mappings.clone(),
+        stage_a_pass: a.pass,
+        stage_b_pass: verdict.stage_b_pass,
+        candidate_for_deletion: verdict.candidate,
+        reason_flags: verdict.flags.iter().map(|f| f.as_str().to_string()).collect(),
+        estimated_monthly_cost_usd: round_cents(estimated_monthly_cost_usd(
+            &v.runtime,
+            v.memory_size_mb,
+            &v.snapstart_optimization_status,
+            known_state,
+        )),
+        failed_checks: verdict
+            .failed_checks
+            .iter()
+            .map(|c| CheckFailure { check: c.check.as_str().to_string(), error: c.error.clone() })
+            .collect(),
+    }
+}
+
+fn summarize(state: &ScanState, rows: &[ReportRow], now: DateTime<Utc>) -> ReportSummary {
+    let settings = state.settings.clone().unwrap_or_default();
+    let count = |pred: &dyn Fn(&ReportRow) -> bool| rows.iter().filter(|r| pred(r)).count() as u32;
+    let mut state_counts = BTreeMap::new();
+    let mut reason_flag_counts: BTreeMap<String, u32> =
+        ReasonFlag::ALL.iter().map(|f| (f.as_str().to_string(), 0)).collect();
+    for r in rows {
+        *state_counts.entry(r.state.clone()).or_default() += 1;
+        for flag in &r.reason_flags {
+            *reason_flag_counts.entry(flag.clone()).or_default() += 1;
+        }
+    }
+    let saving: f64 = rows.iter().filter(|r| r.candidate_for_deletion).map(|r| r.estimated_monthly_cost_usd).sum();
+    ReportSummary {
+        region: settings.region.clone(),
+        scanned_at: now.to_rfc3339_opts(SecondsFormat::Secs, true),
+        functions_scanned: state.functions.len() as u32,
+        snapstart_versions: rows.len() as u32,
+        state_counts,
+        stage_a_pass: count(&|r| r.stage_a_pass),
+        stage_b_pass: count(&|r| r.stage_b_pass),
+        candidates: count(&|r| r.candidate_for_deletion),
+        alias_protected: count(&|r| r.protected_by_alias),
+        check_failed: count(&|r| r.reason_flags.iter().any(|f| f == ReasonFlag::CheckFailed.as_str())),
+        reason_flag_counts,
+        estimated_monthly_saving_usd: round_cents(saving),
+        aws_calls: state.aws_calls.clone(),
+        settings: Some(settings),
+    }
+}
+
+/// The report cut to fit one payload: candidates first, then the rest, while the rows' JSON
+/// stays within [`PREVIEW_ROWS_BUDGET_BYTES`].
+pub fn preview(report: &Report, report_path: &str) -> ReportPreview {
+    let (candidates, others): (Vec<&ReportRow>, Vec<&ReportRow>) =
+        report.rows.iter().partition(|r| r.candidate_for_deletion);
+    let mut used = 0;
+    let mut rows = Vec::new();
+    for r in candidates.into_iter().chain(others) {
+        let size = serde_json::to_vec(r).map(|b| b.len()).unwrap_or(usize::MAX);
+        if used + size > PREVIEW_ROWS_BUDGET_BYTES {
+            break;
+        }
+        used += size;
+        rows.push(r.clone());
+    }
+    ReportPreview {
+        summary: report.summary.clone(),
+        rows_omitted: (report.rows.len() - rows.len()) as u32,
+        rows,
+        report_path: report_path.to_string(),
+    }
+}

@@ -1,0 +1,247 @@
+//! Phase 4, `stage-b-usage-and-alias`: aliases (one listing per function), event source mappings
+//! (one listing for the region), and CloudWatch invocations for the versions still in the running.
+//!
+//! CloudWatch matches exact dimension sets, so a version's traffic is read from
+//! `{FunctionName, Resource=fn:N}` and, for every alias, `{FunctionName, Resource=fn:alias,
+//! ExecutedVersion=N}`; the function-level fallback reads `{FunctionName}`.
+
+use std::collections::BTreeMap;
+
+use futures::{stream, StreamExt};
+use snapstart_proto::v1::{Alias, FunctionActivity, Observation, ScanState};
+use snapstart_rules::{last_nonzero, latest, state_is_deletable, sum_since};
+
+use super::{now_of, ScanDeps};
+use crate::aws::{Series, SeriesQuery, Window, MAX_QUERIES_PER_CALL};
+
+const KNOWN: i32 = Observation::Known as i32;
+const FAILED: i32 = Observation::Failed as i32;
+
+/// Runs the three usage checks.
+pub async fn check_usage(deps: &ScanDeps, state: &mut ScanState) {
+    list_aliases(deps, state).await;
+    match_event_source_mappings(deps, state).await;
+    read_invocations(deps, state).await;
+}
+
+async fn list_aliases(deps: &ScanDeps, state: &mut ScanState) {
+    let names: Vec<(usize, String)> =
+        state.functions.iter().enumerate().map(|(i, f)| (i, f.function_name.clone())).collect();
+    let results: Vec<_> = stream::iter(names)
+        .map(|(i, name)| {
+            let lambda = deps.lambda.clone();
+            async move { (i, lambda.list_aliases(&name).await) }
+        })
+        .buffer_unordered(deps.concurrency.max(1))
+        .collect()
+        .await;
+    for (i, result) in results {
+        let f = &mut state.functions[i];
+        match result {
+            Ok(aliases) => {
+                f.aliases_observation = KNOWN;
+                f.aliases = aliases
+                    .into_iter()
+                    .map(|a| Alias { name: a.name, function_version: a.function_version, weighted_versions: a.weighted_versions })
+                    .collect();
+            }
+            Err(e) => {
+                f.aliases_observation = FAILED;
+                f.aliases_error = e.to_string();
+            }
+        }
+    }
+}
+
+/// Splits a function ARN into (name, qualifier): `arn:aws:lambda:r:acct:function:name[:q]`.
+pub fn parse_function_arn(arn: &str) -> Option<(&str, Option<&str>)> {
+    let parts: Vec<&str> = arn.split(':').collect();
+    match parts.as_slice() {
+        ["arn", _, "lambda", _, _, "function", name] => Some((name, None)),
+        ["arn", _, "lambda", _, _, "function", name, q] => Some((name, Some(q))),
+        _ => None,
+    }
+}
+
+async fn match_event_source_mappings(deps: &ScanDeps, state: &mut ScanState) {
+    let listing = deps.lambda.list_event_source_mappings().await;
+    for f in &mut state.functions {
+        for v in &mut f.versions {
+            match &listing {
+                Ok(mappings) => {
+                    v.esm_observation = KNOWN;
+                    v.event_source_mappings = mappings
+                        .iter()
+                        .filter(|m| parse_function_arn(&m.function_arn) == Some((&f.function_name, Some(&v.version))))
+                        .map(|m| m.uuid.clone())
+                        .collect();
+                }
+                Err(e) => {
+                    v.esm_observation = FAILED;
+                    v.esm_error = e.to_string();
+                }
+            }
+        }
+    }
+}
+
+/// Who a series' datapoints count for.
+#[derive(Clone, Copy, Debug)]
+enum Role {
+    Version(usize, usize),
+    FunctionLevel(usize),
+    Attributed(usize),
+}
+
+#[derive(Default)]
+struct Plan {
+    queries: Vec<SeriesQuery>,
+    roles: Vec<Vec<Role>>,
+    by_dimensions: BTreeMap<Vec<(String, String)>, usize>,
+}
+
+impl Plan {
+    fn add(&mut self, dims: &[(&str, &str)], role: Role) {
+        let dims: Vec<(String, String)> = dims.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let index = *self.by_dimensions.entry(dims.clone()).or_insert_with(|| {
+            self.queries.push(SeriesQuery { id: format!("q{}", self.queries.len()), dimensions: dims });
+            self.roles.push(Vec::new());
+            self.queries.len() - 1
+        });
+        self.roles[index].push(role);
+    }
+}
+
+fn plan(state: &mut ScanState) -> Plan {
+    let attributed = state.settings.as_ref().is_some_and(|s| s.function_level_fallback == "attributed");
+    let mut plan = Plan::default();
+    for (fi, f) in state.functions.iter_mut().enumerate() {
+        let eval: Vec<usize> = (0..f.versions.len())
+            .filter(|&vi| {
+                let v = &f.versions[vi];
+                v.stage_a_pass && v.state_observation == KNOWN && state_is_deletable(&v.state)
+            })
+            .collect();
+        if eval.is_empty() {
+            continue;
+        }
+        let name = f.function_name.clone();
+        for &vi in &eval {
+            let v = &mut f.versions[vi];
+            if f.aliases_observation != KNOWN {
+                v.invocations_observation = FAILED;
+                v.invocations_error = "aliases unknown, so traffic through aliases (ExecutedVersion) cannot be read".into();
+                continue;
+            }
+            plan.add(&[("FunctionName", &name), ("Resource", &format!("{name}:{}", v.version))], Role::Version(fi, vi));
+            for a in &f.aliases {
+                let resource = format!("{name}:{}", a.name);
+                plan.add(&[("FunctionName", &name), ("Resource", &resource), ("ExecutedVersion", &v.version)], Role::Version(fi, vi));
+            }
+        }
+        plan.add(&[("FunctionName", &name)], Role::FunctionLevel(fi));
+        if attributed {
+            let qualifiers = f.published_versions.iter().cloned().chain(f.aliases.iter().map(|a| a.name.clone())).chain(["$LATEST".to_string()]);
+            for q in qualifiers {
+                plan.add(&[("FunctionName", &name), ("Resource", &format!("{name}:{q}"))], Role::Attributed(fi));
+            }
+        }
+    }
+    plan
+}
+
+async fn fetch(deps: &ScanDeps, queries: &[SeriesQuery], window: Window) -> BTreeMap<String, Series> {
+    let batches: Vec<Vec<SeriesQuery>> = queries.chunks(MAX_QUERIES_PER_CALL).map(<[_]>::to_vec).collect();
+    let results: Vec<Vec<Series>> = stream::iter(batches)
+        .map(|batch| {
+            let metrics = deps.metrics.clone();
+            async move {
+                match metrics.invocations(&batch, window).await {
+                    Ok(series) => series,
+                    Err(e) => batch.iter().map(|q| Series { id: q.id.clone(), error: Some(e.to_string()), ..Default::default() }).collect(),
+                }
+            }
+        })
+        .buffer_unordered(deps.concurrency.max(1))
+        .collect()
+        .await;
+    results.into_iter().flatten().map(|s| (s.id.clone(), s)).collect()
+}
+
+async fn read_invocations(deps: &ScanDeps, state: &mut ScanState) {
+    let settings = state.settings.clone().unwrap_or_default();
+    let now = now_of(&settings);
+    let start = now - chrono::Duration::days(i64::from(settings.lookback_days));
+    // Read up to the real present: traffic that arrived after the run started still counts.
+    let window = Window { start, end: now.max(chrono::Utc::now()), period_seconds: settings.period_seconds };
+    let plan = plan(state);
+    let series = fetch(deps, &plan.queries, window).await;
+    let mut activity: BTreeMap<usize, FunctionActivity> = BTreeMap::new();
+    for (query, roles) in plan.queries.iter().zip(&plan.roles) {
+        let s = series.get(&query.id).cloned().unwrap_or_else(|| Series { error: Some("series missing".into()), ..Default::default() });
+        for role in roles {
+            apply(state, &mut activity, *role, &s, start);
+        }
+    }
+    for (fi, a) in activity {
+        state.functions[fi].activity = Some(a);
+    }
+}
+
+fn apply(state: &mut ScanState, activity: &mut BTreeMap<usize, FunctionActivity>, role: Role, s: &Series, start: chrono::DateTime<chrono::Utc>) {
+    let last = last_nonzero(&s.timestamps, &s.values, start);
+    match role {
+        Role::Version(fi, vi) => {
+            let v = &mut state.functions[fi].versions[vi];
+            if v.invocations_observation == FAILED {
+                return;
+            }
+            if let Some(e) = &s.error {
+                v.invocations_observation = FAILED;
+                v.invocations_error = format!("CloudWatch: {e}");
+                return;
+            }
+            v.invocations_observation = KNOWN;
+            let previous = v.last_invoked_unix.and_then(|t| chrono::DateTime::from_timestamp(t, 0));
+            v.last_invoked_unix = latest(previous, last).map(|t| t.timestamp());
+        }
+        Role::FunctionLevel(fi) | Role::Attributed(fi) => {
+            let a = activity.entry(fi).or_insert_with(|| FunctionActivity { observation: KNOWN, ..Default::default() });
+            if a.observation == FAILED {
+                return;
+            }
+            if let Some(e) = &s.error {
+                a.observation = FAILED;
+                a.error = format!("CloudWatch: {e}");
+                return;
+            }
+            let sum = sum_since(&s.timestamps, &s.values, start);
+            if let Role::FunctionLevel(_) = role {
+                a.last_invoked_unix = last.map(|t| t.timestamp());
+                a.invocations_in_lookback = sum;
+            } else {
+                a.attributed_invocations_in_lookback += sum;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn function_arns_split_into_name_and_qualifier() {
+        let cases = [
+            ("arn:aws:lambda:us-west-2:123456789012:function:orders", Some(("orders", None))),
+            ("arn:aws:lambda:us-west-2:123456789012:function:orders:7", Some(("orders", Some("7")))),
+            ("arn:aws:lambda:us-west-2:123456789012:function:orders:live", Some(("orders", Some("live")))),
+            ("arn:aws-cn:lambda:cn-north-1:123456789012:function:orders:2", Some(("orders", Some("2")))),
+            ("arn:aws:sqs:us-west-2:123456789012:queue", None),
+            ("orders:3", None),
+        ];
+        for (arn, expected) in cases {
+            assert_eq!(parse_function_arn(arn), expected, "{arn}");
+        }
+    }
+}

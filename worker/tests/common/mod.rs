@@ -1,0 +1,153 @@
+//! Shared test harness: a real AWS emulator per test (isolation without resets), the worker
+//! binary, and the Temporal dev server that `scripts/test.sh` starts.
+#![allow(dead_code)]
+
+use std::{
+    path::PathBuf,
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+use serde_json::{json, Value};
+use snapstart_proto::v1::{ScanRequest, ScanSettings};
+use snapstart_worker::{aws::factory::AwsFactory, scan::ScanDeps};
+
+/// Reads a harness variable; without it the test is skipped unless services are required.
+pub fn service_env(name: &str) -> Option<String> {
+    match std::env::var(name) {
+        Ok(v) => Some(v),
+        Err(_) if std::env::var("CI").is_ok() || std::env::var("SNAPSTART_REQUIRE_SERVICES").is_ok() => {
+            panic!("{name} is not set: run the tests through scripts/test.sh")
+        }
+        Err(_) => {
+            eprintln!("skipping: {name} is not set (run scripts/test.sh)");
+            None
+        }
+    }
+}
+
+/// A running emulator process, killed on drop.
+pub struct Emulator {
+    child: Child,
+    pub url: String,
+    http: reqwest::Client,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Polls `check` until it returns Some or `timeout` passes.
+pub async fn eventually<T, F, Fut>(timeout: Duration, what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let start = Instant::now();
+    loop {
+        if let Some(v) = check().await {
+            return v;
+        }
+        assert!(start.elapsed() < timeout, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+impl Emulator {
+    /// Starts a fresh emulator on a free port; `None` when the harness is absent.
+    pub async fn start() -> Option<Self> {
+        let python = service_env("SNAPSTART_TEST_PYTHON")?;
+        let script = service_env("SNAPSTART_TEST_EMULATOR")?;
+        let dir = tempfile::tempdir().unwrap();
+        let port_file = dir.path().join("port");
+        let child = Command::new(python)
+            .arg(script)
+            .args(["--host", "127.0.0.1", "--port", "0", "--port-file"])
+            .arg(&port_file)
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("starting the emulator");
+        let port = eventually(Duration::from_secs(60), "the emulator port file", || {
+            let p = port_file.clone();
+            async move { std::fs::read_to_string(p).ok().filter(|s| !s.trim().is_empty()) }
+        })
+        .await;
+        let url = format!("http://127.0.0.1:{}", port.trim());
+        Some(Self { child, url, http: reqwest::Client::new(), _dir: dir })
+    }
+
+    async fn post(&self, path: &str, body: Value) -> Value {
+        let resp = self.http.post(format!("{}{path}", self.url)).json(&body).send().await.unwrap();
+        let status = resp.status();
+        let text = resp.text().await.unwrap();
+        assert!(status.is_success(), "POST {path} -> {status}: {text}");
+        serde_json::from_str(&text).unwrap_or(Value::Null)
+    }
+
+    /// Seeds a scenario (see emulator/README.md).
+    pub async fn seed(&self, scenario: Value) {
+        self.post("/_emulator/seed", scenario).await;
+    }
+
+    /// Injects a fault (see emulator/README.md).
+    pub async fn fault(&self, spec: Value) {
+        self.post("/_emulator/faults", spec).await;
+    }
+
+    /// Clears injected faults.
+    pub async fn clear_faults(&self) {
+        self.http.delete(format!("{}/_emulator/faults", self.url)).send().await.unwrap();
+    }
+
+    /// Sets a version's State / StateReasonCode / LastModified.
+    pub async fn set_version(&self, body: Value) {
+        self.post("/_emulator/lambda/version", body).await;
+    }
+
+    /// The AWS request log.
+    pub async fn requests(&self) -> Vec<Value> {
+        let resp = self.http.get(format!("{}/_emulator/requests", self.url)).send().await.unwrap();
+        let v: Value = resp.json().await.unwrap();
+        v.as_array().cloned().or_else(|| v["requests"].as_array().cloned()).unwrap_or_default()
+    }
+
+    /// Count of logged requests for one operation.
+    pub async fn count(&self, operation: &str) -> usize {
+        self.requests().await.iter().filter(|r| r["operation"] == operation).count()
+    }
+
+    /// Scan dependencies pointed at this emulator, budget lifted.
+    pub async fn deps(&self) -> ScanDeps {
+        AwsFactory::for_emulator(&self.url, 0, 8).scan_deps("us-west-2").await.0
+    }
+}
+
+/// Settings for a scan at the real present with the given overrides.
+pub fn settings(overrides: Value) -> ScanSettings {
+    let mut request = json!({"region": "us-west-2"});
+    for (k, v) in overrides.as_object().unwrap() {
+        request[k] = v.clone();
+    }
+    ScanRequest::from_value(request).unwrap().validate(chrono::Utc::now().timestamp()).unwrap()
+}
+
+/// An ISO-8601 timestamp `days` ago.
+pub fn days_ago(days: f64) -> String {
+    let t = chrono::Utc::now() - chrono::Duration::seconds((days * 86400.0) as i64);
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// `n` versions of a function, all `age_days` old.
+pub fn versions(n: usize, age_days: f64) -> Vec<Value> {
+    (0..n).map(|_| json!({"last_modified": days_ago(age_days)})).collect()
+}
+
+/// Path of the worker binary built for these tests.
+pub fn cleaner_bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_snapstart-cleaner"))
+}

@@ -1,0 +1,215 @@
+//! The scan phases against the AWS emulator: every reason flag, both fallback modes, paging,
+//! numeric ordering, event source mappings, weighted aliases, ExecutedVersion, and injected
+//! throttling / 5xx on each operation (retried, or failed closed — never a candidate).
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use common::{days_ago, settings, versions, Emulator};
+use serde_json::{json, Value};
+use snapstart_proto::v1::Report;
+use snapstart_worker::scan::run_all;
+
+fn metric(dimensions: Value, days_ago_: f64, value: f64) -> Value {
+    json!({"namespace": "AWS/Lambda", "metric_name": "Invocations", "dimensions": dimensions,
+           "timestamps": [days_ago(days_ago_)], "values": [value]})
+}
+
+fn function(name: &str, versions: Vec<Value>) -> Value {
+    json!({"name": name, "runtime": "python3.12", "memory_size": 1024, "snapstart": true, "versions": versions})
+}
+
+/// One function per reason flag (and a non-SnapStart one that must not appear).
+fn every_flag_scenario() -> Value {
+    let mut aliased = function("aliased", versions(5, 60.0));
+    aliased["aliases"] = json!([{"name": "live", "version": "1"}, {"name": "canary", "version": "5", "weights": {"2": 0.1}}]);
+    let mut invoked = function("invoked", versions(5, 60.0));
+    invoked["aliases"] = json!([{"name": "prod", "version": "5"}]);
+    let mut esm = function("esm", versions(5, 60.0));
+    esm["event_source_mappings"] = json!([{"target": "esm:1", "event_source_arn": "arn:aws:sqs:us-west-2:123456789012:q1"}]);
+    let mut states = function("states", versions(6, 60.0));
+    states["versions"][0]["state"] = json!("Failed");
+    states["versions"][0]["state_reason_code"] = json!("FunctionError");
+    states["versions"][1]["state"] = json!("Inactive");
+    states["versions"][2]["state"] = json!("Pending");
+    let mut accounted = function("accounted", versions(5, 60.0));
+    accounted["aliases"] = json!([{"name": "live", "version": "5"}]);
+    let mut plain = function("plain", versions(5, 60.0));
+    plain["snapstart"] = json!(false);
+    json!({
+        "functions": [
+            function("idle", versions(5, 60.0)),
+            function("young", versions(5, 3.0)),
+            aliased, invoked, esm, states,
+            function("unqualified", versions(5, 60.0)),
+            accounted, plain,
+        ],
+        "metrics": [
+            metric(json!({"FunctionName": "invoked", "Resource": "invoked:1"}), 2.0, 4.0),
+            metric(json!({"FunctionName": "invoked", "Resource": "invoked:prod", "ExecutedVersion": "2"}), 3.0, 7.0),
+            metric(json!({"FunctionName": "unqualified"}), 1.0, 5.0),
+            metric(json!({"FunctionName": "accounted"}), 1.0, 5.0),
+            metric(json!({"FunctionName": "accounted", "Resource": "accounted:live"}), 1.0, 5.0),
+        ],
+    })
+}
+
+async fn scan(emulator: &Emulator, overrides: Value) -> Report {
+    run_all(&emulator.deps().await, settings(overrides)).await.expect("scan")
+}
+
+/// (function, version) → flags.
+fn flags(report: &Report) -> BTreeMap<(String, String), Vec<String>> {
+    report.rows.iter().map(|r| ((r.function_name.clone(), r.version.clone()), r.reason_flags.clone())).collect()
+}
+
+fn flags_of(report: &Report, function: &str, version: &str) -> Vec<String> {
+    flags(report).get(&(function.to_string(), version.to_string())).cloned().unwrap_or_else(|| panic!("no row {function}:{version}"))
+}
+
+fn candidates(report: &Report) -> Vec<String> {
+    report.rows.iter().filter(|r| r.candidate_for_deletion).map(|r| format!("{}:{}", r.function_name, r.version)).collect()
+}
+
+#[tokio::test]
+async fn every_reason_flag_is_explained_on_its_row() {
+    let Some(emu) = Emulator::start().await else { return };
+    emu.seed(every_flag_scenario()).await;
+
+    let report = scan(&emu, json!({})).await;
+
+    let expect = [
+        ("idle", "1", vec!["no_activity_and_stale"]),
+        ("idle", "3", vec!["protected_kept_last_n"]),
+        ("young", "1", vec!["too_recent"]),
+        ("young", "5", vec!["too_recent", "protected_kept_last_n"]),
+        ("aliased", "1", vec!["alias_protected"]),
+        ("aliased", "2", vec!["alias_protected"]),
+        ("invoked", "1", vec!["has_recent_invocations"]),
+        ("invoked", "2", vec!["has_recent_invocations"]),
+        ("esm", "1", vec!["event_source_mapping_protected"]),
+        ("esm", "2", vec!["no_activity_and_stale"]),
+        ("states", "1", vec!["no_activity_and_stale"]),
+        ("states", "2", vec!["no_activity_and_stale"]),
+        ("states", "3", vec!["state_not_deletable"]),
+        ("unqualified", "1", vec!["function_level_activity_uncertain"]),
+        ("accounted", "1", vec!["function_level_activity_uncertain"]),
+    ];
+    for (f, v, want) in expect {
+        assert_eq!(flags_of(&report, f, v), want, "{f}:{v}");
+    }
+    assert!(report.rows.iter().all(|r| r.function_name != "plain"), "non-SnapStart versions never appear");
+    let failed = report.rows.iter().find(|r| r.function_name == "states" && r.version == "1").unwrap();
+    assert_eq!((failed.state.as_str(), failed.state_reason_code.as_str()), ("Failed", "FunctionError"));
+    assert_eq!(report.summary.as_ref().unwrap().candidates as usize, candidates(&report).len());
+}
+
+#[tokio::test]
+async fn attributed_fallback_clears_functions_whose_traffic_is_all_accounted_for() {
+    let Some(emu) = Emulator::start().await else { return };
+    emu.seed(every_flag_scenario()).await;
+
+    let report = scan(&emu, json!({"function_level_fallback": "attributed"})).await;
+
+    assert_eq!(flags_of(&report, "accounted", "1"), vec!["no_activity_and_stale"]);
+    assert_eq!(flags_of(&report, "unqualified", "1"), vec!["function_level_activity_uncertain"]);
+}
+
+#[tokio::test]
+async fn listing_pages_past_fifty_and_orders_versions_numerically() {
+    let Some(emu) = Emulator::start().await else { return };
+    emu.seed(json!({"functions": [function("many", versions(60, 60.0)), function("twelve", versions(12, 60.0))]})).await;
+
+    let report = scan(&emu, json!({})).await;
+
+    assert_eq!(report.rows.iter().filter(|r| r.function_name == "many").count(), 60);
+    let kept: Vec<&str> = report.rows.iter().filter(|r| r.function_name == "twelve" && r.is_among_keep_last_n).map(|r| r.version.as_str()).collect();
+    assert_eq!(kept, vec!["10", "11", "12"]);
+    assert!(emu.count("ListFunctions").await >= 2, "more than one page was read");
+}
+
+#[tokio::test]
+async fn transient_throttling_on_any_operation_is_retried_to_the_same_report() {
+    let Some(emu) = Emulator::start().await else { return };
+    emu.seed(every_flag_scenario()).await;
+    let baseline = candidates(&scan(&emu, json!({})).await);
+    let faults = [
+        ("lambda", "ListFunctions", 429, "TooManyRequestsException"),
+        ("lambda", "GetFunctionConfiguration", 429, "TooManyRequestsException"),
+        ("lambda", "ListAliases", 429, "TooManyRequestsException"),
+        ("lambda", "ListEventSourceMappings", 500, "ServiceException"),
+        ("cloudwatch", "GetMetricData", 400, "Throttling"),
+        ("cloudwatch", "GetMetricData", 500, "InternalServiceError"),
+    ];
+    for (service, operation, status, code) in faults {
+        emu.fault(json!({"service": service, "operation": operation, "status": status, "code": code, "count": 2})).await;
+
+        let report = scan(&emu, json!({})).await;
+
+        assert_eq!(candidates(&report), baseline, "{operation} {status}");
+        assert_eq!(report.summary.unwrap().check_failed, 0, "{operation} {status}");
+        emu.clear_faults().await;
+    }
+}
+
+#[tokio::test]
+async fn a_check_that_keeps_failing_is_check_failed_and_never_a_candidate() {
+    let Some(emu) = Emulator::start().await else { return };
+    emu.seed(every_flag_scenario()).await;
+    let cases = [
+        ("lambda", "GetFunctionConfiguration", 500, "ServiceException", "state"),
+        ("lambda", "ListAliases", 429, "TooManyRequestsException", "aliases"),
+        ("lambda", "ListEventSourceMappings", 500, "ServiceException", "event_source_mappings"),
+        ("cloudwatch", "GetMetricData", 400, "Throttling", "version_invocations"),
+        ("cloudwatch", "GetMetricData", 503, "ServiceUnavailable", "version_invocations"),
+    ];
+    for (service, operation, status, code, check) in cases {
+        emu.fault(json!({"service": service, "operation": operation, "status": status, "code": code, "count": -1})).await;
+
+        let report = scan(&emu, json!({})).await;
+
+        assert!(candidates(&report).is_empty(), "{operation}: {:?}", candidates(&report));
+        let idle = report.rows.iter().find(|r| r.function_name == "idle" && r.version == "1").unwrap();
+        assert!(idle.reason_flags.contains(&"check_failed".to_string()), "{operation}: {:?}", idle.reason_flags);
+        assert!(idle.failed_checks.iter().any(|c| c.check == check), "{operation}: {:?}", idle.failed_checks);
+        emu.clear_faults().await;
+    }
+}
+
+#[tokio::test]
+async fn a_listing_that_keeps_failing_fails_the_scan_rather_than_report_nothing() {
+    let Some(emu) = Emulator::start().await else { return };
+    emu.seed(every_flag_scenario()).await;
+    emu.fault(json!({"service": "lambda", "operation": "ListFunctions", "status": 500, "code": "ServiceException", "count": -1})).await;
+
+    let result = run_all(&emu.deps().await, settings(json!({}))).await;
+
+    assert!(result.is_err());
+}
+
+#[tokio::test]
+async fn a_failure_on_one_function_only_blocks_that_function() {
+    let Some(emu) = Emulator::start().await else { return };
+    emu.seed(every_flag_scenario()).await;
+    emu.fault(json!({"service": "lambda", "operation": "ListAliases", "status": 500, "code": "ServiceException", "count": -1, "match": {"FunctionName": "idle"}})).await;
+
+    let report = scan(&emu, json!({})).await;
+
+    assert!(flags_of(&report, "idle", "1").contains(&"check_failed".to_string()));
+    assert_eq!(flags_of(&report, "esm", "2"), vec!["no_activity_and_stale"]);
+}
+
+#[tokio::test]
+async fn costs_count_live_python_snapshots_and_the_summary_totals_candidates() {
+    let Some(emu) = Emulator::start().await else { return };
+    emu.seed(json!({"functions": [function("idle", versions(5, 60.0))]})).await;
+
+    let report = scan(&emu, json!({})).await;
+
+    let row = report.rows.iter().find(|r| r.version == "1").unwrap();
+    assert!((row.estimated_monthly_cost_usd - 3.9).abs() < 0.01, "{}", row.estimated_monthly_cost_usd);
+    let summary = report.summary.unwrap();
+    assert_eq!(summary.candidates, 2);
+    assert!((summary.estimated_monthly_saving_usd - 7.8).abs() < 0.02);
+}

@@ -1,0 +1,132 @@
+"""The WSGI application: our front layer around moto's server app.
+
+For every request it (1) serves ``/_emulator/*`` control calls, (2) works out
+service + operation, (3) applies an injected fault if one matches, else
+(4) answers CloudWatch CBOR and a few Lambda routes moto lacks itself, or
+passes the request to moto's ``DomainDispatcherApplication``, and
+(5) appends the outcome to the request log.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import sys
+import traceback
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from moto.awslambda.utils import get_backend as lambda_backend
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+from werkzeug.http import HTTP_STATUS_CODES
+
+from . import control, lambda_patches
+from .classify import RequestInfo, classify
+from .cloudwatch import handle_cbor
+from .errors import Response, error_response
+from .state import ACCOUNT_ID, LOCK, STATE
+
+StartResponse = Callable[..., Any]
+
+
+def _status_line(status: int) -> str:
+    return f"{status} {HTTP_STATUS_CODES.get(status, 'Unknown')}"
+
+
+def _read_body(environ: dict[str, Any]) -> bytes:
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    stream = environ.get("wsgi.input")
+    if stream is None:
+        body = b""
+    elif length > 0:
+        body = stream.read(length)
+    elif environ.get("wsgi.input_terminated"):  # chunked upload: werkzeug ends the stream
+        body = stream.read()
+    else:
+        body = b""
+    # moto reads the body again: hand it a fresh stream.
+    environ["wsgi.input"] = io.BytesIO(body)
+    environ["CONTENT_LENGTH"] = str(len(body))
+    return body
+
+
+class EmulatorApp:
+    def __init__(self) -> None:
+        self.moto = DomainDispatcherApplication(create_backend_app)
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "") or "/"
+        body = _read_body(environ)
+        if path.startswith("/_emulator"):
+            with LOCK:
+                return self._send(start_response, control.handle(
+                    environ.get("REQUEST_METHOD", "GET").upper(), path,
+                    environ.get("QUERY_STRING", ""), body))
+
+        info = classify(environ, body)
+        with LOCK:
+            fault = STATE.take_fault(info)
+            if fault is not None:
+                response = error_response(info.protocol, info.service, fault.status, fault.code, fault.message)
+                STATE.log_request(info, fault.status, faulted=True)
+                return self._send(start_response, response)
+            try:
+                response = self._own_route(info, body, environ)
+                if response is not None:
+                    STATE.log_request(info, response[0], faulted=False)
+                    return self._send(start_response, response)
+                status_box: list[int] = []
+
+                def recording_start_response(status: str, headers: Any, exc_info: Any = None) -> Any:
+                    status_box.append(int(status.split(" ", 1)[0]))
+                    return start_response(status, headers, exc_info)
+
+                # Materialise moto's body while we still hold the lock.
+                result = self.moto(environ, recording_start_response)
+                try:
+                    chunks = list(result)
+                finally:
+                    if hasattr(result, "close"):
+                        result.close()
+                STATE.log_request(info, status_box[0] if status_box else 500, faulted=False)
+                return chunks
+            except Exception as exc:  # a moto crash must still look like AWS
+                traceback.print_exc(file=sys.stderr)
+                response = error_response(info.protocol, info.service, 500, "ServiceException",
+                                          f"emulator error: {type(exc).__name__}: {exc}")
+                STATE.log_request(info, 500, faulted=False)
+                return self._send(start_response, response)
+
+    def _own_route(self, info: RequestInfo, body: bytes, environ: dict[str, Any]) -> Response | None:
+        """Requests answered by us instead of moto, or None."""
+        if info.protocol == "cbor" and info.service == "cloudwatch":
+            if "gzip" in environ.get("HTTP_CONTENT_ENCODING", ""):
+                # The Rust SDK gzips large PutMetricData bodies (@requestCompression).
+                body = gzip.decompress(body)
+            return handle_cbor(info.operation, body, info.region, ACCOUNT_ID)
+        if info.service == "lambda" and "ProvisionedConcurrency" in info.operation:
+            answer = lambda_patches.provisioned_concurrency(
+                lambda_backend(ACCOUNT_ID, info.region), info.operation, info.function_name, info.qualifier)
+            if answer is None:
+                return None
+            status, payload = answer
+            if status >= 400:
+                return error_response("rest-json", "lambda", status, payload["__type"], payload["message"])
+            return status, [("Content-Type", "application/json")], json.dumps(payload).encode()
+        return None
+
+    @staticmethod
+    def _send(start_response: StartResponse, response: Response) -> list[bytes]:
+        status, headers, payload = response
+        headers = [h for h in headers if h[0].lower() != "content-length"]
+        headers.append(("Content-Length", str(len(payload))))
+        start_response(_status_line(status), headers)
+        return [payload]
+
+
+def build_app() -> EmulatorApp:
+    return EmulatorApp()

@@ -1,0 +1,130 @@
+"""Shared fixtures: one emulator subprocess per test session, reset per test."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from botocore.config import Config
+
+EMULATOR_DIR = Path(__file__).resolve().parent.parent
+REGION = "us-west-2"
+ACCOUNT = "123456789012"
+
+sys.path.insert(0, str(EMULATOR_DIR))
+
+
+class Emulator:
+    def __init__(self, endpoint: str) -> None:
+        self.endpoint = endpoint
+
+    def call(self, method: str, path: str, payload: Any = None) -> tuple[int, Any]:
+        data = None if payload is None else json.dumps(payload).encode()
+        req = urllib.request.Request(self.endpoint + path, data=data, method=method,
+                                     headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(req, timeout=60) as resp:
+                return resp.status, json.load(resp)
+        except urllib.error.HTTPError as err:
+            return err.code, json.load(err)
+
+    def control(self, method: str, path: str, payload: Any = None) -> Any:
+        status, body = self.call(method, path, payload)
+        assert status == 200, (status, body)
+        return body
+
+    def client(self, service: str, region: str = REGION, retries: int = 1) -> Any:
+        return boto3.client(
+            service, endpoint_url=self.endpoint, region_name=region,
+            aws_access_key_id="testing", aws_secret_access_key="testing",
+            config=Config(retries={"total_max_attempts": retries, "mode": "standard"}),
+        )
+
+
+@pytest.fixture(scope="session")
+def emulator(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    port_file = tmp_path_factory.mktemp("emu") / "port"
+    proc = subprocess.Popen(
+        [sys.executable, str(EMULATOR_DIR / "snapstart_emulator.py"), "--port", "0",
+         "--port-file", str(port_file)],
+        stdout=subprocess.PIPE, stderr=None, text=True,
+    )
+    deadline = time.monotonic() + 20
+    while not port_file.exists():
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail("emulator did not start")
+        time.sleep(0.05)
+    emu = Emulator(f"http://127.0.0.1:{int(port_file.read_text())}")
+    yield emu
+    proc.send_signal(signal.SIGTERM)
+    try:
+        assert proc.wait(timeout=10) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+
+
+@pytest.fixture(autouse=True)
+def _reset(emulator: Emulator) -> None:
+    emulator.control("POST", "/_emulator/reset")
+
+
+@pytest.fixture
+def lam(emulator: Emulator) -> Any:
+    return emulator.client("lambda")
+
+
+@pytest.fixture
+def role_arn(emulator: Emulator) -> str:
+    iam = emulator.client("iam")
+    return iam.create_role(RoleName="test-role", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+
+
+def tiny_zip() -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("app.py", "def handler(e, c):\n    return 1\n")
+    return buf.getvalue()
+
+
+def fn_arn(name: str, qualifier: str | None = None, region: str = REGION) -> str:
+    arn = f"arn:aws:lambda:{region}:{ACCOUNT}:function:{name}"
+    return f"{arn}:{qualifier}" if qualifier else arn
+
+
+@pytest.fixture
+def make_function(lam: Any, role_arn: str) -> Any:
+    def make(name: str, snapstart: bool = True, versions: int = 0, runtime: str = "python3.12") -> None:
+        kwargs: dict[str, Any] = {}
+        if snapstart:
+            kwargs["SnapStart"] = {"ApplyOn": "PublishedVersions"}
+        lam.create_function(FunctionName=name, Runtime=runtime, Role=role_arn, Handler="app.handler",
+                            Code={"ZipFile": tiny_zip()}, **kwargs)
+        for i in range(versions):
+            lam.update_function_configuration(FunctionName=name, Description=f"v{i + 1}")
+            lam.publish_version(FunctionName=name)
+    return make
+
+
+@pytest.fixture
+def seed(emulator: Emulator) -> Any:
+    def apply(scenario: dict[str, Any]) -> Any:
+        scenario.setdefault("region", REGION)
+        return emulator.control("POST", "/_emulator/seed", scenario)
+    return apply
+
+
+os.environ.setdefault("AWS_EC2_METADATA_DISABLED", "true")

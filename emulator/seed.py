@@ -42,60 +42,56 @@ def _metric(fn: str, dims: dict[str, str], timestamps: list[str], value: float =
 
 
 def demo_scenario(now: datetime | None = None, region: str = DEFAULT_REGION) -> dict[str, Any]:
-    """A small account with one example of each case the cleaner must get right.
+    """A small account with one example of each case the cleaner must get right. Every function
+    has at least five versions so that, with the default keep_last_n=3, the interesting ones are
+    old enough to be judged by stage B.
 
-    * orders-api:   v1-v3 idle and old (candidates), v4 behind alias ``live``,
-                    v5 published 2 days ago (too recent).
-    * queue-worker: v2 used by an SQS event source mapping, v1 idle.
-    * image-resizer: v2 in State Failed (SnapStart snapshot failed), v1 idle.
-    * payments:     alias ``prod`` -> v3; v2 has recent invocations recorded
-                    only under {Resource=payments:prod, ExecutedVersion=2}.
-    * legacy-cron:  only unqualified traffic ({FunctionName} dimension): its
-                    published versions are idle.
-    * search:       v3 invoked directly (Resource=search:3) yesterday.
-    * notifier:     v1 Inactive (snapshot dropped after 14 idle days).
-    * report-builder: no SnapStart (python3.11), never a candidate.
+    * orders-api:    v1, v3 idle and old (candidates); v2 pinned by alias ``live``; v6 two days old.
+    * queue-worker:  v1 used by an SQS event source mapping; v2 idle (candidate).
+    * image-resizer: v1 State Failed, v2 Inactive: both deletable (candidates, no cache cost).
+    * payments:      alias ``prod`` -> v5; v2 has recent traffic recorded only under
+                     {Resource=payments:prod, ExecutedVersion=2}; that traffic also shows at
+                     function level, so v1 is "uncertain" in strict mode.
+    * legacy-cron:   only unqualified traffic ({FunctionName}): old versions are "uncertain".
+    * search:        v1 invoked directly (Resource=search:1) yesterday.
+    * notifier:      v1 Inactive (snapshot dropped after 14 idle days): candidate.
+    * billing:       .NET, idle: v1, v2 candidates.
+    * report-builder: no SnapStart (python3.11): never in the report.
     """
     now = now or datetime.now(timezone.utc)
     ago = lambda days: _iso(now - timedelta(days=days))  # noqa: E731
+    aged = lambda *days: [{"last_modified": ago(d)} for d in days]  # noqa: E731
     queue_arn = f"arn:aws:sqs:{region}:{ACCOUNT_ID}:orders-queue"
+    resizer = aged(70, 60, 40, 30, 20)
+    resizer[0].update(state="Failed", state_reason_code="FunctionError")
+    resizer[1].update(state="Inactive", state_reason_code="Idle")
+    notifier = aged(95, 60, 50, 40, 33)
+    notifier[0].update(state="Inactive", state_reason_code="Idle")
     functions = [
-        {"name": "orders-api", "memory_size": 1024, "snapstart": True,
-         "versions": [{"last_modified": ago(d)} for d in (120, 90, 60, 45, 2)],
-         "aliases": [{"name": "live", "version": "4"}]},
-        {"name": "queue-worker", "memory_size": 512, "snapstart": True,
-         "versions": [{"last_modified": ago(d)} for d in (80, 50)],
-         "event_source_mappings": [{"target": "queue-worker:2", "event_source_arn": queue_arn}]},
-        {"name": "image-resizer", "memory_size": 2048, "snapstart": True,
-         "versions": [{"last_modified": ago(70)},
-                      {"last_modified": ago(40), "state": "Failed", "state_reason_code": "FunctionError",
-                       "state_reason": "SnapStart snapshot creation failed"}]},
-        {"name": "payments", "memory_size": 1024, "snapstart": True,
-         "versions": [{"last_modified": ago(d)} for d in (100, 65, 35)],
-         "aliases": [{"name": "prod", "version": "3"}]},
-        {"name": "legacy-cron", "memory_size": 256, "snapstart": True,
-         "versions": [{"last_modified": ago(d)} for d in (200, 150)]},
-        {"name": "search", "memory_size": 512, "snapstart": True,
-         "versions": [{"last_modified": ago(d)} for d in (90, 60, 30)]},
-        {"name": "notifier", "memory_size": 256, "snapstart": True,
-         "versions": [{"last_modified": ago(95), "state": "Inactive", "state_reason_code": "Idle"},
-                      {"last_modified": ago(33)}],
+        {"name": "orders-api", "memory_size": 1024, "snapstart": True, "versions": aged(120, 90, 75, 60, 45, 2),
          "aliases": [{"name": "live", "version": "2"}]},
+        {"name": "queue-worker", "memory_size": 512, "snapstart": True, "versions": aged(80, 70, 50, 40, 30),
+         "event_source_mappings": [{"target": "queue-worker:1", "event_source_arn": queue_arn}]},
+        {"name": "image-resizer", "memory_size": 2048, "snapstart": True, "versions": resizer},
+        {"name": "payments", "memory_size": 1024, "snapstart": True, "versions": aged(100, 65, 50, 40, 35),
+         "aliases": [{"name": "prod", "version": "5"}]},
+        {"name": "legacy-cron", "memory_size": 256, "snapstart": True, "versions": aged(200, 150, 120, 100, 90)},
+        {"name": "search", "memory_size": 512, "snapstart": True, "versions": aged(90, 60, 50, 40, 30)},
+        {"name": "notifier", "memory_size": 256, "snapstart": True, "versions": notifier},
+        {"name": "billing", "runtime": "dotnet8", "memory_size": 1024, "snapstart": True, "versions": aged(60, 50, 40, 30, 20)},
         {"name": "report-builder", "runtime": "python3.11", "memory_size": 512, "snapstart": False,
-         "versions": [{"last_modified": ago(d)} for d in (300, 200, 100)]},
+         "versions": aged(300, 200, 100)},
     ]
     metrics = [
-        # Lambda publishes the function-level and alias-level series for alias traffic.
-        _metric("orders-api", {}, _hourly(now, 0.5, 24), 40),
-        _metric("orders-api", {"Resource": "orders-api:live"}, _hourly(now, 0.5, 24), 40),
-        _metric("orders-api", {"Resource": "orders-api:live", "ExecutedVersion": "4"}, _hourly(now, 0.5, 24), 40),
+        # Lambda publishes alias traffic under {FunctionName}, {Resource=alias} and ExecutedVersion.
         _metric("payments", {}, _hourly(now, 3, 6), 12),
         _metric("payments", {"Resource": "payments:prod"}, _hourly(now, 3, 6), 12),
         _metric("payments", {"Resource": "payments:prod", "ExecutedVersion": "2"}, _hourly(now, 3, 6), 12),
         _metric("legacy-cron", {}, _hourly(now, 1, 24), 1),
         _metric("search", {}, _hourly(now, 1, 3), 7),
-        _metric("search", {"Resource": "search:3"}, _hourly(now, 1, 3), 7),
-        # Old traffic (outside any sensible look-back window).
+        _metric("search", {"Resource": "search:1"}, _hourly(now, 1, 3), 7),
+        # Old traffic, outside the default 30-day window.
+        _metric("orders-api", {}, _hourly(now, 110, 4), 3),
         _metric("orders-api", {"Resource": "orders-api:1"}, _hourly(now, 110, 4), 3),
     ]
     return {"region": region, "functions": functions, "metrics": metrics,

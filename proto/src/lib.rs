@@ -2,9 +2,12 @@
 //! a start input, the compact encoding used between activities, and the names that land in
 //! Temporal history.
 
+pub mod approval;
+pub mod links;
 pub mod names;
 pub mod pack;
 pub mod request;
+pub mod status;
 
 /// Messages generated from `proto/snapstart/v1/*.proto`.
 #[allow(missing_docs, clippy::all)]

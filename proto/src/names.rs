@@ -28,6 +28,9 @@ pub const QUERY_STATUS: &str = "status";
 /// Signal carrying the approver's decision.
 pub const SIGNAL_APPROVAL: &str = "approval";
 
+/// Update the resolver uses to deliver a decision and learn, atomically, whether it counted.
+pub const UPDATE_DECIDE: &str = "decide";
+
 /// Failure type of an invalid start input (non-retryable).
 pub const ERROR_INVALID_INPUT: &str = "InvalidInput";
 /// Failure type the Temporal core gives an oversized payload; never worth retrying.

@@ -56,6 +56,63 @@ pub struct WorkerArgs {
     /// Directory where each run's full report is written as <workflow-id>.json
     #[arg(long, env = "REPORT_DIR")]
     pub report_dir: Option<PathBuf>,
+    #[command(flatten)]
+    pub approval: ApprovalArgs,
+}
+
+/// The approval round trip. The link-signing key comes only from the environment
+/// (APPROVAL_LINK_SECRET, at least 32 bytes); the worker refuses to start without it.
+#[derive(Debug, Args)]
+pub struct ApprovalArgs {
+    /// Base URL of snapstart-cleaner-resolver, for the Approve/Reject links
+    #[arg(long, env = "RESOLVER_PUBLIC_URL", default_value = "http://127.0.0.1:8787")]
+    pub resolver_public_url: String,
+    /// Temporal web UI base URL, for links in emails
+    #[arg(long, env = "TEMPORAL_UI_URL", default_value = "http://localhost:8233")]
+    pub ui_url: String,
+    /// Only `false` enables live deletion; anything else is a dry run
+    #[arg(long, env = "DELETE_DRY_RUN", default_value = "true")]
+    pub delete_dry_run: String,
+    /// SNS topic for notifications
+    #[arg(long, env = "APPROVAL_TOPIC_ARN")]
+    pub topic_arn: Option<String>,
+    /// SMTP server, e.g. smtp://127.0.0.1:2525 or smtps://user:pass@mail.example.com
+    #[arg(long, env = "SMTP_URL")]
+    pub smtp_url: Option<String>,
+    /// Sender address for SMTP
+    #[arg(long, env = "APPROVAL_EMAIL_FROM", default_value = "snapstart-cleaner <snapstart-cleaner@localhost>")]
+    pub email_from: String,
+    /// Comma-separated recipients for SMTP
+    #[arg(long, env = "APPROVAL_EMAIL_TO", default_value = "")]
+    pub email_to: String,
+}
+
+impl ApprovalArgs {
+    /// Builds the worker's approval config; a missing secret or a bad channel setting is fatal.
+    pub async fn config(&self, namespace: String) -> anyhow::Result<crate::cleanup_activities::CleanupConfig> {
+        use crate::notify::{smtp::SmtpChannel, sns::SnsChannel, Channel, LogChannel};
+        let secret = snapstart_proto::links::LinkSecret::from_env().context("APPROVAL_LINK_SECRET")?;
+        url::Url::parse(&self.resolver_public_url).context("RESOLVER_PUBLIC_URL")?;
+        let mut channels: Vec<Arc<dyn Channel>> = Vec::new();
+        if let Some(arn) = &self.topic_arn {
+            channels.push(Arc::new(SnsChannel::new(arn).await));
+        }
+        if let Some(url) = &self.smtp_url {
+            channels.push(Arc::new(SmtpChannel::new(url, &self.email_from, &self.email_to).map_err(anyhow::Error::msg)?));
+        }
+        if channels.is_empty() {
+            tracing::warn!("no APPROVAL_TOPIC_ARN or SMTP_URL: approval links go to this log only");
+            channels.push(Arc::new(LogChannel));
+        }
+        Ok(crate::cleanup_activities::CleanupConfig {
+            secret,
+            resolver_public_url: self.resolver_public_url.clone(),
+            ui_url: self.ui_url.clone(),
+            namespace,
+            delete_dry_run: self.delete_dry_run.trim() != "false",
+            channels,
+        })
+    }
 }
 
 /// Scan settings; defaults are the original system's.
@@ -139,7 +196,7 @@ pub struct StartArgs {
     /// Temporal web UI base URL, for the printed link
     #[arg(long, env = "TEMPORAL_UI_URL", default_value = "http://localhost:8233")]
     pub ui_url: String,
-    /// Wait for the report and print it
+    /// Wait for the report, print the candidates and the summary (the run then waits for approval)
     #[arg(long)]
     pub wait: bool,
     /// Output format with --wait
@@ -168,13 +225,16 @@ pub async fn scan(args: ScanArgs) -> anyhow::Result<()> {
 /// Runs `worker` until Ctrl-C / SIGTERM.
 pub async fn worker(args: WorkerArgs) -> anyhow::Result<()> {
     use temporalio_sdk::{Runtime, Worker, WorkerOptions};
+    let cleanup = args.approval.config(args.temporal.namespace_or_env()).await?;
+    let dry_run = cleanup.delete_dry_run;
     let client = args.temporal.connect().await?;
     let runtime = Runtime::from_current_tokio(Default::default())?;
     let aws = Arc::new(AwsFactory::new(args.aws.lambda_rps, args.aws.concurrency));
-    let activities = crate::activities::ScanActivities::new(aws, args.report_dir.clone());
+    let activities = crate::activities::ScanActivities::new(aws.clone(), args.report_dir.clone());
     let options = WorkerOptions::new(args.task_queue.clone())
         .register_workflow::<crate::workflow::SnapStartCleanup>()?
         .register_activities(activities)
+        .register_activities(crate::cleanup_activities::CleanupActivities::new(aws, cleanup))
         .build();
     let mut worker = Worker::new(&runtime, client, options)?;
     let shutdown = worker.shutdown_handle();
@@ -183,7 +243,7 @@ pub async fn worker(args: WorkerArgs) -> anyhow::Result<()> {
         tracing::info!("shutting down worker");
         shutdown();
     });
-    tracing::info!(task_queue = %args.task_queue, lambda_rps = args.aws.lambda_rps, "worker started");
+    tracing::info!(task_queue = %args.task_queue, lambda_rps = args.aws.lambda_rps, delete_dry_run = dry_run, "worker started");
     worker.run().await?;
     Ok(())
 }
@@ -217,14 +277,32 @@ pub async fn start(args: StartArgs) -> anyhow::Result<()> {
     println!("workflow id: {workflow_id}\nrun id:      {run_id}");
     println!("Temporal UI: {}/namespaces/{ns}/workflows/{workflow_id}/{run_id}/history", args.ui_url.trim_end_matches('/'));
     if args.wait {
-        let preview = handle.get_result(WorkflowGetResultOptions::default()).await?;
-        let summary = preview.summary.clone().unwrap_or_default();
-        print!("{}", render(args.format, &summary, &preview.rows));
-        if preview.rows_omitted > 0 {
-            eprintln!("{} more rows in the full report: {}", preview.rows_omitted, preview.report_path);
-        }
+        let status = wait_for_report(&client, &workflow_id).await?;
+        let summary = status.summary.clone().unwrap_or_default();
+        print!("{}", render(args.format, &summary, &status.candidates));
+        println!("phase: {}{}", status.phase, status.deadline.map(|d| format!(" (decide before {d})")).unwrap_or_default());
     }
     Ok(())
+}
+
+/// Polls the `status` query until the report exists (the run waits for approval or has ended).
+async fn wait_for_report(client: &temporalio_client::Client, workflow_id: &str) -> anyhow::Result<snapstart_proto::status::RunStatus> {
+    use temporalio_client::WorkflowQueryOptions;
+    let handle = client.get_workflow_handle::<crate::workflow::SnapStartCleanup>(workflow_id.to_string());
+    let settled = ["awaiting_approval", "done", "rejected", "timed_out", "no_candidates", "invalid_input"];
+    let started = std::time::Instant::now();
+    loop {
+        match handle.query(crate::workflow::SnapStartCleanup::status, (), WorkflowQueryOptions::default()).await {
+            Ok(status) if settled.contains(&status.phase.as_str()) => return Ok(status),
+            Ok(_) => {}
+            Err(e) if started.elapsed() > std::time::Duration::from_secs(30) => return Err(e.into()),
+            Err(_) => {}
+        }
+        if started.elapsed() > std::time::Duration::from_secs(3600) {
+            anyhow::bail!("the run did not produce a report within an hour");
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
 }
 
 /// The start input as the JSON payload `temporal workflow start --input` would send.

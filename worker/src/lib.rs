@@ -3,7 +3,11 @@
 
 pub mod activities;
 pub mod aws;
+pub mod cleanup_activities;
 pub mod cli;
+pub mod decision;
+pub mod deletion;
+pub mod notify;
 pub mod output;
 pub mod scan;
 pub mod temporal;

@@ -1,12 +1,17 @@
 //! The `SnapStartCleanup` workflow: a short, deterministic script of activities. Rules live in
-//! the activities (and the pure `snapstart-rules` crate), never here.
+//! the activities (and the pure `snapstart-rules` crate); the decision bookkeeping lives in
+//! `decision.rs`.
 
 use std::time::{Duration, UNIX_EPOCH};
 
-use serde::{Deserialize, Serialize};
 use snapstart_proto::{
     names,
-    v1::{PackedScan, PhaseCounts, PhaseOutput, ReportPreview, ScanRequest, ScanSettings},
+    pack::{pack, unpack},
+    status::{DecisionRecord, RunStatus, PHASE_AWAITING_APPROVAL},
+    v1::{
+        ApprovalEmailRequest, BuildReportOutput, CandidateList, CleanupResult, CompletionEmailRequest, DeleteRequest,
+        DeletionResultList, PackedScan, PhaseOutput, ReportSummary, ScanRequest, ScanSettings,
+    },
     InvalidRequest,
 };
 use temporalio_common::{
@@ -15,21 +20,15 @@ use temporalio_common::{
     RetryPolicy,
 };
 use temporalio_macros::{workflow, workflow_methods};
-use temporalio_sdk::{ActivityOptions, WorkflowContext, WorkflowContextView, WorkflowResult};
+use temporalio_sdk::{ActivityOptions, SyncWorkflowContext, WorkflowContext, WorkflowContextView, WorkflowResult};
 
-use crate::activities::ScanActivities;
+use crate::{
+    activities::ScanActivities,
+    cleanup_activities::CleanupActivities,
+    decision::{self, result_of},
+};
 
-/// What the `status` query returns.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
-pub struct RunStatus {
-    /// The phase running now, or the outcome.
-    pub phase: String,
-    /// Counts after the last completed phase.
-    pub counts: Option<PhaseCounts>,
-}
-
-/// Scans a region for unused SnapStart versions (and, in the next phase of the product, deletes
-/// them after approval).
+/// Scans a region for unused SnapStart versions, asks a human, and deletes what was approved.
 #[workflow]
 #[derive(Default)]
 pub struct SnapStartCleanup {
@@ -55,46 +54,91 @@ const SHORT: Duration = Duration::from_secs(10 * 60);
 /// At the default budget of 10 Lambda calls/s, 10,000 versions take about 17 minutes.
 const LONG: Duration = Duration::from_secs(2 * 3600);
 
+fn now_unix(view: Option<std::time::SystemTime>) -> i64 {
+    view.and_then(|t| t.duration_since(UNIX_EPOCH).ok()).map(|d| d.as_secs() as i64).unwrap_or(0)
+}
+
 #[workflow_methods]
 impl SnapStartCleanup {
-    /// The script: validate, then each phase in order.
+    /// The script: validate, scan, ask, wait, delete, report.
     #[run(name = names::WORKFLOW_TYPE)]
-    pub async fn run(ctx: &mut WorkflowContext<Self>, input: RawValue) -> WorkflowResult<ReportPreview> {
+    pub async fn run(ctx: &mut WorkflowContext<Self>, input: RawValue) -> WorkflowResult<CleanupResult> {
         let settings = match parse_input(ctx, &input) {
             Ok(s) => s,
             Err(e) => {
                 ctx.state_mut(|s| s.status.phase = "invalid_input".into());
-                return Err(ApplicationFailure::builder(e.to_string())
-                    .type_name(names::ERROR_INVALID_INPUT.to_string())
-                    .non_retryable(true)
-                    .build()
-                    .into());
+                let failure = ApplicationFailure::builder(e.to_string()).type_name(names::ERROR_INVALID_INPUT.to_string()).non_retryable(true);
+                return Err(failure.build().into());
             }
         };
-        let out = Self::phase(ctx, "discover-snapstart", ScanActivities::discover, ProstSerializable(settings), SHORT).await?;
-        let out = Self::phase(ctx, "stage-a", ScanActivities::stage_a, packed(out), SHORT).await?;
-        let out = Self::phase(ctx, "confirm-state", ScanActivities::confirm_state, packed(out), LONG).await?;
-        let out = Self::phase(ctx, "stage-b", ScanActivities::stage_b, packed(out), LONG).await?;
-        ctx.state_mut(|s| s.status.phase = "build-report".into());
-        let built = ctx
-            .execute_activity(ScanActivities::build_report, packed(out), activity_options(SHORT))
-            .await?
-            .0;
+        let built = Self::scan(ctx, settings.clone()).await?;
+        let summary = built.preview.clone().unwrap_or_default().summary.unwrap_or_default();
+        let candidates: CandidateList = unpack(&built.candidates.clone().unwrap_or_default()).map_err(|e| ApplicationFailure::non_retryable(e.to_string()))?;
         ctx.state_mut(|s| {
-            s.status.phase = "reported".into();
-            s.status.counts = built.counts.clone();
+            s.status.summary = Some(summary.clone());
+            s.status.candidates = candidates.rows.clone();
+            s.status.dry_run = settings.dry_run_requested;
         });
-        Ok(built.preview.unwrap_or_default())
+        if candidates.rows.is_empty() {
+            return Self::finish(ctx, "no_candidates", &summary, DeletionResultList::default()).await;
+        }
+        Self::ask(ctx, &settings, &summary, built.candidates.clone().unwrap_or_default()).await?;
+        let Some(decision) = Self::wait_for_decision(ctx, settings.approval_timeout_seconds).await else {
+            return Self::finish(ctx, "timed_out", &summary, DeletionResultList::default()).await;
+        };
+        if !decision.approved {
+            return Self::finish(ctx, "rejected", &summary, DeletionResultList::default()).await;
+        }
+        let results = Self::delete(ctx, &settings, &decision).await?;
+        Self::finish(ctx, "done", &summary, results).await
     }
 
-    /// The run's phase and counts.
+    /// The run's phase, counts, deadline, candidates and decision.
     #[query(name = names::QUERY_STATUS)]
     pub fn status(&self, _ctx: &WorkflowContextView) -> RunStatus {
         self.status.clone()
     }
+
+    /// The approver's decision (the original's callback payload). Malformed or late decisions
+    /// are recorded in `ignored_decisions` and change nothing; the raw payload type means no
+    /// input can wedge the run.
+    #[signal(name = names::SIGNAL_APPROVAL)]
+    pub fn approval(&mut self, ctx: &mut SyncWorkflowContext<Self>, input: RawValue) {
+        let now = now_unix(ctx.workflow_time());
+        if let Err(reason) = decision::apply(&mut self.status, decision::parse_raw(&input), now) {
+            decision::ignore(&mut self.status, reason, now);
+        }
+    }
+
+    /// Rejects a decision that would not count, before it reaches history.
+    #[update_validator(decide)]
+    fn validate_decide(&self, _ctx: &WorkflowContextView, input: &RawValue) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+        decision::check(&self.status, &decision::parse_raw(input)).map_err(Into::into)
+    }
+
+    /// The resolver's way to decide: the answer says, atomically, what was recorded.
+    #[update(name = names::UPDATE_DECIDE)]
+    pub fn decide(&mut self, ctx: &mut SyncWorkflowContext<Self>, input: RawValue) -> DecisionRecord {
+        let now = now_unix(ctx.workflow_time());
+        match decision::apply(&mut self.status, decision::parse_raw(&input), now) {
+            Ok(record) => record,
+            Err(_) => self.status.decision.clone().unwrap_or_default(),
+        }
+    }
 }
 
 impl SnapStartCleanup {
+    async fn scan(ctx: &mut WorkflowContext<Self>, settings: ScanSettings) -> WorkflowResult<BuildReportOutput> {
+        let out = Self::phase(ctx, names::ACTIVITY_DISCOVER, ScanActivities::discover, ProstSerializable(settings), SHORT).await?;
+        let out = Self::phase(ctx, names::ACTIVITY_STAGE_A, ScanActivities::stage_a, packed(out), SHORT).await?;
+        let out = Self::phase(ctx, names::ACTIVITY_CONFIRM_STATE, ScanActivities::confirm_state, packed(out), LONG).await?;
+        let out = Self::phase(ctx, names::ACTIVITY_STAGE_B, ScanActivities::stage_b, packed(out), LONG).await?;
+        ctx.state_mut(|s| s.status.phase = names::ACTIVITY_BUILD_REPORT.into());
+        let built = ctx.execute_activity(ScanActivities::build_report, packed(out), activity_options(SHORT)).await?.0;
+        ctx.state_mut(|s| s.status.counts = built.counts.clone());
+        Ok(built)
+    }
+
     async fn phase<A, I>(ctx: &mut WorkflowContext<Self>, label: &str, activity: A, input: I, timeout: Duration) -> WorkflowResult<PhaseOutput>
     where
         A: temporalio_common::ActivityDefinition<Output = ProstSerializable<PhaseOutput>>,
@@ -105,6 +149,79 @@ impl SnapStartCleanup {
         ctx.state_mut(|s| s.status.counts = out.counts.clone());
         Ok(out)
     }
+
+    async fn ask(ctx: &mut WorkflowContext<Self>, settings: &ScanSettings, summary: &ReportSummary, candidates: PackedScan) -> WorkflowResult<()> {
+        let deadline_unix = now_unix(ctx.workflow_time()) + settings.approval_timeout_seconds as i64;
+        ctx.state_mut(|s| s.status.phase = names::ACTIVITY_SEND_APPROVAL_EMAIL.into());
+        let request = ApprovalEmailRequest {
+            workflow_id: ctx.workflow_id().to_string(),
+            run_id: ctx.run_id().to_string(),
+            summary: Some(summary.clone()),
+            candidates: Some(candidates),
+            deadline_unix,
+            dry_run_requested: settings.dry_run_requested,
+        };
+        let sent = ctx.execute_activity(CleanupActivities::send_approval_email, ProstSerializable(request), activity_options(SHORT)).await?.0;
+        ctx.state_mut(|s| {
+            s.status.dry_run = sent.dry_run;
+            s.status.deadline_unix = Some(deadline_unix);
+            s.status.deadline = Some(decision::iso(deadline_unix));
+            s.status.phase = PHASE_AWAITING_APPROVAL.into();
+        });
+        Ok(())
+    }
+
+    /// Waits for the first valid decision or the deadline; the timer is cancelled when a decision wins.
+    async fn wait_for_decision(ctx: &mut WorkflowContext<Self>, timeout_seconds: u64) -> Option<DecisionRecord> {
+        let timer = ctx.timer(Duration::from_secs(timeout_seconds));
+        let decided = ctx.wait_condition(|s: &Self| s.status.decision.is_some());
+        futures::pin_mut!(timer, decided);
+        temporalio_sdk::workflows::select! {
+            _ = timer.as_mut() => {}
+            _ = decided.as_mut() => {}
+        }
+        let decision = ctx.state(|s| s.status.decision.clone());
+        if decision.is_some() {
+            use temporalio_sdk::CancellableFuture;
+            timer.cancel();
+        } else {
+            ctx.state_mut(|s| s.status.phase = "timed_out".into());
+        }
+        decision
+    }
+
+    async fn delete(ctx: &mut WorkflowContext<Self>, settings: &ScanSettings, decision: &DecisionRecord) -> WorkflowResult<DeletionResultList> {
+        let approved = ctx.state(|s| decision::approved_rows(&s.status.candidates, decision));
+        let dry_run = ctx.state(|s| s.status.dry_run);
+        ctx.state_mut(|s| s.status.phase = names::ACTIVITY_DELETE_VERSIONS.into());
+        let request = DeleteRequest {
+            region: settings.region.clone(),
+            approved: Some(pack(&CandidateList { rows: approved })),
+            scan_now_unix: settings.now_unix,
+            dry_run,
+            period_seconds: settings.period_seconds,
+        };
+        let out = ctx.execute_activity(CleanupActivities::delete_versions, ProstSerializable(request), activity_options(LONG)).await?.0;
+        ctx.state_mut(|s| s.status.dry_run = out.dry_run);
+        Ok(unpack(&out.results.unwrap_or_default()).map_err(|e| ApplicationFailure::non_retryable(e.to_string()))?)
+    }
+
+    async fn finish(ctx: &mut WorkflowContext<Self>, status: &str, summary: &ReportSummary, results: DeletionResultList) -> WorkflowResult<CleanupResult> {
+        ctx.state_mut(|s| s.status.phase = names::ACTIVITY_SEND_COMPLETION_EMAIL.into());
+        let (decision, dry_run) = ctx.state(|s| (s.status.decision.clone(), s.status.dry_run));
+        let request = CompletionEmailRequest {
+            status: status.into(),
+            workflow_id: ctx.workflow_id().to_string(),
+            run_id: ctx.run_id().to_string(),
+            summary: Some(summary.clone()),
+            results: Some(pack(&results)),
+            dry_run,
+            decision_json: decision.as_ref().map(|d| serde_json::to_string(d).unwrap_or_default()).unwrap_or_default(),
+        };
+        ctx.execute_activity(CleanupActivities::send_completion_email, ProstSerializable(request), activity_options(SHORT)).await?;
+        ctx.state_mut(|s| s.status.phase = status.into());
+        Ok(result_of(status, summary, results.results, dry_run, decision.as_ref(), ctx.workflow_id()))
+    }
 }
 
 fn packed(out: PhaseOutput) -> ProstSerializable<PackedScan> {
@@ -114,7 +231,6 @@ fn packed(out: PhaseOutput) -> ProstSerializable<PackedScan> {
 /// Reads the start input from the raw payload: any problem is an [`InvalidRequest`] naming the
 /// field, never a workflow task failure (which would retry forever).
 fn parse_input(ctx: &WorkflowContext<SnapStartCleanup>, input: &RawValue) -> Result<ScanSettings, InvalidRequest> {
-    let now = ctx.workflow_time().and_then(|t| t.duration_since(UNIX_EPOCH).ok()).map(|d| d.as_secs() as i64).unwrap_or(0);
     let payload = input.payloads.first().filter(|p| !p.data.is_empty()).ok_or_else(|| InvalidRequest {
         field: "input".into(),
         message: "no start input; pass e.g. --input '{\"region\": \"us-west-2\"}'".into(),
@@ -124,5 +240,5 @@ fn parse_input(ctx: &WorkflowContext<SnapStartCleanup>, input: &RawValue) -> Res
     if request.s3_report_uri.is_some() && !ctx.is_replaying() {
         tracing::info!("s3_report_uri is accepted for compatibility and ignored; see README (reports)");
     }
-    request.validate(now)
+    request.validate(now_unix(ctx.workflow_time()))
 }

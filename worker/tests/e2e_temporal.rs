@@ -1,5 +1,5 @@
-//! End to end: a real Temporal dev server, the worker binary, the emulator, and runs started
-//! through the Temporal CLI exactly as users type them.
+//! End to end: a real Temporal dev server, the worker binary, the emulator, and runs started and
+//! signalled through the Temporal CLI exactly as users type them.
 
 mod common;
 
@@ -9,19 +9,23 @@ use std::{
 };
 
 use common::{cleaner_bin, eventually, service_env, versions, Emulator};
-use serde_json::json;
-use snapstart_worker::workflow::{RunStatus, SnapStartCleanup};
+use serde_json::{json, Value};
+use snapstart_proto::{status::RunStatus, v1::CleanupResult};
+use snapstart_worker::workflow::SnapStartCleanup;
 use temporalio_client::{Client, ClientOptions, Connection, ConnectionOptions, WorkflowGetResultOptions, WorkflowQueryOptions};
 
 /// The original system's payload, verbatim.
 const ORIGINAL_PAYLOAD: &str = r#"{"region": "us-west-2", "lookback_days": 30, "min_age_days": 14, "keep_last_n": 3, "period_seconds": 3600, "function_name_prefix": null, "s3_report_uri": null}"#;
+const SECRET: &str = "test-secret-test-secret-test-secret-0123";
 
-struct Harness {
-    emulator: Emulator,
+pub struct Harness {
+    pub emulator: Emulator,
     address: String,
     cli: String,
     task_queue: String,
+    topic_arn: String,
     worker: Option<Child>,
+    live: bool,
 }
 
 impl Drop for Harness {
@@ -30,13 +34,28 @@ impl Drop for Harness {
     }
 }
 
+fn uuid_ish() -> String {
+    format!("{:x}{:x}", std::process::id(), fastrand::u64(..))
+}
+
+/// orders (6 versions, alias live → 2) and billing (5): candidates orders:1, orders:3, billing:1, billing:2.
+fn demo_account() -> Value {
+    json!({"sns_topics": ["notify"], "functions": [
+        {"name": "orders", "runtime": "python3.12", "memory_size": 512, "snapstart": true, "versions": versions(6, 40.0),
+         "aliases": [{"name": "live", "version": "2"}]},
+        {"name": "billing", "runtime": "python3.13", "memory_size": 1024, "snapstart": true, "versions": versions(5, 40.0)},
+    ]})
+}
+
 impl Harness {
-    async fn start() -> Option<Self> {
+    async fn start(live: bool) -> Option<Self> {
         let address = service_env("SNAPSTART_TEST_TEMPORAL_ADDRESS")?;
         let cli = service_env("SNAPSTART_TEST_TEMPORAL_CLI")?;
         let emulator = Emulator::start().await?;
+        let seeded = emulator.seed(demo_account()).await;
+        let topic_arn = seeded["sns_topics"][0].as_str().unwrap().to_string();
         let task_queue = format!("snapstart-test-{}", uuid_ish());
-        Some(Self { emulator, address, cli, task_queue, worker: None })
+        Some(Self { emulator, address, cli, task_queue, topic_arn, worker: None, live })
     }
 
     fn start_worker(&mut self, lambda_rps: u32) {
@@ -46,7 +65,11 @@ impl Harness {
             .env("AWS_ENDPOINT_URL", &self.emulator.url)
             .env("AWS_ACCESS_KEY_ID", "testing")
             .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("APPROVAL_LINK_SECRET", SECRET)
+            .env("APPROVAL_TOPIC_ARN", &self.topic_arn)
+            .env("DELETE_DRY_RUN", if self.live { "false" } else { "true" })
             .env_remove("TEMPORAL_ADDRESS")
+            .env_remove("SMTP_URL")
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()
@@ -61,14 +84,25 @@ impl Harness {
         }
     }
 
-    /// `temporal workflow start` as a user types it.
-    fn cli_start(&self, workflow_id: &str, input: &str) {
-        let out = Command::new(&self.cli)
-            .args(["workflow", "start", "--type", "SnapStartCleanup", "--task-queue", &self.task_queue])
-            .args(["--workflow-id", workflow_id, "--address", &self.address, "--input", input])
-            .output()
-            .expect("running the temporal CLI");
-        assert!(out.status.success(), "temporal workflow start: {}", String::from_utf8_lossy(&out.stderr));
+    fn temporal(&self, args: &[&str]) {
+        let out = Command::new(&self.cli).args(args).args(["--address", &self.address]).output().expect("running the temporal CLI");
+        assert!(out.status.success(), "temporal {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+
+    /// `temporal workflow start` as a user types it; returns the workflow id.
+    fn cli_start(&self, input: &str) -> String {
+        let id = format!("e2e-{}", uuid_ish());
+        self.temporal(&["workflow", "start", "--type", "SnapStartCleanup", "--task-queue", &self.task_queue, "--workflow-id", &id, "--input", input]);
+        id
+    }
+
+    /// `temporal workflow signal --name approval`, with `input` as given (None: no input at all).
+    fn cli_signal(&self, id: &str, input: Option<&str>) {
+        let mut args = vec!["workflow", "signal", "--workflow-id", id, "--name", "approval"];
+        if let Some(i) = input {
+            args.extend(["--input", i]);
+        }
+        self.temporal(&args);
     }
 
     async fn client(&self) -> Client {
@@ -76,48 +110,59 @@ impl Harness {
         let connection = Connection::connect(ConnectionOptions::new(url).build()).await.unwrap();
         Client::new(connection, ClientOptions::new("default").build()).unwrap()
     }
+
+    async fn status(&self, id: &str) -> Option<RunStatus> {
+        let client = self.client().await;
+        client.get_workflow_handle::<SnapStartCleanup>(id.to_string()).query(SnapStartCleanup::status, (), WorkflowQueryOptions::default()).await.ok()
+    }
+
+    async fn wait_for_phase(&self, id: &str, phase: &str) -> RunStatus {
+        eventually(Duration::from_secs(90), phase, || async { self.status(id).await.filter(|s| s.phase == phase) }).await
+    }
+
+    async fn result(&self, id: &str) -> CleanupResult {
+        let client = self.client().await;
+        let handle = client.get_workflow_handle::<SnapStartCleanup>(id.to_string());
+        tokio::time::timeout(Duration::from_secs(180), handle.get_result(WorkflowGetResultOptions::default()))
+            .await
+            .expect("run finished in time")
+            .expect("run succeeded")
+    }
+
+    async fn subjects(&self) -> Vec<String> {
+        self.emulator.sns_messages().await.iter().map(|m| m["subject"].as_str().unwrap_or_default().to_string()).collect()
+    }
 }
 
-fn uuid_ish() -> String {
-    format!("{:x}{:x}", std::process::id(), fastrand::u64(..))
-}
-
-fn demo_account() -> serde_json::Value {
-    json!({"functions": [
-        {"name": "orders", "runtime": "python3.12", "memory_size": 512, "snapstart": true, "versions": versions(6, 40.0),
-         "aliases": [{"name": "live", "version": "2"}]},
-        {"name": "billing", "runtime": "python3.13", "memory_size": 1024, "snapstart": true, "versions": versions(5, 40.0)},
-    ]})
+fn names(status: &RunStatus) -> Vec<String> {
+    let mut v: Vec<String> = status.candidates.iter().map(|r| format!("{}:{}", r.function_name, r.version)).collect();
+    v.sort();
+    v
 }
 
 #[tokio::test]
-async fn a_run_started_with_the_original_payload_returns_the_report() {
-    let Some(mut h) = Harness::start().await else { return };
-    h.emulator.seed(demo_account()).await;
+async fn the_original_payload_scans_asks_and_a_rejection_deletes_nothing() {
+    let Some(mut h) = Harness::start(true).await else { return };
     h.start_worker(0);
-    let id = format!("e2e-original-{}", uuid_ish());
 
-    h.cli_start(&id, ORIGINAL_PAYLOAD);
-    let client = h.client().await;
-    let handle = client.get_workflow_handle::<SnapStartCleanup>(id.clone());
-    let preview = tokio::time::timeout(Duration::from_secs(120), handle.get_result(WorkflowGetResultOptions::default()))
-        .await
-        .expect("run finished in time")
-        .expect("run succeeded");
+    let id = h.cli_start(ORIGINAL_PAYLOAD);
+    let status = h.wait_for_phase(&id, "awaiting_approval").await;
+    h.cli_signal(&id, Some(r#"{"approved": false, "approver": "ana"}"#));
+    let result = h.result(&id).await;
 
-    let summary = preview.summary.unwrap();
-    assert_eq!(summary.snapstart_versions, 11);
-    let mut candidates: Vec<String> = preview.rows.iter().filter(|r| r.candidate_for_deletion).map(|r| format!("{}:{}", r.function_name, r.version)).collect();
-    candidates.sort();
-    assert_eq!(candidates, vec!["billing:1", "billing:2", "orders:1", "orders:3"]);
-    assert_eq!(summary.candidates, 4);
-    let status: RunStatus = handle.query(SnapStartCleanup::status, (), WorkflowQueryOptions::default()).await.unwrap();
-    assert_eq!(status.phase, "reported");
+    assert_eq!(names(&status), vec!["billing:1", "billing:2", "orders:1", "orders:3"]);
+    assert_eq!(status.summary.unwrap().snapstart_versions, 11);
+    assert!(status.deadline.is_some());
+    assert_eq!(result.status, "rejected");
+    assert_eq!(h.emulator.versions_of("orders").await.len(), 6);
+    let subjects = h.subjects().await;
+    assert_eq!(subjects.len(), 2, "{subjects:?}");
+    assert!(subjects[0].contains("Approve") && subjects[1].contains("rejected"), "{subjects:?}");
 }
 
 #[tokio::test]
 async fn an_invalid_input_fails_fast_naming_the_field() {
-    let Some(mut h) = Harness::start().await else { return };
+    let Some(mut h) = Harness::start(false).await else { return };
     h.start_worker(0);
     let client = h.client().await;
     for (input, field) in [
@@ -126,9 +171,8 @@ async fn an_invalid_input_fails_fast_naming_the_field() {
         (r#"{"lookback_days": 30}"#, "region"),
         (r#"{"region": "us-west-2", "period_seconds": 90}"#, "period_seconds"),
     ] {
-        let id = format!("e2e-invalid-{}", uuid_ish());
+        let id = h.cli_start(input);
 
-        h.cli_start(&id, input);
         let handle = client.get_workflow_handle::<SnapStartCleanup>(id.clone());
         let result = tokio::time::timeout(Duration::from_secs(30), handle.get_result(WorkflowGetResultOptions::default()))
             .await
@@ -140,30 +184,128 @@ async fn an_invalid_input_fails_fast_naming_the_field() {
 }
 
 #[tokio::test]
-async fn a_worker_killed_mid_run_and_restarted_still_completes() {
-    let Some(mut h) = Harness::start().await else { return };
-    h.emulator.seed(demo_account()).await;
-    // A slow rate budget keeps the run in confirm-state long enough to kill the worker there.
-    h.start_worker(1);
-    let id = format!("e2e-restart-{}", uuid_ish());
-    h.cli_start(&id, ORIGINAL_PAYLOAD);
-    let client = h.client().await;
-    let handle = client.get_workflow_handle::<SnapStartCleanup>(id.clone());
-    eventually(Duration::from_secs(60), "the run to reach confirm-state", || {
-        let handle = &handle;
-        async move {
-            let status: RunStatus = handle.query(SnapStartCleanup::status, (), WorkflowQueryOptions::default()).await.ok()?;
-            (status.phase == "confirm-state").then_some(())
-        }
+async fn a_live_approval_deletes_exactly_the_approved_subset() {
+    let Some(mut h) = Harness::start(true).await else { return };
+    h.start_worker(0);
+    let id = h.cli_start(r#"{"region": "us-west-2"}"#);
+    h.wait_for_phase(&id, "awaiting_approval").await;
+
+    h.cli_signal(&id, Some(r#"{"approved": true, "approver": "ana", "decision_source": "cli", "approved_versions": [{"function_name": "orders", "version": "1"}, {"function_name": "billing", "version": 2}, {"function_name": "orders", "version": "5"}]}"#));
+    let result = h.result(&id).await;
+
+    assert_eq!(result.status, "done");
+    assert!(!result.dry_run);
+    assert_eq!(result.deletion_counts.get("deleted"), Some(&2));
+    assert_eq!(h.emulator.versions_of("orders").await, vec!["2", "3", "4", "5", "6"]);
+    assert_eq!(h.emulator.versions_of("billing").await, vec!["1", "3", "4", "5"]);
+    let approval = result.approval.unwrap();
+    assert_eq!((approval.approver.as_deref(), approval.approved_versions.len()), (Some("ana"), 2), "orders:5 is not a candidate");
+}
+
+#[tokio::test]
+async fn a_dry_run_worker_deletes_nothing_even_when_approved() {
+    let Some(mut h) = Harness::start(false).await else { return };
+    h.start_worker(0);
+    let id = h.cli_start(r#"{"region": "us-west-2"}"#);
+    h.wait_for_phase(&id, "awaiting_approval").await;
+
+    h.cli_signal(&id, Some(r#"{"approved": true}"#));
+    let result = h.result(&id).await;
+
+    assert!(result.dry_run);
+    assert_eq!(result.deletion_counts.get("dry_run_would_delete"), Some(&4));
+    assert_eq!(h.emulator.versions_of("orders").await.len(), 6);
+    assert_eq!(h.emulator.versions_of("billing").await.len(), 5);
+}
+
+#[tokio::test]
+async fn malformed_signals_are_recorded_and_a_valid_one_still_completes_the_run() {
+    let Some(mut h) = Harness::start(true).await else { return };
+    h.start_worker(0);
+    let id = h.cli_start(r#"{"region": "us-west-2", "dry_run": true}"#);
+    h.wait_for_phase(&id, "awaiting_approval").await;
+
+    for bad in [Some(r#""yes""#), Some(r#"{"approved": "maybe"}"#), Some("[]"), Some(r#"{"approver": "x"}"#), None] {
+        h.cli_signal(&id, bad);
+    }
+    let status = eventually(Duration::from_secs(30), "five ignored decisions", || async {
+        h.status(&id).await.filter(|s| s.ignored_decisions.len() == 5)
     })
     .await;
+    h.cli_signal(&id, Some(r#"{"approved": true}"#));
+    let result = h.result(&id).await;
 
+    assert_eq!(status.phase, "awaiting_approval");
+    assert_eq!(result.status, "done");
+    assert!(result.dry_run, "the input's dry_run forces a dry run on a live worker");
+    assert_eq!(h.emulator.versions_of("orders").await.len(), 6);
+}
+
+#[tokio::test]
+async fn no_decision_before_the_deadline_times_out_and_says_so() {
+    let Some(mut h) = Harness::start(true).await else { return };
+    h.start_worker(0);
+
+    let id = h.cli_start(r#"{"region": "us-west-2", "approval_timeout_seconds": 3}"#);
+    let result = h.result(&id).await;
+
+    assert_eq!(result.status, "timed_out");
+    assert_eq!(h.emulator.versions_of("billing").await.len(), 5);
+    let subjects = h.subjects().await;
+    assert!(subjects.last().unwrap().contains("timed_out"), "{subjects:?}");
+}
+
+#[tokio::test]
+async fn an_alias_moved_onto_a_candidate_after_the_scan_skips_it() {
+    let Some(mut h) = Harness::start(true).await else { return };
+    h.start_worker(0);
+    let id = h.cli_start(r#"{"region": "us-west-2"}"#);
+    h.wait_for_phase(&id, "awaiting_approval").await;
+
+    let lambda = h.emulator.lambda_client().await;
+    lambda.update_alias().function_name("orders").name("live").function_version("3").send().await.unwrap();
+    h.cli_signal(&id, Some(r#"{"approved": true}"#));
+    let result = h.result(&id).await;
+
+    let skipped: Vec<String> = result
+        .deletion_results
+        .iter()
+        .filter(|r| r.outcome == "skipped_changed_since_scan")
+        .map(|r| format!("{}:{}", r.function_name, r.version))
+        .collect();
+    assert_eq!(skipped, vec!["orders:3"]);
+    assert!(h.emulator.versions_of("orders").await.contains(&"3".to_string()));
+    assert_eq!(result.deletion_counts.get("deleted"), Some(&3));
+}
+
+#[tokio::test]
+async fn a_worker_killed_mid_scan_during_the_wait_and_during_deletion_finishes_without_repeats() {
+    let Some(mut h) = Harness::start(true).await else { return };
+    // A slow rate budget keeps the run in confirm-state long enough to kill the worker there.
+    h.start_worker(1);
+    let id = h.cli_start(r#"{"region": "us-west-2"}"#);
+    h.wait_for_phase(&id, "confirm-state").await;
     h.stop_worker();
     h.start_worker(0);
-    let preview = tokio::time::timeout(Duration::from_secs(180), handle.get_result(WorkflowGetResultOptions::default()))
-        .await
-        .expect("run finished after the restart")
-        .expect("run succeeded");
+    h.wait_for_phase(&id, "awaiting_approval").await;
 
-    assert_eq!(preview.summary.unwrap().candidates, 4);
+    h.stop_worker();
+    h.cli_signal(&id, Some(r#"{"approved": true}"#));
+    h.start_worker(1);
+    h.wait_for_phase(&id, "delete-versions").await;
+    eventually(Duration::from_secs(60), "a first deletion", || async { (h.emulator.versions_of("billing").await.len() < 5).then_some(()) }).await;
+    h.stop_worker();
+    h.start_worker(0);
+    let result = h.result(&id).await;
+
+    assert_eq!(result.status, "done");
+    let mut seen: Vec<String> = result.deletion_results.iter().map(|r| format!("{}:{}", r.function_name, r.version)).collect();
+    seen.sort();
+    assert_eq!(seen, vec!["billing:1", "billing:2", "orders:1", "orders:3"], "one result per version");
+    let gone = result.deletion_counts.get("deleted").copied().unwrap_or(0) + result.deletion_counts.get("already_deleted").copied().unwrap_or(0);
+    assert_eq!(gone, 4, "{:?}", result.deletion_counts);
+    assert_eq!(h.emulator.versions_of("orders").await, vec!["2", "4", "5", "6"]);
+    let subjects = h.subjects().await;
+    assert_eq!(subjects.iter().filter(|s| s.contains("Approve")).count(), 1, "{subjects:?}");
+    assert_eq!(subjects.len(), 2, "{subjects:?}");
 }

@@ -34,7 +34,7 @@ impl CloudWatchAdapter {
 impl InvocationMetrics for CloudWatchAdapter {
     async fn invocations(&self, queries: &[SeriesQuery], window: Window) -> Result<Vec<Series>, AwsError> {
         if queries.len() > MAX_QUERIES_PER_CALL {
-            return Err(AwsError { operation: "GetMetricData", message: format!("{} queries exceed 500 per call", queries.len()) });
+            return Err(AwsError::invalid("GetMetricData", format!("{} queries exceed 500 per call", queries.len())));
         }
         let period = i32::try_from(window.period_seconds).unwrap_or(i32::MAX);
         let built: Vec<MetricDataQuery> = queries.iter().map(|q| metric_query(q, period)).collect();

@@ -51,6 +51,12 @@ impl AwsFactory {
         (deps, counter)
     }
 
+    /// The Lambda writer for `region` (same client, budget and retries as the scan).
+    pub async fn deleter(&self, region: &str) -> Arc<LambdaAdapter> {
+        let clients = self.clients(region).await;
+        Arc::new(LambdaAdapter::new(clients.lambda.clone(), clients.budget.clone(), Arc::new(CallCounter::default())))
+    }
+
     async fn clients(&self, region: &str) -> Arc<RegionClients> {
         let mut regions = self.regions.lock().await;
         if let Some(c) = regions.get(region) {

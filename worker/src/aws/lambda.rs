@@ -8,8 +8,8 @@ use aws_sdk_lambda::{types::FunctionVersion, Client};
 
 use super::{
     retry::{with_retries, RetryPolicy},
-    AliasInfo, AwsError, CallCounter, EventSourceMapping, LambdaRead, ListedVersion, RateBudget, VersionState,
-    VersionsPage,
+    AliasInfo, AwsError, CallCounter, Deleted, EventSourceMapping, LambdaDelete, LambdaRead, ListedVersion, RateBudget,
+    VersionState, VersionsPage,
 };
 
 /// Largest page ListFunctions and ListAliases serve.
@@ -64,10 +64,10 @@ impl LambdaRead for LambdaAdapter {
                 self.client.get_function_configuration().function_name(function_name).qualifier(version).send()
             })
             .await?;
-        let state = out.state().map(|s| s.as_str().to_string()).ok_or_else(|| AwsError {
-            operation: "GetFunctionConfiguration",
-            message: "response has no State".into(),
-        })?;
+        let state = out
+            .state()
+            .map(|s| s.as_str().to_string())
+            .ok_or_else(|| AwsError::invalid("GetFunctionConfiguration", "response has no State"))?;
         let state_reason_code = out.state_reason_code().map(|c| c.as_str().to_string()).unwrap_or_default();
         Ok(VersionState { state, state_reason_code })
     }
@@ -102,7 +102,7 @@ impl LambdaRead for LambdaAdapter {
                 .await?;
             for m in out.event_source_mappings() {
                 let (Some(uuid), Some(arn)) = (m.uuid(), m.function_arn()) else {
-                    return Err(AwsError { operation: "ListEventSourceMappings", message: "mapping without UUID or FunctionArn".into() });
+                    return Err(AwsError::invalid("ListEventSourceMappings", "mapping without UUID or FunctionArn"));
                 };
                 mappings.push(EventSourceMapping { uuid: uuid.to_string(), function_arn: arn.to_string() });
             }
@@ -110,6 +110,25 @@ impl LambdaRead for LambdaAdapter {
                 Some(next) => marker = Some(next.to_string()),
                 None => return Ok(mappings),
             }
+        }
+    }
+}
+
+#[async_trait]
+impl LambdaDelete for LambdaAdapter {
+    async fn delete_version(&self, function_name: &str, version: &str) -> Result<Deleted, AwsError> {
+        // Never $LATEST, never an unqualified name: a version number or nothing.
+        if snapstart_rules::parse_version_number(version).is_none() {
+            return Err(AwsError::invalid("DeleteFunction", format!("refusing to delete non-numeric qualifier {version:?}")));
+        }
+        let result = self
+            .call("DeleteFunction", || self.client.delete_function().function_name(function_name).qualifier(version).send())
+            .await;
+        match result {
+            Ok(_) => Ok(Deleted::Deleted),
+            Err(e) if e.code == "ResourceNotFoundException" => Ok(Deleted::AlreadyGone),
+            Err(e) if e.code == "ResourceConflictException" => Ok(Deleted::InUse(e.message)),
+            Err(e) => Err(e),
         }
     }
 }
@@ -133,7 +152,7 @@ fn listed_version(f: &aws_sdk_lambda::types::FunctionConfiguration) -> ListedVer
 /// An alias without a name or version cannot be matched to versions: fail closed.
 fn alias_info(a: &aws_sdk_lambda::types::AliasConfiguration) -> Result<AliasInfo, AwsError> {
     let (Some(name), Some(version)) = (a.name(), a.function_version()) else {
-        return Err(AwsError { operation: "ListAliases", message: "alias without Name or FunctionVersion".into() });
+        return Err(AwsError::invalid("ListAliases", "alias without Name or FunctionVersion"));
     };
     let mut weighted_versions: Vec<String> = a
         .routing_config()

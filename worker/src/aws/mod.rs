@@ -61,7 +61,16 @@ pub struct EventSourceMapping {
 #[error("{operation}: {message}")]
 pub struct AwsError {
     pub operation: &'static str,
+    /// The AWS error code (e.g. `ResourceNotFoundException`), empty when there was none.
+    pub code: String,
     pub message: String,
+}
+
+impl AwsError {
+    /// An error found in a response rather than returned by AWS.
+    pub fn invalid(operation: &'static str, message: impl Into<String>) -> Self {
+        Self { operation, code: String::new(), message: message.into() }
+    }
 }
 
 /// The Lambda control-plane reads a scan needs.
@@ -75,6 +84,23 @@ pub trait LambdaRead: Send + Sync {
     async fn list_aliases(&self, function_name: &str) -> Result<Vec<AliasInfo>, AwsError>;
     /// Every event source mapping in the region (all pages).
     async fn list_event_source_mappings(&self) -> Result<Vec<EventSourceMapping>, AwsError>;
+}
+
+/// What DeleteFunction did to one version.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Deleted {
+    Deleted,
+    /// 404: it was already gone.
+    AlreadyGone,
+    /// 409: an alias still references it (AWS's message names them).
+    InUse(String),
+}
+
+/// The one write: deleting a published version by number.
+#[async_trait]
+pub trait LambdaDelete: Send + Sync {
+    /// DeleteFunction(FunctionName, Qualifier=version); `version` must be a version number.
+    async fn delete_version(&self, function_name: &str, version: &str) -> Result<Deleted, AwsError>;
 }
 
 /// One CloudWatch `AWS/Lambda` `Invocations` series, identified by its exact dimension set.

@@ -33,23 +33,24 @@ const THROTTLING_CODES: &[&str] = &[
 ];
 
 /// Whether an error is worth another attempt, and how to describe it.
-pub fn classify<E>(err: &SdkError<E, HttpResponse>) -> (bool, String)
+pub fn classify<E>(err: &SdkError<E, HttpResponse>) -> (bool, String, String)
 where
     E: ProvideErrorMetadata + std::error::Error,
 {
     match err {
-        SdkError::TimeoutError(_) => (true, "timed out".into()),
-        SdkError::DispatchFailure(e) => (true, format!("dispatch failure: {e:?}")),
-        SdkError::ResponseError(_) => (true, "unreadable response".into()),
+        SdkError::TimeoutError(_) => (true, String::new(), "timed out".into()),
+        SdkError::DispatchFailure(e) => (true, String::new(), format!("dispatch failure: {e:?}")),
+        SdkError::ResponseError(_) => (true, String::new(), "unreadable response".into()),
         SdkError::ServiceError(se) => {
             let e = se.err();
             let code = e.code().unwrap_or("Unknown");
             let status = Some(se.raw().status().as_u16());
             let retryable = THROTTLING_CODES.contains(&code) || status == Some(429) || status.is_some_and(|s| s >= 500);
             let message = e.message().unwrap_or_default();
-            (retryable, format!("{code}{}: {message}", status.map(|s| format!(" (HTTP {s})")).unwrap_or_default()))
+            let text = format!("{code}{}: {message}", status.map(|s| format!(" (HTTP {s})")).unwrap_or_default());
+            (retryable, code.to_string(), text)
         }
-        other => (false, format!("{other:?}")),
+        other => (false, String::new(), format!("{other:?}")),
     }
 }
 
@@ -77,10 +78,10 @@ where
             Ok(value) => return Ok(value),
             Err(err) => err,
         };
-        let (retryable, message) = classify(&err);
+        let (retryable, code, message) = classify(&err);
         if !retryable || attempt >= policy.max_attempts {
             let message = if retryable { format!("{message} (gave up after {attempt} attempts)") } else { message };
-            return Err(AwsError { operation, message });
+            return Err(AwsError { operation, code, message });
         }
         tracing::debug!(operation, attempt, %message, "retrying AWS call");
         tokio::time::sleep(backoff(policy, attempt)).await;

@@ -90,8 +90,33 @@ impl Emulator {
     }
 
     /// Seeds a scenario (see emulator/README.md).
-    pub async fn seed(&self, scenario: Value) {
-        self.post("/_emulator/seed", scenario).await;
+    pub async fn seed(&self, scenario: Value) -> Value {
+        self.post("/_emulator/seed", scenario).await
+    }
+
+    /// Messages published to SNS topics.
+    pub async fn sns_messages(&self) -> Vec<Value> {
+        let resp = self.http.get(format!("{}/_emulator/sns/messages", self.url)).send().await.unwrap();
+        let v: Value = resp.json().await.unwrap();
+        v.as_array().cloned().or_else(|| v["messages"].as_array().cloned()).unwrap_or_default()
+    }
+
+    /// A Lambda client on this emulator (for arranging changes and checking what remains).
+    pub async fn lambda_client(&self) -> aws_sdk_lambda::Client {
+        let creds = aws_credential_types::Credentials::new("testing", "testing", None, None, "test");
+        let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new("us-west-2"))
+            .endpoint_url(&self.url)
+            .credentials_provider(creds)
+            .load()
+            .await;
+        aws_sdk_lambda::Client::new(&config)
+    }
+
+    /// Published version numbers of a function that still exist.
+    pub async fn versions_of(&self, function: &str) -> Vec<String> {
+        let out = self.lambda_client().await.list_versions_by_function().function_name(function).send().await.unwrap();
+        out.versions().iter().filter_map(|v| v.version()).filter(|v| *v != "$LATEST").map(str::to_string).collect()
     }
 
     /// Injects a fault (see emulator/README.md).

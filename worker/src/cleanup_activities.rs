@@ -1,0 +1,168 @@
+//! The approval-round-trip activities: `send-approval-email`, `delete-versions` and
+//! `send-completion-email`. Names are pinned in `snapstart_proto::names`.
+//!
+//! Retries never repeat work already done: each activity records its progress in heartbeat
+//! details (channels delivered; versions processed), which the next attempt reads back.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use snapstart_proto::{
+    links::{Claims, Decision, LinkSecret},
+    names,
+    pack::{pack, unpack},
+    status::DecisionRecord,
+    v1::{ApprovalEmailRequest, CandidateList, CompletionEmailRequest, DeleteRequest, DeleteResponse, DeletionResultList, NotifyResponse},
+};
+use temporalio_common::{data_converters::ProstSerializable, error::ApplicationFailure};
+use temporalio_macros::activities;
+use temporalio_sdk::activities::{ActivityContext, ActivityError};
+
+use crate::{
+    aws::factory::AwsFactory,
+    deletion::{self, DeleteDeps},
+    notify::{
+        emails::{approval_email, completion_email, ApprovalEmail, CompletionEmail},
+        Channel, Message,
+    },
+};
+
+/// Worker-side settings of the approval round trip.
+pub struct CleanupConfig {
+    pub secret: LinkSecret,
+    pub resolver_public_url: String,
+    pub ui_url: String,
+    pub namespace: String,
+    /// The worker's DELETE_DRY_RUN (default true). A run can add a dry run, never remove one.
+    pub delete_dry_run: bool,
+    pub channels: Vec<Arc<dyn Channel>>,
+}
+
+/// Activities hold their dependencies.
+pub struct CleanupActivities {
+    aws: Arc<AwsFactory>,
+    config: CleanupConfig,
+}
+
+impl CleanupActivities {
+    pub fn new(aws: Arc<AwsFactory>, config: CleanupConfig) -> Self {
+        Self { aws, config }
+    }
+
+    fn ui_link(&self, workflow_id: &str, run_id: &str) -> String {
+        format!("{}/namespaces/{}/workflows/{workflow_id}/{run_id}/history", self.config.ui_url.trim_end_matches('/'), self.config.namespace)
+    }
+
+    /// Sends `message` on every channel not already delivered by an earlier attempt.
+    async fn deliver(&self, ctx: &ActivityContext, message: &Message) -> Result<Vec<String>, ActivityError> {
+        let mut delivered: Vec<String> = ctx.heartbeat_details().deserialize::<Vec<String>>().ok().flatten().unwrap_or_default();
+        for channel in &self.config.channels {
+            if delivered.iter().any(|d| d == channel.name()) {
+                tracing::info!(channel = channel.name(), "already delivered by an earlier attempt; not sending again");
+                continue;
+            }
+            channel.send(message).await.map_err(|e| ActivityError::from(anyhow::anyhow!("{}: {e}", channel.name())))?;
+            delivered.push(channel.name().to_string());
+            let _ = ctx.record_heartbeat(delivered.clone()).await;
+        }
+        Ok(delivered)
+    }
+}
+
+fn bad_input(e: impl std::fmt::Display) -> ActivityError {
+    ActivityError::application(ApplicationFailure::non_retryable(format!("{e}")))
+}
+
+fn iso(unix: i64) -> String {
+    DateTime::<Utc>::from_timestamp(unix, 0).unwrap_or_default().to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+#[activities]
+impl CleanupActivities {
+    /// Mints the signed links and sends the approval request.
+    #[activity(name = names::ACTIVITY_SEND_APPROVAL_EMAIL)]
+    pub async fn send_approval_email(self: Arc<Self>, ctx: ActivityContext, input: ProstSerializable<ApprovalEmailRequest>) -> Result<ProstSerializable<NotifyResponse>, ActivityError> {
+        let req = input.0;
+        let candidates: CandidateList = unpack(&req.candidates.clone().unwrap_or_default()).map_err(bad_input)?;
+        let link = |decision: Decision| {
+            let token = self.config.secret.sign(&Claims {
+                workflow_id: req.workflow_id.clone(),
+                run_id: req.run_id.clone(),
+                decision,
+                expires_unix: req.deadline_unix,
+            });
+            format!("{}/{}?token={token}", self.config.resolver_public_url.trim_end_matches('/'), decision.as_str())
+        };
+        let dry_run = req.dry_run_requested || self.config.delete_dry_run;
+        let summary = req.summary.clone().unwrap_or_default();
+        let message = approval_email(&ApprovalEmail {
+            workflow_id: &req.workflow_id,
+            run_id: &req.run_id,
+            summary: &summary,
+            candidates: &candidates.rows,
+            approve_url: &link(Decision::Approve),
+            reject_url: &link(Decision::Reject),
+            deadline: &iso(req.deadline_unix),
+            dry_run,
+            ui_url: &self.ui_link(&req.workflow_id, &req.run_id),
+        });
+        let delivered = self.deliver(&ctx, &message).await?;
+        tracing::info!(workflow_id = %req.workflow_id, ?delivered, "approval request sent");
+        Ok(ProstSerializable(NotifyResponse { delivered, dry_run }))
+    }
+
+    /// Re-checks and deletes (or, in a dry run, reports) each approved version.
+    #[activity(name = names::ACTIVITY_DELETE_VERSIONS)]
+    pub async fn delete_versions(self: Arc<Self>, ctx: ActivityContext, input: ProstSerializable<DeleteRequest>) -> Result<ProstSerializable<DeleteResponse>, ActivityError> {
+        let req = input.0;
+        let approved: CandidateList = unpack(&req.approved.clone().unwrap_or_default()).map_err(bad_input)?;
+        let dry_run = req.dry_run || self.config.delete_dry_run;
+        let mut done: DeletionResultList = ctx
+            .heartbeat_details()
+            .deserialize::<ProstSerializable<snapstart_proto::v1::PackedScan>>()
+            .ok()
+            .flatten()
+            .and_then(|p| unpack(&p.0).ok())
+            .unwrap_or_default();
+        let (deps, _) = self.aws.scan_deps(&req.region).await;
+        let deleter = self.aws.deleter(&req.region).await;
+        let mappings = deps.lambda.list_event_source_mappings().await.map_err(|e| e.to_string());
+        let since = DateTime::from_timestamp(req.scan_now_unix, 0).unwrap_or_default();
+        let delete_deps = DeleteDeps { lambda: deps.lambda.as_ref(), deleter: deleter.as_ref(), metrics: deps.metrics.as_ref(), mappings: &mappings, since, period_seconds: 60 };
+        let total = approved.rows.len();
+        for row in &approved.rows {
+            if done.results.iter().any(|r| r.function_name == row.function_name && r.version == row.version) {
+                continue; // processed by an earlier attempt: never twice
+            }
+            let result = deletion::process(&delete_deps, row, dry_run).await;
+            tracing::info!(function = %row.function_name, version = %row.version, outcome = %result.outcome, "{}/{total}", done.results.len() + 1);
+            done.results.push(result);
+            let _ = ctx.record_heartbeat(ProstSerializable(pack(&done))).await;
+        }
+        Ok(ProstSerializable(DeleteResponse { results: Some(pack(&done)), dry_run }))
+    }
+
+    /// Sends the summary for every outcome.
+    #[activity(name = names::ACTIVITY_SEND_COMPLETION_EMAIL)]
+    pub async fn send_completion_email(self: Arc<Self>, ctx: ActivityContext, input: ProstSerializable<CompletionEmailRequest>) -> Result<ProstSerializable<NotifyResponse>, ActivityError> {
+        let req = input.0;
+        let results: DeletionResultList = match &req.results {
+            Some(p) => unpack(p).map_err(bad_input)?,
+            None => DeletionResultList::default(),
+        };
+        let decision: Option<DecisionRecord> = (!req.decision_json.is_empty()).then(|| serde_json::from_str(&req.decision_json)).transpose().map_err(bad_input)?;
+        let summary = req.summary.clone().unwrap_or_default();
+        let message = completion_email(&CompletionEmail {
+            status: &req.status,
+            workflow_id: &req.workflow_id,
+            run_id: &req.run_id,
+            summary: &summary,
+            results: &results.results,
+            dry_run: req.dry_run,
+            decision: decision.as_ref(),
+            ui_url: &self.ui_link(&req.workflow_id, &req.run_id),
+        });
+        let delivered = self.deliver(&ctx, &message).await?;
+        Ok(ProstSerializable(NotifyResponse { delivered, dry_run: req.dry_run }))
+    }
+}

@@ -1,0 +1,195 @@
+//! The approval and completion emails, built by pure functions (text and HTML).
+
+use std::{collections::BTreeMap, fmt::Write as _};
+
+use snapstart_proto::{
+    status::DecisionRecord,
+    v1::{DeletionResult, ReportRow, ReportSummary},
+};
+
+use super::Message;
+
+/// Candidate rows shown in the approval email; the confirm page shows them all.
+pub const MAX_ROWS: usize = 40;
+/// Errors listed in the completion email.
+pub const MAX_ERRORS: usize = 30;
+
+/// Everything the approval email says.
+pub struct ApprovalEmail<'a> {
+    pub workflow_id: &'a str,
+    pub run_id: &'a str,
+    pub summary: &'a ReportSummary,
+    pub candidates: &'a [ReportRow],
+    pub approve_url: &'a str,
+    pub reject_url: &'a str,
+    pub deadline: &'a str,
+    pub dry_run: bool,
+    pub ui_url: &'a str,
+}
+
+/// Escapes text for HTML.
+pub fn escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
+}
+
+fn settings_line(s: &ReportSummary) -> String {
+    let st = s.settings.clone().unwrap_or_default();
+    format!(
+        "min_age_days={} keep_last_n={} lookback_days={} period_seconds={} function_level_fallback={}{}",
+        st.min_age_days, st.keep_last_n, st.lookback_days, st.period_seconds, st.function_level_fallback,
+        if st.function_name_prefix.is_empty() { String::new() } else { format!(" prefix={}", st.function_name_prefix) }
+    )
+}
+
+fn states_line(s: &ReportSummary) -> String {
+    s.state_counts.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", ")
+}
+
+fn row_line(r: &ReportRow) -> String {
+    format!(
+        "{}:{}  age {} d  last invoked {}  ${:.2}/month",
+        r.function_name,
+        r.version,
+        r.age_days.map(|a| format!("{a:.0}")).unwrap_or_else(|| "?".into()),
+        r.version_last_invoked_utc.as_deref().unwrap_or("none seen"),
+        r.estimated_monthly_cost_usd
+    )
+}
+
+/// The approval request.
+pub fn approval_email(e: &ApprovalEmail) -> Message {
+    let s = e.summary;
+    let mode = if e.dry_run { "DRY RUN: nothing will actually be deleted" } else { "LIVE: approved versions will be deleted" };
+    let subject = format!("[snapstart-cleaner] Approve deleting {} SnapStart versions in {} (saves ${:.2}/month)", s.candidates, s.region, s.estimated_monthly_saving_usd);
+    let mut text = String::new();
+    let _ = writeln!(text, "snapstart-cleaner found {} unused SnapStart versions in {}.\n{mode}.\n", s.candidates, s.region);
+    let _ = writeln!(text, "Settings: {}", settings_line(s));
+    let _ = writeln!(text, "Scanned {} SnapStart versions in {} functions; states: {}", s.snapstart_versions, s.functions_scanned, states_line(s));
+    let _ = writeln!(text, "Stage A pass {}, stage B pass {}, alias-protected {}, check failed {}", s.stage_a_pass, s.stage_b_pass, s.alias_protected, s.check_failed);
+    let _ = writeln!(text, "Candidates: {}; estimated saving ${:.2}/month\n", s.candidates, s.estimated_monthly_saving_usd);
+    for r in e.candidates.iter().take(MAX_ROWS) {
+        let _ = writeln!(text, "  {}", row_line(r));
+    }
+    if e.candidates.len() > MAX_ROWS {
+        let _ = writeln!(text, "  … and {} more (all listed on the confirm page)", e.candidates.len() - MAX_ROWS);
+    }
+    let _ = writeln!(text, "\nApprove: {}\nReject:  {}\n", e.approve_url, e.reject_url);
+    let _ = writeln!(text, "Each link opens a confirmation page; nothing happens until you confirm there.");
+    let _ = writeln!(text, "Decide before {} or the run ends without deleting anything.", e.deadline);
+    let _ = writeln!(text, "Workflow {} (run {}): {}", e.workflow_id, e.run_id, e.ui_url);
+    let rows: String = e
+        .candidates
+        .iter()
+        .take(MAX_ROWS)
+        .map(|r| format!("<li><code>{}</code></li>", escape(&row_line(r))))
+        .collect();
+    let html = format!(
+        "<html><body style=\"font-family:sans-serif\"><h2>{}</h2><p><b>{}</b></p><p>Settings: {}<br>States: {}<br>Stage A pass {}, stage B pass {}, alias-protected {}, check failed {}</p>\
+         <p>Candidates: <b>{}</b>; estimated saving <b>${:.2}/month</b></p><ul>{}</ul>{}\
+         <p><a href=\"{}\">Approve…</a> &nbsp; <a href=\"{}\">Reject…</a></p><p>Each link opens a confirmation page; nothing happens until you confirm there. Deadline: {}.</p>\
+         <p>Workflow <a href=\"{}\">{}</a></p></body></html>",
+        escape(&subject), mode, escape(&settings_line(s)), escape(&states_line(s)), s.stage_a_pass, s.stage_b_pass, s.alias_protected, s.check_failed,
+        s.candidates, s.estimated_monthly_saving_usd, rows,
+        if e.candidates.len() > MAX_ROWS { format!("<p>… and {} more</p>", e.candidates.len() - MAX_ROWS) } else { String::new() },
+        escape(e.approve_url), escape(e.reject_url), escape(e.deadline), escape(e.ui_url), escape(e.workflow_id)
+    );
+    Message { subject, text, html, idempotency_key: format!("approval/{}", e.run_id) }
+}
+
+/// Everything the completion email says.
+pub struct CompletionEmail<'a> {
+    pub status: &'a str,
+    pub workflow_id: &'a str,
+    pub run_id: &'a str,
+    pub summary: &'a ReportSummary,
+    pub results: &'a [DeletionResult],
+    pub dry_run: bool,
+    pub decision: Option<&'a DecisionRecord>,
+    pub ui_url: &'a str,
+}
+
+/// The summary sent for every outcome.
+pub fn completion_email(e: &CompletionEmail) -> Message {
+    let mut outcomes: BTreeMap<&str, usize> = BTreeMap::new();
+    for r in e.results {
+        *outcomes.entry(r.outcome.as_str()).or_default() += 1;
+    }
+    let headline = match e.status {
+        "done" if e.dry_run => "approved; dry run, nothing deleted".to_string(),
+        "done" => "approved and deleted".to_string(),
+        "rejected" => "rejected; nothing deleted".to_string(),
+        "timed_out" => "no decision before the deadline; nothing deleted".to_string(),
+        "no_candidates" => "nothing to delete".to_string(),
+        other => other.to_string(),
+    };
+    let subject = format!("[snapstart-cleaner] {} in {}: {}", e.status, e.summary.region, headline);
+    let mut text = String::new();
+    let _ = writeln!(text, "Run {} ({}): {headline}.", e.workflow_id, e.status);
+    let _ = writeln!(text, "Mode: {}", if e.dry_run { "dry run" } else { "live" });
+    let _ = writeln!(text, "Candidates: {}; estimated saving ${:.2}/month", e.summary.candidates, e.summary.estimated_monthly_saving_usd);
+    if let Some(d) = e.decision {
+        let _ = writeln!(
+            text,
+            "Decision: {} by {} at {} via {}",
+            if d.approved { "approved" } else { "rejected" },
+            d.approver.as_deref().unwrap_or("(anonymous)"),
+            d.decided_at,
+            d.decision_source.as_deref().unwrap_or("unspecified")
+        );
+    }
+    for (outcome, n) in &outcomes {
+        let _ = writeln!(text, "  {outcome}: {n}");
+    }
+    let errors: Vec<&DeletionResult> = e.results.iter().filter(|r| r.outcome == "error").collect();
+    for r in errors.iter().take(MAX_ERRORS) {
+        let _ = writeln!(text, "  error {}:{}: {}", r.function_name, r.version, r.message);
+    }
+    if errors.len() > MAX_ERRORS {
+        let _ = writeln!(text, "  … and {} more errors", errors.len() - MAX_ERRORS);
+    }
+    let _ = writeln!(text, "Workflow: {}", e.ui_url);
+    let html = format!("<html><body style=\"font-family:sans-serif\"><pre>{}</pre></body></html>", escape(&text));
+    Message { subject, text, html, idempotency_key: format!("completion/{}", e.run_id) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(n: usize) -> ReportRow {
+        ReportRow { function_name: format!("fn<{n}>"), version: n.to_string(), age_days: Some(40.0), estimated_monthly_cost_usd: 3.9, ..Default::default() }
+    }
+
+    #[test]
+    fn the_approval_email_lists_forty_rows_links_and_the_deadline() {
+        let summary = ReportSummary { region: "us-west-2".into(), candidates: 45, estimated_monthly_saving_usd: 175.5, ..Default::default() };
+        let rows: Vec<ReportRow> = (0..45).map(row).collect();
+        let m = approval_email(&ApprovalEmail {
+            workflow_id: "wf", run_id: "run", summary: &summary, candidates: &rows, approve_url: "http://r/approve?token=a",
+            reject_url: "http://r/reject?token=b", deadline: "2026-12-03T00:00:00Z", dry_run: true, ui_url: "http://ui",
+        });
+        assert!(m.subject.len() < 200 && m.subject.contains("45"));
+        assert_eq!(m.text.matches("$3.90/month").count(), 40);
+        assert!(m.text.contains("and 5 more"));
+        for needle in ["http://r/approve?token=a", "http://r/reject?token=b", "2026-12-03T00:00:00Z", "DRY RUN", "$175.50", "wf"] {
+            assert!(m.text.contains(needle), "{needle}");
+        }
+        assert!(m.html.contains("fn&lt;1&gt;") && !m.html.contains("fn<1>"));
+    }
+
+    #[test]
+    fn the_completion_email_counts_outcomes_and_lists_errors() {
+        let summary = ReportSummary { region: "us-west-2".into(), ..Default::default() };
+        let results: Vec<DeletionResult> = (0..35)
+            .map(|i| DeletionResult { function_name: "f".into(), version: i.to_string(), outcome: "error".into(), message: "boom".into() })
+            .chain([DeletionResult { outcome: "deleted".into(), ..Default::default() }])
+            .collect();
+        let decision = DecisionRecord { approved: true, approver: Some("ana".into()), decision_source: Some("email-link".into()), ..Default::default() };
+        let m = completion_email(&CompletionEmail {
+            status: "done", workflow_id: "wf", run_id: "run", summary: &summary, results: &results, dry_run: false, decision: Some(&decision), ui_url: "u",
+        });
+        assert!(m.text.contains("error: 35") && m.text.contains("deleted: 1"));
+        assert_eq!(m.text.matches(": boom").count(), 30);
+        assert!(m.text.contains("by ana") && m.text.contains("email-link") && m.text.contains("live"));
+    }
+}

@@ -63,6 +63,28 @@ start_emulator() {
   log "AWS emulator at $AWS_ENDPOINT_URL"
 }
 
+# start_smtp_sink: a local SMTP server (aiosmtpd) that stores every message in a maildir.
+start_smtp_sink() {
+  SMTP_PORT="${SMTP_PORT:-$(free_port)}"
+  MAILDIR="$RUN_DIR/mail"
+  mkdir -p "$MAILDIR"/{tmp,new,cur}
+  setsid "$PY" -m aiosmtpd -n -l "127.0.0.1:$SMTP_PORT" -c aiosmtpd.handlers.Mailbox "$MAILDIR" \
+    >"$RUN_DIR/smtp.log" 2>&1 &
+  PIDS+=($!)
+  export SMTP_URL="smtp://127.0.0.1:$SMTP_PORT" MAILDIR
+  wait_for "'$PY' -c 'import socket; socket.create_connection((\"127.0.0.1\", $SMTP_PORT), 1)'" 30
+  log "SMTP sink at $SMTP_URL (maildir $MAILDIR)"
+}
+
+# ensure_chromium: Debian's Chromium and ChromeDriver for the browser tests.
+ensure_chromium() {
+  if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then return; fi
+  log "installing chromium and chromium-driver (Debian)"
+  local sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium chromium-driver >/dev/null
+}
+
 stop_services() {
   local pid
   for pid in "${PIDS[@]}"; do

@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
-# Runs every test: installs what they need into .local/ (reused when present), starts a Temporal
-# dev server, then runs the Rust tests (unit, emulator integration, end to end) and the
-# emulator's own tests. Usage: scripts/test.sh
+# Runs every test: installs what they need (Python tools into .local/, reused when present;
+# Debian's chromium and chromium-driver if missing), starts a Temporal dev server, then runs the
+# Rust tests (unit, emulator integration, end to end, browser) and the emulator's own tests.
+# Usage: scripts/test.sh
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 trap stop_services EXIT
 
 ensure_venv
+ensure_chromium
 start_temporal
 
-# Integration tests start their own emulator (one per test, for isolation) from these.
+# Integration tests start their own emulator, SMTP sink, worker and resolver (one set per test,
+# for isolation) from these.
 export SNAPSTART_TEST_PYTHON="$PY"
 export SNAPSTART_TEST_EMULATOR="$ROOT/emulator/snapstart_emulator.py"
 export SNAPSTART_TEST_TEMPORAL_ADDRESS="$TEMPORAL_ADDRESS"

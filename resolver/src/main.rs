@@ -1,25 +1,78 @@
-//! `snapstart-cleaner-resolver`: wiring only.
+//! `snapstart-cleaner-resolver`: wiring only — arguments, the link secret, the Temporal
+//! messenger, the listener and graceful shutdown.
 
+use std::sync::Arc;
+
+use anyhow::Context;
 use clap::Parser;
+use snapstart_proto::links::LinkSecret;
+use snapstart_resolver::{
+    temporal::{TemporalArgs, TemporalMessenger},
+    AppState,
+};
 
-/// Serves the approval links (skeleton: health check only until the approval phase lands).
+/// Serves the approval links: a confirmation page per link, and the confirmed decision sent to
+/// the run. Requires APPROVAL_LINK_SECRET (at least 32 bytes, the same as the worker's).
 #[derive(Debug, Parser)]
 #[command(name = "snapstart-cleaner-resolver", version, about)]
 struct Args {
-    /// Address to listen on
+    /// Address to listen on (port 0 picks a free port)
     #[arg(long, env = "RESOLVER_LISTEN", default_value = "127.0.0.1:8787")]
     listen: String,
+    /// Public base URL of this resolver as it appears in the emailed links, e.g. https://approve.example.com
+    #[arg(long, env = "RESOLVER_PUBLIC_URL")]
+    public_url: String,
+    #[command(flatten)]
+    temporal: TemporalArgs,
+}
+
+fn public_url(raw: &str) -> anyhow::Result<url::Url> {
+    let url = url::Url::parse(raw).with_context(|| format!("RESOLVER_PUBLIC_URL {raw:?} is not a URL"))?;
+    anyhow::ensure!(matches!(url.scheme(), "http" | "https") && url.has_host(), "RESOLVER_PUBLIC_URL must be an http(s) URL with a host; got {raw:?}");
+    Ok(url)
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down");
 }
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt().with_writer(std::io::stderr).init();
-    let args = Args::parse();
-    let listener = tokio::net::TcpListener::bind(&args.listen).await?;
-    tracing::info!(listen = %listener.local_addr()?, "resolver listening");
-    snapstart_resolver::serve(listener, async {
-        let _ = tokio::signal::ctrl_c().await;
-    })
-    .await?;
+async fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .init();
+    match run(Args::parse()).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("snapstart-cleaner-resolver: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(args: Args) -> anyhow::Result<()> {
+    let secret = LinkSecret::from_env().context("APPROVAL_LINK_SECRET is missing or shorter than 32 bytes; set it to the worker's link secret")?;
+    let public_url = public_url(&args.public_url)?;
+    let messenger = Arc::new(TemporalMessenger::new(args.temporal.clone()));
+    let state = AppState::new(messenger, secret, public_url);
+    let listener = tokio::net::TcpListener::bind(&args.listen).await.with_context(|| format!("binding {}", args.listen))?;
+    eprintln!("resolver listening on http://{}", listener.local_addr()?);
+    snapstart_resolver::serve(listener, state, shutdown_signal()).await?;
     Ok(())
 }

@@ -259,7 +259,7 @@ async fn shutdown_signal() {
 
 /// Runs `start`: one workflow, its id and UI link, optionally the report.
 pub async fn start(args: StartArgs) -> anyhow::Result<()> {
-    use temporalio_client::{WorkflowGetResultOptions, WorkflowIdConflictPolicy, WorkflowStartOptions};
+    use temporalio_client::{WorkflowIdConflictPolicy, WorkflowStartOptions};
     let settings = args.options.settings(); // validate locally first: exit 2 with the field named
     let mut request = args.options.request();
     request.dry_run = args.dry_run.then_some(true);

@@ -3,136 +3,15 @@
 
 mod common;
 
-use std::{
-    process::{Child, Command, Stdio},
-    time::Duration,
+use std::time::Duration;
+
+use common::{
+    eventually,
+    run::{Harness, ORIGINAL_PAYLOAD},
 };
-
-use common::{cleaner_bin, eventually, service_env, versions, Emulator};
-use serde_json::{json, Value};
-use snapstart_proto::{status::RunStatus, v1::CleanupResult};
+use snapstart_proto::status::RunStatus;
 use snapstart_worker::workflow::SnapStartCleanup;
-use temporalio_client::{Client, ClientOptions, Connection, ConnectionOptions, WorkflowGetResultOptions, WorkflowQueryOptions};
-
-/// The original system's payload, verbatim.
-const ORIGINAL_PAYLOAD: &str = r#"{"region": "us-west-2", "lookback_days": 30, "min_age_days": 14, "keep_last_n": 3, "period_seconds": 3600, "function_name_prefix": null, "s3_report_uri": null}"#;
-const SECRET: &str = "test-secret-test-secret-test-secret-0123";
-
-pub struct Harness {
-    pub emulator: Emulator,
-    address: String,
-    cli: String,
-    task_queue: String,
-    topic_arn: String,
-    worker: Option<Child>,
-    live: bool,
-}
-
-impl Drop for Harness {
-    fn drop(&mut self) {
-        self.stop_worker();
-    }
-}
-
-fn uuid_ish() -> String {
-    format!("{:x}{:x}", std::process::id(), fastrand::u64(..))
-}
-
-/// orders (6 versions, alias live → 2) and billing (5): candidates orders:1, orders:3, billing:1, billing:2.
-fn demo_account() -> Value {
-    json!({"sns_topics": ["notify"], "functions": [
-        {"name": "orders", "runtime": "python3.12", "memory_size": 512, "snapstart": true, "versions": versions(6, 40.0),
-         "aliases": [{"name": "live", "version": "2"}]},
-        {"name": "billing", "runtime": "python3.13", "memory_size": 1024, "snapstart": true, "versions": versions(5, 40.0)},
-    ]})
-}
-
-impl Harness {
-    async fn start(live: bool) -> Option<Self> {
-        let address = service_env("SNAPSTART_TEST_TEMPORAL_ADDRESS")?;
-        let cli = service_env("SNAPSTART_TEST_TEMPORAL_CLI")?;
-        let emulator = Emulator::start().await?;
-        let seeded = emulator.seed(demo_account()).await;
-        let topic_arn = seeded["sns_topics"][0].as_str().unwrap().to_string();
-        let task_queue = format!("snapstart-test-{}", uuid_ish());
-        Some(Self { emulator, address, cli, task_queue, topic_arn, worker: None, live })
-    }
-
-    fn start_worker(&mut self, lambda_rps: u32) {
-        let child = Command::new(cleaner_bin())
-            .args(["worker", "--task-queue", &self.task_queue, "--address", &self.address, "--namespace", "default"])
-            .args(["--lambda-rps", &lambda_rps.to_string(), "--concurrency", "2"])
-            .env("AWS_ENDPOINT_URL", &self.emulator.url)
-            .env("AWS_ACCESS_KEY_ID", "testing")
-            .env("AWS_SECRET_ACCESS_KEY", "testing")
-            .env("APPROVAL_LINK_SECRET", SECRET)
-            .env("APPROVAL_TOPIC_ARN", &self.topic_arn)
-            .env("DELETE_DRY_RUN", if self.live { "false" } else { "true" })
-            .env_remove("TEMPORAL_ADDRESS")
-            .env_remove("SMTP_URL")
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("starting the worker");
-        self.worker = Some(child);
-    }
-
-    fn stop_worker(&mut self) {
-        if let Some(mut w) = self.worker.take() {
-            let _ = w.kill();
-            let _ = w.wait();
-        }
-    }
-
-    fn temporal(&self, args: &[&str]) {
-        let out = Command::new(&self.cli).args(args).args(["--address", &self.address]).output().expect("running the temporal CLI");
-        assert!(out.status.success(), "temporal {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    }
-
-    /// `temporal workflow start` as a user types it; returns the workflow id.
-    fn cli_start(&self, input: &str) -> String {
-        let id = format!("e2e-{}", uuid_ish());
-        self.temporal(&["workflow", "start", "--type", "SnapStartCleanup", "--task-queue", &self.task_queue, "--workflow-id", &id, "--input", input]);
-        id
-    }
-
-    /// `temporal workflow signal --name approval`, with `input` as given (None: no input at all).
-    fn cli_signal(&self, id: &str, input: Option<&str>) {
-        let mut args = vec!["workflow", "signal", "--workflow-id", id, "--name", "approval"];
-        if let Some(i) = input {
-            args.extend(["--input", i]);
-        }
-        self.temporal(&args);
-    }
-
-    async fn client(&self) -> Client {
-        let url = url::Url::parse(&format!("http://{}", self.address)).unwrap();
-        let connection = Connection::connect(ConnectionOptions::new(url).build()).await.unwrap();
-        Client::new(connection, ClientOptions::new("default").build()).unwrap()
-    }
-
-    async fn status(&self, id: &str) -> Option<RunStatus> {
-        let client = self.client().await;
-        client.get_workflow_handle::<SnapStartCleanup>(id.to_string()).query(SnapStartCleanup::status, (), WorkflowQueryOptions::default()).await.ok()
-    }
-
-    async fn wait_for_phase(&self, id: &str, phase: &str) -> RunStatus {
-        eventually(Duration::from_secs(90), phase, || async { self.status(id).await.filter(|s| s.phase == phase) }).await
-    }
-
-    async fn result(&self, id: &str) -> CleanupResult {
-        let client = self.client().await;
-        let handle = client.get_workflow_handle::<SnapStartCleanup>(id.to_string());
-        tokio::time::timeout(Duration::from_secs(180), handle.get_result(WorkflowGetResultOptions::default()))
-            .await
-            .expect("run finished in time")
-            .expect("run succeeded")
-    }
-
-    async fn subjects(&self) -> Vec<String> {
-        self.emulator.sns_messages().await.iter().map(|m| m["subject"].as_str().unwrap_or_default().to_string()).collect()
-    }
-}
+use temporalio_client::WorkflowGetResultOptions;
 
 fn names(status: &RunStatus) -> Vec<String> {
     let mut v: Vec<String> = status.candidates.iter().map(|r| format!("{}:{}", r.function_name, r.version)).collect();

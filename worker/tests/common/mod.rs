@@ -2,6 +2,9 @@
 //! binary, and the Temporal dev server that `scripts/test.sh` starts.
 #![allow(dead_code)]
 
+pub mod browser;
+pub mod run;
+
 use std::{
     path::PathBuf,
     process::{Child, Command, Stdio},
@@ -175,4 +178,9 @@ pub fn versions(n: usize, age_days: f64) -> Vec<Value> {
 /// Path of the worker binary built for these tests.
 pub fn cleaner_bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_snapstart-cleaner"))
+}
+
+/// A free TCP port on loopback (bound, then released).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }

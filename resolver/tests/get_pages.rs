@@ -1,0 +1,203 @@
+//! GET/HEAD of the approval links: they verify the link, show the truth about the run and never
+//! deliver a decision.
+
+mod common;
+
+use axum::{body::Body, http::Request};
+use common::*;
+use snapstart_proto::{
+    links::{Decision, LinkSecret},
+    status::DecisionRecord,
+};
+use snapstart_resolver::MessengerError;
+
+#[tokio::test]
+async fn valid_approve_link_shows_the_candidates_and_a_form_with_csrf() {
+    let run = FakeRun::waiting(vec![row("orders-api", "3"), row("orders-api", "4")]);
+    let token = token(Decision::Approve);
+
+    let page = get(&run, &link(Decision::Approve, &token)).await;
+
+    assert_eq!(page.status, 200);
+    for want in ["orders-api:3", "orders-api:4", "40.2", "2023-09-01T00:00:00Z", "$6.25", "no_invocations_in_lookback", "$12.50", "2023-11-21T22:13:20Z", "LIVE"] {
+        assert!(page.body.contains(want), "missing {want}");
+    }
+    assert!(page.body.contains(r#"<form method="post" action="approve">"#));
+    assert!(page.body.contains(&format!(r#"name="csrf" value="{}""#, secret().csrf_for(&token))));
+    assert!(page.body.contains(&format!(r#"name="token" value="{token}""#)));
+    assert_eq!(page.body.matches(r#"type="checkbox" name="versions""#).count(), 2);
+    assert!(page.body.contains(r#"value="orders-api:3" checked"#));
+    assert!(page.body.contains(r#"name="approver""#));
+    assert!(!page.body.contains("<script"));
+    assert!(run.decides().is_empty());
+}
+
+#[tokio::test]
+async fn dry_run_is_announced_on_the_approve_page() {
+    let run = FakeRun::waiting(vec![row("f", "1")]);
+    run.status.lock().unwrap().dry_run = true;
+
+    let page = get(&run, &link(Decision::Approve, &token(Decision::Approve))).await;
+
+    assert!(page.body.contains("DRY RUN"));
+}
+
+#[tokio::test]
+async fn reject_link_says_nothing_will_be_deleted_and_has_no_checkboxes() {
+    let run = FakeRun::waiting(vec![row("f", "1")]);
+
+    let page = get(&run, &link(Decision::Reject, &token(Decision::Reject))).await;
+
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("nothing will be deleted"));
+    assert!(page.body.contains(r#"action="reject""#));
+    assert!(!page.body.contains("checkbox"));
+}
+
+#[tokio::test]
+async fn twenty_gets_and_heads_never_call_decide() {
+    let run = FakeRun::waiting(vec![row("f", "1")]);
+    for decision in [Decision::Approve, Decision::Reject] {
+        let uri = link(decision, &token(decision));
+        for _ in 0..10 {
+            assert_eq!(get(&run, &uri).await.status, 200);
+            assert_eq!(send(&run, Request::head(&uri).body(Body::empty()).unwrap()).await.status, 200);
+        }
+    }
+    assert!(run.decides().is_empty());
+    assert_eq!(*run.status_calls.lock().unwrap(), 40);
+}
+
+#[tokio::test]
+async fn tampered_expired_wrong_decision_and_missing_tokens_are_refused_without_deciding() {
+    let run = FakeRun::waiting(vec![row("f", "1")]);
+    let good = token(Decision::Approve);
+    let (body, tag) = good.split_once('.').unwrap();
+    let flipped = format!("{body}.{}", if tag.starts_with('A') { tag.replacen('A', "B", 1) } else { format!("A{}", &tag[1..]) });
+    let cases = [
+        (link(Decision::Approve, &flipped), 403),
+        (link(Decision::Approve, &LinkSecret::new(vec![1u8; 32]).unwrap().sign(&serde_json::from_value(serde_json::json!({"w":"wf-1","r":"run-1","d":"approve","e":NOW+3600})).unwrap())), 403),
+        (link(Decision::Approve, &expired_token(Decision::Approve)), 410),
+        (link(Decision::Reject, &good), 403),
+        (link(Decision::Approve, "not-a-token"), 400),
+        ("/approve".to_string(), 400),
+        ("/approve?token=".to_string(), 400),
+        ("/reject?other=1".to_string(), 400),
+    ];
+    for (uri, want) in cases {
+        let page = get(&run, &uri).await;
+        assert_eq!(page.status, want, "{uri}");
+        assert!(page.body.contains("<h1>"), "{uri}: helpful page");
+    }
+    assert!(run.decides().is_empty());
+    assert_eq!(*run.status_calls.lock().unwrap(), 0, "refused links never reach the run");
+}
+
+#[tokio::test]
+async fn expired_link_page_explains_that_the_deadline_passed() {
+    let run = FakeRun::waiting(vec![row("f", "1")]);
+
+    let page = get(&run, &link(Decision::Approve, &expired_token(Decision::Approve))).await;
+
+    assert_eq!(page.status, 410);
+    assert!(page.body.contains("expired"));
+}
+
+#[tokio::test]
+async fn already_decided_run_shows_who_decided_when_and_which_way() {
+    let run = FakeRun::waiting(vec![row("f", "1")]);
+    run.status.lock().unwrap().decision =
+        Some(DecisionRecord { approved: false, approver: Some("bo".into()), decided_at: "2023-11-14T20:00:00Z".into(), ..Default::default() });
+
+    let page = get(&run, &link(Decision::Approve, &token(Decision::Approve))).await;
+
+    assert_eq!(page.status, 409);
+    assert!(page.body.contains("rejected by bo at 2023-11-14T20:00:00Z"), "{}", page.body);
+    assert!(!page.body.contains("<form"));
+}
+
+#[tokio::test]
+async fn run_no_longer_waiting_shows_409_without_a_form() {
+    let run = FakeRun::waiting(vec![row("f", "1")]);
+    run.status.lock().unwrap().phase = "timed_out".into();
+
+    let page = get(&run, &link(Decision::Reject, &token(Decision::Reject))).await;
+
+    assert_eq!(page.status, 409);
+    assert!(page.body.contains("no longer waiting"));
+    assert!(page.body.contains("deadline passed"));
+    assert!(!page.body.contains("<form"));
+}
+
+#[tokio::test]
+async fn unknown_run_shows_404() {
+    let run = FakeRun::waiting(vec![]);
+    *run.status_error.lock().unwrap() = Some(|| MessengerError::NotFound);
+
+    let page = get(&run, &link(Decision::Approve, &token(Decision::Approve))).await;
+
+    assert_eq!(page.status, 404);
+    assert!(page.body.contains("Run not found"));
+}
+
+#[tokio::test]
+async fn unexpected_errors_are_a_generic_500_that_leaks_nothing() {
+    let run = FakeRun::waiting(vec![]);
+    *run.status_error.lock().unwrap() = Some(|| MessengerError::Other(anyhow::anyhow!("grpc secret-host:7233 exploded")));
+
+    let page = get(&run, &link(Decision::Approve, &token(Decision::Approve))).await;
+
+    assert_eq!(page.status, 500);
+    assert!(page.body.contains("Something went wrong"));
+    assert!(!page.body.contains("secret-host"));
+}
+
+#[tokio::test]
+async fn function_names_are_html_escaped() {
+    let run = FakeRun::waiting(vec![row("<script>alert(1)</script>", "1\"><b>")]);
+
+    let page = get(&run, &link(Decision::Approve, &token(Decision::Approve))).await;
+
+    assert_eq!(page.status, 200);
+    assert!(!page.body.contains("<script>alert"));
+    assert!(!page.body.contains("\"><b>"));
+    assert!(page.body.contains("&lt;script&gt;alert(1)&lt;/script&gt;:1&quot;&gt;&lt;b&gt;"));
+}
+
+#[tokio::test]
+async fn healthz_answers_ok() {
+    let page = get(&FakeRun::waiting(vec![]), "/healthz").await;
+    assert_eq!((page.status.as_u16(), page.body.as_str()), (200, "ok"));
+}
+
+#[tokio::test]
+async fn unknown_paths_are_a_404_page() {
+    let page = get(&FakeRun::waiting(vec![]), "/nope").await;
+    assert_eq!(page.status, 404);
+    assert!(page.body.contains("Page not found"));
+}
+
+#[tokio::test]
+async fn security_headers_are_on_every_response() {
+    let run = FakeRun::waiting(vec![row("f", "1")]);
+    let requests = [
+        Request::get("/healthz").body(Body::empty()).unwrap(),
+        Request::get("/nope").body(Body::empty()).unwrap(),
+        Request::get("/approve").body(Body::empty()).unwrap(),
+        Request::get(link(Decision::Approve, &token(Decision::Approve))).body(Body::empty()).unwrap(),
+        Request::head(link(Decision::Reject, &token(Decision::Reject))).body(Body::empty()).unwrap(),
+        Request::post("/approve").header("origin", "https://evil.example").body(Body::empty()).unwrap(),
+        Request::put("/approve").body(Body::empty()).unwrap(),
+    ];
+    for request in requests {
+        let what = format!("{} {}", request.method(), request.uri());
+        let answer = send(&run, request).await;
+        let header = |name: &str| answer.headers.get(name).map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
+        assert_eq!(header("cache-control"), "no-store", "{what}");
+        assert_eq!(header("x-robots-tag"), "noindex", "{what}");
+        assert_eq!(header("x-frame-options"), "DENY", "{what}");
+        assert_eq!(header("referrer-policy"), "same-origin", "{what}");
+        assert_eq!(header("x-content-type-options"), "nosniff", "{what}");
+        assert_eq!(header("content-security-policy"), snapstart_resolver::headers::CSP, "{what}");
+    }
+}

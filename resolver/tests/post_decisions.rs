@@ -1,0 +1,187 @@
+//! POST of the confirmation form: the only request that delivers a decision, and only from this
+//! origin with the CSRF token of the same link.
+
+mod common;
+
+use common::*;
+use serde_json::json;
+use snapstart_proto::links::Decision;
+use snapstart_resolver::MessengerError;
+
+#[tokio::test]
+async fn same_origin_post_decides_once_with_the_checked_rows() {
+    let run = FakeRun::waiting(vec![row("orders-api", "3"), row("orders-api", "4"), row("billing", "9")]);
+
+    let page = confirm(&run, Decision::Approve, "  Ana  ", &["orders-api:3", "billing:9"]).await;
+
+    assert_eq!(page.status, 200, "{}", page.body);
+    let calls = run.decides();
+    assert_eq!(calls.len(), 1);
+    let (workflow_id, run_id, payload) = &calls[0];
+    assert_eq!((workflow_id.as_str(), run_id.as_str()), ("wf-1", "run-1"));
+    assert_eq!(
+        payload,
+        &json!({"approved": true, "approver": "Ana", "decision_source": "email-link",
+            "approved_versions": [{"function_name": "orders-api", "version": "3"}, {"function_name": "billing", "version": "9"}]})
+    );
+    assert!(page.body.contains("Approval recorded"));
+    assert!(page.body.contains("approved by Ana"));
+    assert!(page.body.contains("LIVE"));
+    assert!(page.body.contains("billing:9"));
+}
+
+#[tokio::test]
+async fn accepted_dry_run_approval_says_nothing_is_deleted() {
+    let run = FakeRun::waiting(vec![row("f", "1")]);
+    run.status.lock().unwrap().dry_run = true;
+
+    let page = confirm(&run, Decision::Approve, "", &["f:1"]).await;
+
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("DRY RUN"));
+    assert!(page.body.contains("(anonymous)"));
+    assert_eq!(run.decides()[0].2["approver"], json!(null));
+}
+
+#[tokio::test]
+async fn reject_post_sends_approved_false_and_no_versions() {
+    let run = FakeRun::waiting(vec![row("f", "1")]);
+
+    let page = confirm(&run, Decision::Reject, "bo", &[]).await;
+
+    assert_eq!(page.status, 200);
+    assert_eq!(run.decides()[0].2, json!({"approved": false, "approver": "bo", "decision_source": "email-link"}));
+    assert!(page.body.contains("Nothing will be deleted"));
+}
+
+#[tokio::test]
+async fn rows_that_are_not_candidates_are_never_sent() {
+    let run = FakeRun::waiting(vec![row("f", "1")]);
+
+    let page = confirm(&run, Decision::Approve, "", &["f:1", "other:2", "f:1"]).await;
+
+    assert_eq!(page.status, 200);
+    assert_eq!(run.decides()[0].2["approved_versions"], json!([{"function_name": "f", "version": "1"}]));
+}
+
+#[tokio::test]
+async fn approve_with_no_rows_checked_is_400_and_decides_nothing() {
+    let run = FakeRun::waiting(vec![row("f", "1")]);
+    for versions in [&[][..], &["other:2"][..]] {
+        let page = confirm(&run, Decision::Approve, "ana", versions).await;
+        assert_eq!(page.status, 400);
+        assert!(page.body.contains("reject link"));
+    }
+    assert!(run.decides().is_empty());
+}
+
+#[tokio::test]
+async fn post_without_csrf_or_with_another_links_csrf_is_403() {
+    let run = FakeRun::waiting(vec![row("f", "1")]);
+    let token = token(Decision::Approve);
+    let other_csrf = secret().csrf_for(&expired_token(Decision::Approve));
+    for csrf in [None, Some(""), Some("bogus"), Some(other_csrf.as_str())] {
+        let mut pairs = vec![("token", token.as_str()), ("versions", "f:1")];
+        pairs.extend(csrf.map(|c| ("csrf", c)));
+        let page = post(&run, "/approve", form(&pairs), Some(ORIGIN)).await;
+        assert_eq!(page.status, 403, "{csrf:?}");
+    }
+    assert!(run.decides().is_empty());
+}
+
+#[tokio::test]
+async fn cross_origin_post_is_403_and_decides_nothing() {
+    let run = FakeRun::waiting(vec![row("f", "1")]);
+    let token = token(Decision::Approve);
+    let csrf = secret().csrf_for(&token);
+    let body = form(&[("token", &token), ("csrf", &csrf), ("versions", "f:1")]);
+    for origin in ["https://evil.example", "null", "http://resolver.example.com", "https://resolver.example.com:8443"] {
+        let page = post(&run, "/approve", body.clone(), Some(origin)).await;
+        assert_eq!(page.status, 403, "{origin}");
+    }
+    assert!(run.decides().is_empty());
+}
+
+#[tokio::test]
+async fn post_without_an_origin_header_is_accepted_unless_fetch_metadata_says_cross_site() {
+    let run = FakeRun::waiting(vec![row("f", "1")]);
+    let token = token(Decision::Reject);
+    let csrf = secret().csrf_for(&token);
+    let body = form(&[("token", &token), ("csrf", &csrf)]);
+    let request = |site: &str| {
+        axum::http::Request::post("/reject")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("sec-fetch-site", site)
+            .body(axum::body::Body::from(body.clone()))
+            .unwrap()
+    };
+
+    assert_eq!(send(&run, request("cross-site")).await.status, 403);
+    assert!(run.decides().is_empty());
+    assert_eq!(post(&run, "/reject", body.clone(), None).await.status, 200);
+    assert_eq!(run.decides().len(), 1);
+}
+
+#[tokio::test]
+async fn expired_or_wrong_decision_post_is_refused_without_deciding() {
+    let run = FakeRun::waiting(vec![row("f", "1")]);
+    let expired = expired_token(Decision::Approve);
+    let reject = token(Decision::Reject);
+    let cases = [(expired.as_str(), 410), (reject.as_str(), 403), ("garbage", 400)];
+    for (token, want) in cases {
+        let body = form(&[("token", token), ("csrf", &secret().csrf_for(token)), ("versions", "f:1")]);
+        assert_eq!(post(&run, "/approve", body, Some(ORIGIN)).await.status, want, "{token}");
+    }
+    assert_eq!(post(&run, "/approve", form(&[("versions", "f:1")]), Some(ORIGIN)).await.status, 400);
+    assert!(run.decides().is_empty());
+}
+
+#[tokio::test]
+async fn already_decided_rejection_says_who_when_and_which_way() {
+    let run = FakeRun::waiting(vec![row("f", "1")]);
+    *run.decide_error.lock().unwrap() = Some(|| MessengerError::AlreadyDecided("rejected by <bo> at 2023-11-14T20:00:00Z".into()));
+
+    let page = confirm(&run, Decision::Approve, "ana", &["f:1"]).await;
+
+    assert_eq!(page.status, 409);
+    assert!(page.body.contains("already decided"));
+    assert!(page.body.contains("rejected by &lt;bo&gt; at 2023-11-14T20:00:00Z"));
+}
+
+#[tokio::test]
+async fn a_run_that_stopped_waiting_or_vanished_gets_a_truthful_page() {
+    type Case = (fn() -> MessengerError, u16, &'static str);
+    let cases: [Case; 3] = [
+        (|| MessengerError::NotWaiting("the run has already finished".into()), 409, "no longer waiting"),
+        (|| MessengerError::NotFound, 404, "Run not found"),
+        (|| MessengerError::Invalid("`approved` is required".into()), 400, "refused"),
+    ];
+    for (error, want, text) in cases {
+        let run = FakeRun::waiting(vec![row("f", "1")]);
+        *run.decide_error.lock().unwrap() = Some(error);
+        let page = confirm(&run, Decision::Approve, "", &["f:1"]).await;
+        assert_eq!((page.status.as_u16(), page.body.contains(text)), (want, true), "{}", page.body);
+    }
+}
+
+#[tokio::test]
+async fn a_post_to_a_decided_run_does_not_send_the_update() {
+    let run = FakeRun::waiting(vec![row("f", "1")]);
+    run.status.lock().unwrap().phase = "done".into();
+
+    let page = confirm(&run, Decision::Reject, "", &[]).await;
+
+    assert_eq!(page.status, 409);
+    assert!(run.decides().is_empty());
+}
+
+#[tokio::test]
+async fn a_decision_without_an_answer_is_reported_as_unconfirmed() {
+    let run = FakeRun::waiting(vec![row("f", "1")]);
+    *run.decide_error.lock().unwrap() = Some(|| MessengerError::Timeout);
+
+    let page = confirm(&run, Decision::Approve, "", &["f:1"]).await;
+
+    assert_eq!(page.status, 504);
+    assert!(page.body.contains("may or may not"));
+}

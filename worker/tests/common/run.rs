@@ -1,0 +1,219 @@
+//! A whole local deployment per test: emulator (seeded with a small account), worker binary,
+//! optional SMTP sink and resolver, on the Temporal dev server that scripts/test.sh starts.
+#![allow(dead_code)]
+
+use std::{
+    path::PathBuf,
+    process::{Child, Command, Stdio},
+    time::Duration,
+};
+
+use serde_json::{json, Value};
+use snapstart_proto::{status::RunStatus, v1::CleanupResult};
+use snapstart_worker::workflow::SnapStartCleanup;
+use temporalio_client::{Client, ClientOptions, Connection, ConnectionOptions, WorkflowGetResultOptions, WorkflowQueryOptions};
+
+use super::{cleaner_bin, eventually, free_port, service_env, versions, Emulator};
+
+/// The original system's payload, verbatim.
+pub const ORIGINAL_PAYLOAD: &str = r#"{"region": "us-west-2", "lookback_days": 30, "min_age_days": 14, "keep_last_n": 3, "period_seconds": 3600, "function_name_prefix": null, "s3_report_uri": null}"#;
+pub const SECRET: &str = "test-secret-test-secret-test-secret-0123";
+
+pub struct Harness {
+    pub emulator: Emulator,
+    address: String,
+    cli: String,
+    task_queue: String,
+    topic_arn: String,
+    worker: Option<Child>,
+    live: bool,
+    /// Where the resolver listens (and what the links point at).
+    pub resolver_url: String,
+    resolver: Option<Child>,
+    smtp: Option<(Child, tempfile::TempDir)>,
+}
+
+impl Drop for Harness {
+    fn drop(&mut self) {
+        self.stop_worker();
+        for child in self.resolver.iter_mut().chain(self.smtp.iter_mut().map(|(c, _)| c)) {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+pub fn uuid_ish() -> String {
+    format!("{:x}{:x}", std::process::id(), fastrand::u64(..))
+}
+
+/// orders (6 versions, alias live → 2) and billing (5): candidates orders:1, orders:3, billing:1, billing:2.
+pub fn demo_account() -> Value {
+    json!({"sns_topics": ["notify"], "functions": [
+        {"name": "orders", "runtime": "python3.12", "memory_size": 512, "snapstart": true, "versions": versions(6, 40.0),
+         "aliases": [{"name": "live", "version": "2"}]},
+        {"name": "billing", "runtime": "python3.13", "memory_size": 1024, "snapstart": true, "versions": versions(5, 40.0)},
+    ]})
+}
+
+impl Harness {
+    pub async fn start(live: bool) -> Option<Self> {
+        let address = service_env("SNAPSTART_TEST_TEMPORAL_ADDRESS")?;
+        let cli = service_env("SNAPSTART_TEST_TEMPORAL_CLI")?;
+        let emulator = Emulator::start().await?;
+        let seeded = emulator.seed(demo_account()).await;
+        let topic_arn = seeded["sns_topics"][0].as_str().unwrap().to_string();
+        let task_queue = format!("snapstart-test-{}", uuid_ish());
+        let resolver_url = format!("http://127.0.0.1:{}", free_port());
+        Some(Self { emulator, address, cli, task_queue, topic_arn, worker: None, live, resolver_url, resolver: None, smtp: None })
+    }
+
+    pub fn start_worker(&mut self, lambda_rps: u32) {
+        let mut cmd = Command::new(cleaner_bin());
+        if let Some((_, dir)) = &self.smtp {
+            let port = std::fs::read_to_string(dir.path().join("port")).unwrap();
+            cmd.env("SMTP_URL", format!("smtp://127.0.0.1:{}", port.trim()))
+                .env("APPROVAL_EMAIL_FROM", "cleaner@example.test")
+                .env("APPROVAL_EMAIL_TO", "approver@example.test")
+                .env_remove("APPROVAL_TOPIC_ARN");
+        } else {
+            cmd.env("APPROVAL_TOPIC_ARN", &self.topic_arn).env_remove("SMTP_URL");
+        }
+        let child = cmd
+            .args(["worker", "--task-queue", &self.task_queue, "--address", &self.address, "--namespace", "default"])
+            .args(["--lambda-rps", &lambda_rps.to_string(), "--concurrency", "2"])
+            .env("AWS_ENDPOINT_URL", &self.emulator.url)
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("APPROVAL_LINK_SECRET", SECRET)
+            .env("DELETE_DRY_RUN", if self.live { "false" } else { "true" })
+            .env("RESOLVER_PUBLIC_URL", &self.resolver_url)
+            .env_remove("TEMPORAL_ADDRESS")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("starting the worker");
+        self.worker = Some(child);
+    }
+
+    pub fn stop_worker(&mut self) {
+        if let Some(mut w) = self.worker.take() {
+            let _ = w.kill();
+            let _ = w.wait();
+        }
+    }
+
+    pub fn temporal(&self, args: &[&str]) {
+        let out = Command::new(&self.cli).args(args).args(["--address", &self.address]).output().expect("running the temporal CLI");
+        assert!(out.status.success(), "temporal {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+
+    /// `temporal workflow start` as a user types it; returns the workflow id.
+    pub fn cli_start(&self, input: &str) -> String {
+        let id = format!("e2e-{}", uuid_ish());
+        self.temporal(&["workflow", "start", "--type", "SnapStartCleanup", "--task-queue", &self.task_queue, "--workflow-id", &id, "--input", input]);
+        id
+    }
+
+    /// `temporal workflow signal --name approval`, with `input` as given (None: no input at all).
+    pub fn cli_signal(&self, id: &str, input: Option<&str>) {
+        let mut args = vec!["workflow", "signal", "--workflow-id", id, "--name", "approval"];
+        if let Some(i) = input {
+            args.extend(["--input", i]);
+        }
+        self.temporal(&args);
+    }
+
+    pub async fn client(&self) -> Client {
+        let url = url::Url::parse(&format!("http://{}", self.address)).unwrap();
+        let connection = Connection::connect(ConnectionOptions::new(url).build()).await.unwrap();
+        Client::new(connection, ClientOptions::new("default").build()).unwrap()
+    }
+
+    pub async fn status(&self, id: &str) -> Option<RunStatus> {
+        let client = self.client().await;
+        client.get_workflow_handle::<SnapStartCleanup>(id.to_string()).query(SnapStartCleanup::status, (), WorkflowQueryOptions::default()).await.ok()
+    }
+
+    pub async fn wait_for_phase(&self, id: &str, phase: &str) -> RunStatus {
+        eventually(Duration::from_secs(90), phase, || async { self.status(id).await.filter(|s| s.phase == phase) }).await
+    }
+
+    pub async fn result(&self, id: &str) -> CleanupResult {
+        let client = self.client().await;
+        let handle = client.get_workflow_handle::<SnapStartCleanup>(id.to_string());
+        tokio::time::timeout(Duration::from_secs(180), handle.get_result(WorkflowGetResultOptions::default()))
+            .await
+            .expect("run finished in time")
+            .expect("run succeeded")
+    }
+
+    pub async fn subjects(&self) -> Vec<String> {
+        self.emulator.sns_messages().await.iter().map(|m| m["subject"].as_str().unwrap_or_default().to_string()).collect()
+    }
+
+
+    /// Starts an SMTP sink (aiosmtpd, maildir); call before `start_worker` to mail by SMTP.
+    pub async fn start_smtp_sink(&mut self) {
+        let python = service_env("SNAPSTART_TEST_PYTHON").unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        for sub in ["tmp", "new", "cur"] {
+            std::fs::create_dir_all(dir.path().join("mail").join(sub)).unwrap();
+        }
+        let port = free_port();
+        let child = Command::new(python)
+            .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}"), "-c", "aiosmtpd.handlers.Mailbox"])
+            .arg(dir.path().join("mail"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("starting aiosmtpd");
+        std::fs::write(dir.path().join("port"), port.to_string()).unwrap();
+        eventually(Duration::from_secs(30), "the SMTP sink", || async { std::net::TcpStream::connect(("127.0.0.1", port)).ok().map(|_| ()) }).await;
+        self.smtp = Some((child, dir));
+    }
+
+    /// Text parts of every message in the SMTP sink (decoded by Python's email package).
+    pub fn mails(&self) -> Vec<String> {
+        let (_, dir) = self.smtp.as_ref().expect("no SMTP sink");
+        let python = service_env("SNAPSTART_TEST_PYTHON").unwrap();
+        let script = "import email,glob,json,sys; print(json.dumps([[p.get_payload(decode=True).decode() for p in email.message_from_binary_file(open(f,'rb')).walk() if p.get_content_type()=='text/plain'][0] for f in sorted(glob.glob(sys.argv[1]+'/new/*'))]))";
+        let out = Command::new(python).args(["-c", script]).arg(dir.path().join("mail")).output().unwrap();
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|_| panic!("reading mail: {}", String::from_utf8_lossy(&out.stderr)))
+    }
+
+    /// Waits for an email whose text contains `needle`; returns its text.
+    pub async fn mail_containing(&self, needle: &str) -> String {
+        eventually(Duration::from_secs(60), needle, || async { self.mails().into_iter().find(|m| m.contains(needle)) }).await
+    }
+
+    /// Starts the resolver at `resolver_url`.
+    pub async fn start_resolver(&mut self) {
+        let port = self.resolver_url.rsplit(':').next().unwrap().to_string();
+        let child = Command::new(resolver_bin())
+            .args(["--listen", &format!("127.0.0.1:{port}"), "--public-url", &self.resolver_url, "--address", &self.address, "--namespace", "default"])
+            .env("APPROVAL_LINK_SECRET", SECRET)
+            .env_remove("TEMPORAL_ADDRESS")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("starting the resolver");
+        self.resolver = Some(child);
+        let url = format!("{}/healthz", self.resolver_url);
+        eventually(Duration::from_secs(30), "the resolver", || {
+            let url = url.clone();
+            async move { reqwest::get(url).await.ok().filter(|r| r.status().is_success()).map(|_| ()) }
+        })
+        .await;
+    }
+}
+
+/// The resolver binary, built beside the worker's by `cargo test --workspace`.
+pub fn resolver_bin() -> PathBuf {
+    let mut dir = std::env::current_exe().unwrap();
+    dir.pop();
+    if dir.ends_with("deps") {
+        dir.pop();
+    }
+    dir.join("snapstart-cleaner-resolver")
+}

@@ -60,7 +60,10 @@ echo "Run status:      $VENV/bin/temporal workflow query --address $TEMPORAL_ADD
 if [ "$NO_WAIT" = true ]; then exit 0; fi
 echo
 echo "Open the Approve link in a browser, confirm, then watch the run finish:"
-"$VENV/bin/temporal" workflow result --address "$TEMPORAL_ADDRESS" --workflow-id "$ID" 2>/dev/null || true
+# In the background + wait, so Ctrl-C/SIGTERM reach the trap at once.
+"$VENV/bin/temporal" workflow result --address "$TEMPORAL_ADDRESS" --workflow-id "$ID" 2>/dev/null &
+PIDS+=($!)
+wait $! || true
 echo "Completion email: $(ls -t "$MAILDIR"/new/* | head -n 1)"
 echo "Press Ctrl-C to stop the demo stack."
-while true; do sleep 3600; done
+while true; do sleep 3600 & wait $!; done

@@ -188,3 +188,18 @@ async fn a_worker_killed_mid_scan_during_the_wait_and_during_deletion_finishes_w
     assert_eq!(subjects.iter().filter(|s| s.contains("Approve")).count(), 1, "{subjects:?}");
     assert_eq!(subjects.len(), 2, "{subjects:?}");
 }
+
+#[tokio::test]
+async fn a_scan_with_nothing_to_delete_mails_the_summary_and_ends_no_candidates() {
+    let Some(mut h) = Harness::start(true).await else { return };
+    h.start_worker(0);
+
+    let id = h.cli_start(r#"{"region": "us-west-2", "function_name_prefix": "no-such-function"}"#);
+    let result = h.result(&id).await;
+
+    assert_eq!(result.status, "no_candidates");
+    assert!(result.approval.is_none() && result.deletion_results.is_empty());
+    let subjects = h.subjects().await;
+    assert_eq!(subjects.len(), 1, "no approval email, one completion email: {subjects:?}");
+    assert!(subjects[0].contains("nothing to delete"), "{subjects:?}");
+}

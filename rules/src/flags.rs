@@ -1,19 +1,33 @@
-//! The fixed vocabulary of reason flags and of checks that can fail.
+//! The fixed vocabulary of the report: why a version is (or is not) a candidate, and which check
+//! could not be completed. The names are part of the report format; never rename one.
 
 use std::{fmt, str::FromStr};
 
-/// Why a row is, or is not, a candidate. Names are part of the report format.
+/// Why a version is, or is not, a deletion candidate.
+///
+/// The derived `Ord` is the report order and equals the order of [`ReasonFlag::ALL`]; verdicts
+/// sort their flags by it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum ReasonFlag {
+    /// Younger than `min_age_days`.
     TooRecent,
+    /// Among the newest `keep_last_n` versions of its function (or its number is unreadable).
     ProtectedKeptLastN,
+    /// An alias points at it, as its primary version or with a routing weight.
     AliasProtected,
+    /// Invoked within the lookback window, directly or through an alias.
     HasRecentInvocations,
+    /// The function as a whole has recent traffic that no version series explains.
     FunctionLevelActivityUncertain,
+    /// The only flag of a candidate: old, unreferenced, unused, deletable.
     NoActivityAndStale,
+    /// An event source mapping targets exactly this version.
     EventSourceMappingProtected,
+    /// Its state (Pending, or one we do not know) does not allow deletion.
     StateNotDeletable,
+    /// LastModified was missing or unreadable.
     AgeUnknown,
+    /// A check failed or was not run; see the verdict's failed checks.
     CheckFailed,
 }
 
@@ -57,19 +71,27 @@ impl fmt::Display for ReasonFlag {
 
 impl FromStr for ReasonFlag {
     type Err = String;
+
+    /// Parses exactly the snake_case name; anything else is an error.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Self::ALL.into_iter().find(|f| f.as_str() == s).ok_or_else(|| format!("unknown reason flag {s:?}"))
     }
 }
 
-/// A check whose failure makes a row `check_failed`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A check whose failure (or absence) makes a version `check_failed`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Check {
+    /// GetFunctionConfiguration's State.
     State,
+    /// The aliases referencing the version.
     Aliases,
+    /// The event source mappings targeting the version.
     EventSourceMappings,
+    /// The version's own invocation series (Resource and ExecutedVersion).
     VersionInvocations,
+    /// The function-level `{FunctionName}` series.
     FunctionInvocations,
+    /// The version's LastModified.
     LastModified,
 }
 
@@ -87,10 +109,18 @@ impl Check {
     }
 }
 
+impl fmt::Display for Check {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// One check that could not be completed, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CheckFailure {
+    /// Which check.
     pub check: Check,
+    /// The error as reported (or "not checked" when the check never ran).
     pub error: String,
 }
 
@@ -99,10 +129,53 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_flag_round_trips_through_its_name() {
-        for flag in ReasonFlag::ALL {
-            assert_eq!(flag.as_str().parse::<ReasonFlag>(), Ok(flag));
+    fn every_flag_round_trips_through_its_snake_case_name() {
+        let names = [
+            "too_recent",
+            "protected_kept_last_n",
+            "alias_protected",
+            "has_recent_invocations",
+            "function_level_activity_uncertain",
+            "no_activity_and_stale",
+            "event_source_mapping_protected",
+            "state_not_deletable",
+            "age_unknown",
+            "check_failed",
+        ];
+        for (flag, name) in ReasonFlag::ALL.into_iter().zip(names) {
+            assert_eq!(flag.as_str(), name);
+            assert_eq!(flag.to_string(), name);
+            assert_eq!(name.parse::<ReasonFlag>(), Ok(flag));
         }
-        assert!("nope".parse::<ReasonFlag>().is_err());
+    }
+
+    #[test]
+    fn unknown_or_differently_cased_names_do_not_parse() {
+        for s in ["", "nope", "TooRecent", "TOO_RECENT", " too_recent"] {
+            assert!(s.parse::<ReasonFlag>().is_err(), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn sorting_flags_gives_the_order_of_all() {
+        let mut shuffled = ReasonFlag::ALL;
+        shuffled.reverse();
+        shuffled.sort();
+        assert_eq!(shuffled, ReasonFlag::ALL);
+    }
+
+    #[test]
+    fn checks_have_their_report_names() {
+        let cases = [
+            (Check::State, "state"),
+            (Check::Aliases, "aliases"),
+            (Check::EventSourceMappings, "event_source_mappings"),
+            (Check::VersionInvocations, "version_invocations"),
+            (Check::FunctionInvocations, "function_invocations"),
+            (Check::LastModified, "last_modified"),
+        ];
+        for (check, name) in cases {
+            assert_eq!((check.as_str(), check.to_string()), (name, name.to_string()));
+        }
     }
 }

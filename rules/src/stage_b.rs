@@ -1,172 +1,135 @@
 //! Stage B and the final verdict: aliases, event source mappings, invocations, the
 //! function-level fallback, and fail-closed handling of anything not known.
 
-use std::str::FromStr;
+use chrono::{DateTime, Utc};
 
-use chrono::{DateTime, Duration, Utc};
-
-use crate::{state::state_is_deletable, Check, CheckFailure, ReasonFlag, StageA};
-
-/// How to read `{FunctionName}` traffic that no version series explains.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum FallbackMode {
-    /// Any recent function-level traffic blocks every version (the original's rule).
-    #[default]
-    Strict,
-    /// Block only when function-level traffic exceeds what the Resource series account for.
-    Attributed,
-}
-
-impl FallbackMode {
-    /// The name used in inputs.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Strict => "strict",
-            Self::Attributed => "attributed",
-        }
-    }
-}
-
-impl FromStr for FallbackMode {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "strict" => Ok(Self::Strict),
-            "attributed" => Ok(Self::Attributed),
-            other => Err(format!("unknown fallback mode {other:?}")),
-        }
-    }
-}
-
-/// The scan settings the verdict depends on.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Settings {
-    pub min_age_days: u32,
-    pub keep_last_n: u32,
-    pub lookback_days: u32,
-    pub fallback: FallbackMode,
-}
-
-/// What a check learned. `NotChecked` and `Failed` are never read as "no usage".
-#[derive(Debug, Clone, PartialEq)]
-pub enum Observed<T> {
-    NotChecked,
-    Known(T),
-    Failed(String),
-}
-
-/// `{FunctionName}`-level traffic of the version's function.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct FunctionActivity {
-    pub last_invoked: Option<DateTime<Utc>>,
-    pub invocations_in_lookback: f64,
-    pub attributed_invocations_in_lookback: f64,
-}
-
-/// Everything stage B learned about one version.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Evidence {
-    pub state: Observed<String>,
-    pub aliases: Observed<Vec<String>>,
-    pub event_source_mappings: Observed<Vec<String>>,
-    pub version_last_invoked: Observed<Option<DateTime<Utc>>>,
-    pub function_activity: Observed<FunctionActivity>,
-}
+use crate::{
+    state::state_is_deletable, time::days_before, Check, CheckFailure, Evidence, FallbackMode, FunctionActivity,
+    Observed, ReasonFlag, Settings, StageA,
+};
 
 /// The final verdict on one version.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Verdict {
+    /// Aliases, mappings, version invocations and function-level traffic are all known and
+    /// none of them protects the version.
     pub stage_b_pass: bool,
+    /// Stage A passed, the state is known and deletable, stage B passed and no check failed.
     pub candidate: bool,
+    /// Every reason, in [`ReasonFlag::ALL`] order, without duplicates; `no_activity_and_stale`
+    /// appears exactly when `candidate` is true.
     pub flags: Vec<ReasonFlag>,
+    /// The checks that failed, or that never ran although the version needed them.
     pub failed_checks: Vec<CheckFailure>,
 }
 
+/// Classifies one version from its stage A result and stage B evidence. Fails closed: any
+/// observation that is not `Known` blocks the candidacy.
+///
+/// - Stage A's flags carry over. A `StageA` claiming `pass` while carrying flags is
+///   contradictory and is treated as failed.
+/// - Every `Failed` observation adds `check_failed` and a [`CheckFailure`].
+/// - A `NotChecked` observation adds them too ("not checked") when the version could otherwise
+///   be deleted: stage A passed and the state is not known to block (deletable, failed, or
+///   itself not checked). Otherwise it adds nothing.
+/// - Protections (alias, mapping, recent invocation) are reported even when stage A failed.
+/// - Blocking function-level traffic is flagged `function_level_activity_uncertain` only when
+///   nothing else explains the block.
+pub fn classify(stage_a: &StageA, evidence: &Evidence, settings: &Settings, now: DateTime<Utc>) -> Verdict {
+    let stage_a_pass = stage_a.pass && stage_a.flags.is_empty();
+    let state_blocks = matches!(&evidence.state, Observed::Known(s) if !state_is_deletable(s));
+    let mut j = Judgement { flags: stage_a.flags.clone(), failed: Vec::new(), needs_every_check: stage_a_pass && !state_blocks };
+    let state_deletable = j.observe(Check::State, &evidence.state).is_some_and(|s| state_is_deletable(s));
+    j.flag_if(state_blocks, ReasonFlag::StateNotDeletable);
+    let usage = j.usage(evidence, settings, now);
+    let stage_b_pass = usage.all_known_and_clear();
+    j.flag_if(!j.failed.is_empty(), ReasonFlag::CheckFailed);
+    // "Uncertain" explains a block only when nothing else did.
+    let unexplained = j.flags.is_empty();
+    j.flag_if(usage.fallback == Some(true) && unexplained, ReasonFlag::FunctionLevelActivityUncertain);
+    let candidate = stage_a_pass && state_deletable && stage_b_pass && j.failed.is_empty();
+    j.flag_if(candidate, ReasonFlag::NoActivityAndStale);
+    j.into_verdict(stage_b_pass, candidate)
+}
+
+/// Whether each usage check blocks the version; `None` when it is not known.
+struct Usage {
+    aliased: Option<bool>,
+    mapped: Option<bool>,
+    invoked: Option<bool>,
+    fallback: Option<bool>,
+}
+
+impl Usage {
+    fn all_known_and_clear(&self) -> bool {
+        [self.aliased, self.mapped, self.invoked, self.fallback].iter().all(|blocks| *blocks == Some(false))
+    }
+}
+
+/// The verdict being built.
 struct Judgement {
     flags: Vec<ReasonFlag>,
     failed: Vec<CheckFailure>,
-    strict: bool,
+    /// Whether a `NotChecked` observation is missing data (the version could otherwise go).
+    needs_every_check: bool,
 }
 
 impl Judgement {
-    /// Records a failed or (where it was needed) missing observation.
-    fn observe<T>(&mut self, check: Check, o: &Observed<T>) -> Option<T>
-    where
-        T: Clone,
-    {
-        match o {
-            Observed::Known(v) => Some(v.clone()),
-            Observed::Failed(e) => {
-                self.failed.push(CheckFailure { check, error: e.clone() });
-                None
-            }
-            Observed::NotChecked if self.strict => {
+    /// The known value, or `None` after recording why it is not known (where that matters).
+    fn observe<'a, T>(&mut self, check: Check, observed: &'a Observed<T>) -> Option<&'a T> {
+        match observed {
+            Observed::Known(v) => return Some(v),
+            Observed::Failed(e) => self.failed.push(CheckFailure { check, error: e.clone() }),
+            Observed::NotChecked if self.needs_every_check => {
                 self.failed.push(CheckFailure { check, error: "not checked".into() });
-                None
             }
-            Observed::NotChecked => None,
+            Observed::NotChecked => {}
+        }
+        None
+    }
+
+    /// Reads the usage checks and flags the direct protections (alias, mapping, invocation).
+    fn usage(&mut self, evidence: &Evidence, settings: &Settings, now: DateTime<Utc>) -> Usage {
+        let window = days_before(now, settings.lookback_days);
+        let aliased = self.observe(Check::Aliases, &evidence.aliases).map(|a| !a.is_empty());
+        let mapped = self.observe(Check::EventSourceMappings, &evidence.event_source_mappings).map(|m| !m.is_empty());
+        let invoked = self
+            .observe(Check::VersionInvocations, &evidence.version_last_invoked)
+            .map(|last| last.is_some_and(|t| t >= window));
+        let fallback = self
+            .observe(Check::FunctionInvocations, &evidence.function_activity)
+            .map(|a| fallback_blocks(a, settings, now));
+        self.flag_if(aliased == Some(true), ReasonFlag::AliasProtected);
+        self.flag_if(mapped == Some(true), ReasonFlag::EventSourceMappingProtected);
+        self.flag_if(invoked == Some(true), ReasonFlag::HasRecentInvocations);
+        Usage { aliased, mapped, invoked, fallback }
+    }
+
+    fn flag_if(&mut self, condition: bool, flag: ReasonFlag) {
+        if condition {
+            self.flags.push(flag);
         }
     }
-}
 
-/// Classifies one version from its stage A result and stage B evidence.
-pub fn classify(stage_a: &StageA, evidence: &Evidence, settings: &Settings, now: DateTime<Utc>) -> Verdict {
-    let state_ok_or_failed = !matches!(&evidence.state, Observed::Known(s) if !state_is_deletable(s));
-    // Only a version that could otherwise be deleted needs every check to have run.
-    let mut j = Judgement { flags: stage_a.flags.clone(), failed: Vec::new(), strict: stage_a.pass && state_ok_or_failed };
-    let state_needed = stage_a.pass;
-    let state = match (&evidence.state, state_needed) {
-        (Observed::NotChecked, false) => None,
-        (o, _) => j.observe(Check::State, o),
-    };
-    if state.as_deref().is_some_and(|s| !state_is_deletable(s)) {
-        j.flags.push(ReasonFlag::StateNotDeletable);
-    }
-    let aliases = j.observe(Check::Aliases, &evidence.aliases);
-    let esms = j.observe(Check::EventSourceMappings, &evidence.event_source_mappings);
-    let last = j.observe(Check::VersionInvocations, &evidence.version_last_invoked);
-    let activity = j.observe(Check::FunctionInvocations, &evidence.function_activity);
-    let aliased = aliases.as_ref().is_some_and(|a| !a.is_empty());
-    let mapped = esms.as_ref().is_some_and(|m| !m.is_empty());
-    let invoked = last.flatten().is_some_and(|t| t >= now - Duration::days(i64::from(settings.lookback_days)));
-    push_if(&mut j.flags, aliased, ReasonFlag::AliasProtected);
-    push_if(&mut j.flags, mapped, ReasonFlag::EventSourceMappingProtected);
-    push_if(&mut j.flags, invoked, ReasonFlag::HasRecentInvocations);
-    let fallback_blocks = activity.as_ref().is_some_and(|a| fallback_blocks(a, settings, now));
-    let stage_b_pass = aliases.is_some()
-        && esms.is_some()
-        && last.is_some()
-        && activity.is_some()
-        && !aliased
-        && !mapped
-        && !invoked
-        && !fallback_blocks;
-    if !j.failed.is_empty() {
-        j.flags.push(ReasonFlag::CheckFailed);
-    }
-    // "Uncertain" explains a block only when nothing else did.
-    let unexplained = j.flags.is_empty();
-    push_if(&mut j.flags, fallback_blocks && unexplained, ReasonFlag::FunctionLevelActivityUncertain);
-    let candidate = stage_a.pass && state.as_deref().is_some_and(state_is_deletable) && stage_b_pass && j.failed.is_empty();
-    push_if(&mut j.flags, candidate, ReasonFlag::NoActivityAndStale);
-    j.flags.sort();
-    j.flags.dedup();
-    Verdict { stage_b_pass, candidate, flags: j.flags, failed_checks: j.failed }
-}
-
-fn push_if(flags: &mut Vec<ReasonFlag>, condition: bool, flag: ReasonFlag) {
-    if condition {
-        flags.push(flag);
+    fn into_verdict(mut self, stage_b_pass: bool, candidate: bool) -> Verdict {
+        self.flags.sort();
+        self.flags.dedup();
+        Verdict { stage_b_pass, candidate, flags: self.flags, failed_checks: self.failed }
     }
 }
 
-/// Recent function-level traffic (within `min_age_days`) blocks; in attributed mode only when
-/// it exceeds what the `{FunctionName, Resource}` series account for.
+/// Function-level traffic is "active" when its last datapoint is within `min_age_days`
+/// (strictly later than that many days ago). Strict mode blocks on any activity; attributed
+/// mode only when the function-level sum is not covered by the Resource series (a sum that is
+/// not a number is not covered).
 fn fallback_blocks(a: &FunctionActivity, settings: &Settings, now: DateTime<Utc>) -> bool {
-    let recent = a.last_invoked.is_some_and(|t| t > now - Duration::days(i64::from(settings.min_age_days)));
+    let since = days_before(now, settings.min_age_days);
+    let active = a.last_invoked.is_some_and(|t| t > since);
+    // False when either sum is NaN: an unknown sum never proves the traffic is attributed.
+    let covered = a.invocations_in_lookback <= a.attributed_invocations_in_lookback;
     match settings.fallback {
-        FallbackMode::Strict => recent,
-        FallbackMode::Attributed => recent && a.invocations_in_lookback > a.attributed_invocations_in_lookback,
+        FallbackMode::Strict => active,
+        FallbackMode::Attributed => active && !covered,
     }
 }
 

@@ -1,7 +1,8 @@
-//! Which Lambda version states may be deleted.
+//! Which Lambda version states allow deletion.
 
-/// Active, Inactive (snapshot already dropped) and Failed (can never run) are deletable; Pending
-/// and anything unknown are not.
+/// Exactly `Active`, `Inactive` (snapshot already dropped) and `Failed` (can never run) are
+/// deletable. `Pending` (still being created) and anything else — empty, unknown to us, or
+/// differently cased — is not: a state we do not recognise is never read as permission.
 pub fn state_is_deletable(state: &str) -> bool {
     matches!(state, "Active" | "Inactive" | "Failed")
 }
@@ -12,9 +13,18 @@ mod tests {
 
     #[test]
     fn only_active_inactive_and_failed_are_deletable() {
-        let cases = [("Active", true), ("Inactive", true), ("Failed", true), ("Pending", false), ("", false), ("Unknown", false), ("active", false)];
+        let cases = [
+            ("Active", true),
+            ("Inactive", true),
+            ("Failed", true),
+            ("Pending", false),
+            ("", false),
+            ("Unknown", false),
+            ("active", false),
+            (" Active", false),
+        ];
         for (state, want) in cases {
-            assert_eq!(state_is_deletable(state), want, "{state}");
+            assert_eq!(state_is_deletable(state), want, "{state:?}");
         }
     }
 }

@@ -60,7 +60,10 @@ pub async fn changed_since_scan(deps: &DeleteDeps<'_>, row: &ReportRow) -> Optio
             dimensions: vec![("FunctionName".into(), f.into()), ("Resource".into(), format!("{f}:{}", a.name)), ("ExecutedVersion".into(), v.into())],
         });
     }
-    let window = Window { start: deps.since, end: Utc::now(), period_seconds: deps.period_seconds.max(60) };
+    // CloudWatch refuses an empty window; a delete can follow its scan within the same second.
+    let period = deps.period_seconds.max(60);
+    let end = Utc::now().max(deps.since + chrono::Duration::seconds(i64::from(period)));
+    let window = Window { start: deps.since, end, period_seconds: period };
     match deps.metrics.invocations(&queries, window).await {
         Err(e) => Some(format!("could not re-check invocations (fail closed): {e}")),
         Ok(series) => series.iter().find_map(|s| match &s.error {

@@ -118,6 +118,7 @@ async fn malformed_signals_are_recorded_and_a_valid_one_still_completes_the_run(
     assert_eq!(result.status, "done");
     assert!(result.dry_run, "the input's dry_run forces a dry run on a live worker");
     assert_eq!(h.emulator.versions_of("orders").await.len(), 6);
+    h.assert_replays(&id).await;
 }
 
 #[tokio::test]
@@ -129,6 +130,7 @@ async fn no_decision_before_the_deadline_times_out_and_says_so() {
     let result = h.result(&id).await;
 
     assert_eq!(result.status, "timed_out");
+    h.assert_replays(&id).await;
     assert_eq!(h.emulator.versions_of("billing").await.len(), 5);
     let subjects = h.subjects().await;
     assert!(subjects.last().unwrap().contains("timed_out"), "{subjects:?}");
@@ -152,7 +154,7 @@ async fn an_alias_moved_onto_a_candidate_after_the_scan_skips_it() {
         .filter(|r| r.outcome == "skipped_changed_since_scan")
         .map(|r| format!("{}:{}", r.function_name, r.version))
         .collect();
-    assert_eq!(skipped, vec!["orders:3"]);
+    assert_eq!(skipped, vec!["orders:3"], "{:?}", result.deletion_results);
     assert!(h.emulator.versions_of("orders").await.contains(&"3".to_string()));
     assert_eq!(result.deletion_counts.get("deleted"), Some(&3));
 }
@@ -184,6 +186,7 @@ async fn a_worker_killed_mid_scan_during_the_wait_and_during_deletion_finishes_w
     let gone = result.deletion_counts.get("deleted").copied().unwrap_or(0) + result.deletion_counts.get("already_deleted").copied().unwrap_or(0);
     assert_eq!(gone, 4, "{:?}", result.deletion_counts);
     assert_eq!(h.emulator.versions_of("orders").await, vec!["2", "4", "5", "6"]);
+    h.assert_replays(&id).await;
     let subjects = h.subjects().await;
     assert_eq!(subjects.iter().filter(|s| s.contains("Approve")).count(), 1, "{subjects:?}");
     assert_eq!(subjects.len(), 2, "{subjects:?}");

@@ -153,6 +153,15 @@ impl Harness {
     }
 
 
+    /// Replays the run's history against the current workflow code: any nondeterminism fails.
+    pub async fn assert_replays(&self, id: &str) {
+        use temporalio_sdk::workflow_replayer::{WorkflowReplayer, WorkflowReplayerOptions};
+        let client = self.client().await;
+        let history = client.get_workflow_handle::<SnapStartCleanup>(id.to_string()).fetch_history(Default::default());
+        let options = WorkflowReplayerOptions::new().register_workflow::<SnapStartCleanup>().unwrap().build();
+        WorkflowReplayer::new(options).unwrap().replay_workflow(history).await.expect("the history replays deterministically");
+    }
+
     /// Starts an SMTP sink (aiosmtpd, maildir); call before `start_worker` to mail by SMTP.
     pub async fn start_smtp_sink(&mut self) {
         let python = service_env("SNAPSTART_TEST_PYTHON").unwrap();

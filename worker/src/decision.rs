@@ -105,6 +105,8 @@ pub fn result_of(status: &str, summary: &ReportSummary, mut results: Vec<Deletio
         deletion_counts: counts,
         deletion_results_omitted: omitted,
         workflow_id: workflow_id.into(),
+        ignored_versions: decision.map(|d| d.ignored_versions.clone()).unwrap_or_default(),
+        decided_at: decision.map(|d| d.decided_at.clone()).unwrap_or_default(),
     }
 }
 

@@ -79,6 +79,7 @@ async fn a_live_approval_deletes_exactly_the_approved_subset() {
     assert_eq!(h.emulator.versions_of("billing").await, vec!["1", "3", "4", "5"]);
     let approval = result.approval.unwrap();
     assert_eq!((approval.approver.as_deref(), approval.approved_versions.len()), (Some("ana"), 2), "orders:5 is not a candidate");
+    assert_eq!(result.ignored_versions.len(), 1, "and is listed as ignored");
 }
 
 #[tokio::test]

@@ -210,12 +210,10 @@ pub async fn scan(args: ScanArgs) -> anyhow::Result<()> {
     let factory = AwsFactory::new(args.aws.lambda_rps, args.aws.concurrency);
     let (deps, counter) = factory.scan_deps(&settings.region).await;
     let started = std::time::Instant::now();
-    let mut state = crate::scan::discover::discover(deps.lambda.as_ref(), settings).await.context("discover-snapstart")?;
-    crate::scan::stage_a::apply(&mut state);
-    crate::scan::confirm_state::confirm(&deps, &mut state).await;
-    crate::scan::stage_b::check_usage(&deps, &mut state).await;
-    state.aws_calls = counter.snapshot().into_iter().collect();
-    let report = crate::scan::report::build(&state);
+    let mut report = crate::scan::run_all(&deps, settings).await.context("discover-snapstart")?;
+    if let Some(summary) = report.summary.as_mut() {
+        summary.aws_calls = counter.snapshot().into_iter().collect();
+    }
     let summary = report.summary.clone().unwrap_or_default();
     tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, calls = ?summary.aws_calls, "scan finished");
     print!("{}", render(args.format, &summary, &report.rows));

@@ -135,7 +135,7 @@ impl SnapStartCleanup {
         let out = Self::phase(ctx, names::ACTIVITY_STAGE_B, ScanActivities::stage_b, packed(out), LONG).await?;
         ctx.state_mut(|s| s.status.phase = names::ACTIVITY_BUILD_REPORT.into());
         let built = ctx.execute_activity(ScanActivities::build_report, packed(out), activity_options(SHORT)).await?.0;
-        ctx.state_mut(|s| s.status.counts = built.counts.clone());
+        ctx.state_mut(|s| s.status.counts = built.counts);
         Ok(built)
     }
 
@@ -146,7 +146,7 @@ impl SnapStartCleanup {
     {
         ctx.state_mut(|s| s.status.phase = label.to_string());
         let out = ctx.execute_activity(activity, input, activity_options(timeout)).await?.0;
-        ctx.state_mut(|s| s.status.counts = out.counts.clone());
+        ctx.state_mut(|s| s.status.counts = out.counts);
         Ok(out)
     }
 

@@ -13,6 +13,7 @@ import gzip
 import io
 import json
 import sys
+import time
 import traceback
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -68,16 +69,17 @@ class EmulatorApp:
                     environ.get("QUERY_STRING", ""), body))
 
         info = classify(environ, body)
+        info.received = time.time()  # arrival, before waiting for the lock: what a rate limit sees
         with LOCK:
             fault = STATE.take_fault(info)
             if fault is not None:
                 response = error_response(info.protocol, info.service, fault.status, fault.code, fault.message)
-                STATE.log_request(info, fault.status, faulted=True)
+                STATE.log_request(info, fault.status, fault)
                 return self._send(start_response, response)
             try:
                 response = self._own_route(info, body, environ)
                 if response is not None:
-                    STATE.log_request(info, response[0], faulted=False)
+                    STATE.log_request(info, response[0])
                     return self._send(start_response, response)
                 status_box: list[int] = []
 
@@ -92,13 +94,13 @@ class EmulatorApp:
                 finally:
                     if hasattr(result, "close"):
                         result.close()
-                STATE.log_request(info, status_box[0] if status_box else 500, faulted=False)
+                STATE.log_request(info, status_box[0] if status_box else 500)
                 return chunks
             except Exception as exc:  # a moto crash must still look like AWS
                 traceback.print_exc(file=sys.stderr)
                 response = error_response(info.protocol, info.service, 500, "ServiceException",
                                           f"emulator error: {type(exc).__name__}: {exc}")
-                STATE.log_request(info, 500, faulted=False)
+                STATE.log_request(info, 500)
                 return self._send(start_response, response)
 
     def _own_route(self, info: RequestInfo, body: bytes, environ: dict[str, Any]) -> Response | None:

@@ -10,6 +10,7 @@ names/ARNs into (name, qualifier).
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from dataclasses import dataclass, field
@@ -82,6 +83,33 @@ LAMBDA_ROUTES: list[tuple[str, re.Pattern[str], str]] = [
 ]
 LAMBDA_PREFIX = re.compile(r"^/(?P<ver>\d{4}-\d{2}-\d{2})(?P<rest>/.*)$")
 
+# Every Lambda operation name classify() can produce: the routes above, plus the
+# list form of GetProvisionedConcurrencyConfig (same route, ``?List=ALL``).
+LAMBDA_OPERATIONS = frozenset(op for _, _, op in LAMBDA_ROUTES) | {"ListProvisionedConcurrencyConfigs"}
+
+# botocore model names of the services whose operation name classify() takes
+# verbatim from the wire (CBOR path, X-Amz-Target or the query ``Action``).
+_BOTOCORE_MODELS = {"cloudwatch": "cloudwatch", "sns": "sns"}
+
+
+@functools.cache
+def known_operations(service: str) -> frozenset[str]:
+    """The operation names a request of ``service`` can be classified as.
+
+    Lambda is routed by method + path, so only LAMBDA_OPERATIONS can occur.
+    CloudWatch and SNS carry the name on the wire, so the names are exactly the
+    operations of that service's API, read from the botocore model pinned with
+    moto (boto3 in emulator/requirements.txt). Unknown services: empty set.
+    """
+    if service == "lambda":
+        return LAMBDA_OPERATIONS
+    model = _BOTOCORE_MODELS.get(service)
+    if model is None:
+        return frozenset()
+    import botocore.session
+
+    return frozenset(botocore.session.get_session().get_service_model(model).operation_names)
+
 
 def split_function_ref(ref: str) -> tuple[str, str | None]:
     """Parse a Lambda FunctionName parameter into (name, qualifier).
@@ -107,6 +135,7 @@ class RequestInfo:
     qualifier: str | None = None
     params: dict[str, Any] = field(default_factory=dict)
     path_params: dict[str, str] = field(default_factory=dict)
+    received: float | None = None  # time.time() when the request arrived
 
     def matches(self, key: str, expected: Any) -> bool:
         """Fault ``match`` semantics: FunctionName/Qualifier are parsed, other

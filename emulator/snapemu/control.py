@@ -6,13 +6,14 @@ Endpoints (all JSON):
 * ``POST /_emulator/reset``             wipe moto state and ours
 * ``POST /_emulator/seed``              apply a scenario (see seeding.py)
 * ``POST|GET|DELETE /_emulator/faults`` add / list / clear injected errors
-* ``GET|DELETE /_emulator/requests``    request log (GET filters: service, operation)
+* ``GET|DELETE /_emulator/requests``    request log (GET filters: REQUEST_FILTERS)
 * ``GET|DELETE /_emulator/sns/messages`` published SNS messages
 * ``POST /_emulator/lambda/version``    set State/StateReasonCode/LastModified of a version
 """
 
 from __future__ import annotations
 
+import difflib
 import json
 import time
 from typing import Any
@@ -22,17 +23,46 @@ from moto.awslambda.models import lambda_backends
 from moto.awslambda.utils import get_backend
 
 from . import seeding
+from .classify import known_operations
 from .errors import Response
 from .lambda_patches import set_version_fields
 from .state import ACCOUNT_ID, STATE, Fault
 
 SERVICES = ("lambda", "cloudwatch", "sns")
+# Keys of a POST /_emulator/faults body; anything else is refused so that a typo
+# ("operaton") cannot silently widen a fault to every operation.
+FAULT_KEYS = ("service", "operation", "status", "code", "message", "count", "match")
+# GET /_emulator/requests filters.
+REQUEST_FILTERS = ("service", "operation", "function_name", "qualifier", "fault", "fault_id")
 
 
 class ControlError(Exception):
-    def __init__(self, status: int, message: str) -> None:
+    """A control call refused; answered as ``{"error": message, **details}``."""
+
+    def __init__(self, status: int, message: str, **details: Any) -> None:
         super().__init__(message)
         self.status = status
+        self.details = details
+
+
+def _closest(word: str, choices: Any) -> str | None:
+    found = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    if not found:  # case slips: "listaliases"
+        lowered = {c.lower(): c for c in choices}
+        found = [lowered[m] for m in difflib.get_close_matches(word.lower(), list(lowered), n=1, cutoff=0.6)]
+    return found[0] if found else None
+
+
+def _unknown(what: str, word: str, choices: Any, **extra: Any) -> ControlError:
+    """400 naming the valid choices and, when one is close, suggesting it."""
+    valid = sorted(choices)
+    suggestion = _closest(word, valid)
+    message = f"unknown {what} {word!r}"
+    if suggestion is not None:
+        message += f"; did you mean {suggestion!r}?"
+    else:
+        message += f"; valid: {', '.join(valid)}"
+    return ControlError(400, message, valid=valid, suggestion=suggestion, **extra)
 
 
 def _json(status: int, payload: Any) -> Response:
@@ -56,25 +86,64 @@ def reset_all() -> None:
     STATE.reset()
 
 
-def _add_fault(data: dict[str, Any]) -> dict[str, Any]:
-    service = data.get("service")
-    if service not in SERVICES:
-        raise ControlError(400, f"service must be one of {SERVICES}")
+def _int_field(data: dict[str, Any], key: str, default: int) -> int:
+    value = data.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise ControlError(400, f"{key} must be an integer, got {value!r}")
     try:
-        fault = Fault(
-            service=service,
-            operation=data.get("operation"),
-            status=int(data.get("status", 500)),
-            code=str(data.get("code") or "ServiceException"),
-            message=str(data.get("message") or "Injected fault"),
-            count=int(data.get("count", 1)),
-            match={str(k): str(v) for k, v in (data.get("match") or {}).items()},
-        )
-    except (TypeError, ValueError) as exc:
-        raise ControlError(400, f"bad fault: {exc}") from exc
-    if fault.count == 0 or fault.count < -1:
-        raise ControlError(400, "count must be positive or -1")
+        return int(value)
+    except ValueError:
+        raise ControlError(400, f"{key} must be an integer, got {value!r}") from None
+
+
+def _add_fault(data: dict[str, Any]) -> dict[str, Any]:
+    for key in data:
+        if key not in FAULT_KEYS:
+            raise _unknown("fault key", key, FAULT_KEYS)
+    service = data.get("service")
+    if not isinstance(service, str) or service not in SERVICES:
+        raise _unknown("service", str(service), SERVICES)
+    operation = data.get("operation")
+    if operation == "*":
+        operation = None  # explicit "every operation"
+    if operation is not None:
+        known = known_operations(service)
+        if not isinstance(operation, str) or operation not in known:
+            raise _unknown(f"{service} operation", str(operation), known, service=service)
+    status = _int_field(data, "status", 500)
+    if not 400 <= status <= 599:
+        raise ControlError(400, f"status must be an HTTP error status (400-599), got {status}")
+    count = _int_field(data, "count", 1)
+    if count == 0 or count < -1:
+        raise ControlError(400, f"count must be positive or -1, got {count}")
+    match = data.get("match") or {}
+    if not isinstance(match, dict) or any(isinstance(v, (dict, list)) for v in match.values()):
+        raise ControlError(400, f"match must be an object of scalar values, got {match!r}")
+    fault = Fault(
+        service=service,
+        operation=operation,
+        status=status,
+        code=str(data.get("code") or "ServiceException"),
+        message=str(data.get("message") or "Injected fault"),
+        count=count,
+        match={str(k): str(v) for k, v in match.items()},
+    )
     return STATE.add_fault(fault).to_json()
+
+
+def _request_log(query: dict[str, str]) -> list[dict[str, Any]]:
+    for key in query:
+        if key not in REQUEST_FILTERS:
+            raise _unknown("request log filter", key, REQUEST_FILTERS)
+
+    def shown(entry: dict[str, Any], key: str) -> str | None:
+        value = entry.get(key)
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        return None if value is None else str(value)
+
+    wanted = {k: (v.lower() if k == "fault" else v) for k, v in query.items()}
+    return [e for e in STATE.requests if all(shown(e, k) == v for k, v in wanted.items())]
 
 
 def _find_version(data: dict[str, Any]) -> Any:
@@ -145,12 +214,7 @@ def handle(method: str, path: str, query_string: str, body: bytes) -> Response:
                 return _json(200, {"cleared": True})
         if route == "/requests":
             if method == "GET":
-                entries = [
-                    e for e in STATE.requests
-                    if all(str(e.get(k)) == v for k, v in query.items()
-                           if k in ("service", "operation", "function_name", "qualifier"))
-                ]
-                return _json(200, entries)
+                return _json(200, _request_log(query))
             if method == "DELETE":
                 STATE.requests.clear()
                 return _json(200, {"cleared": True})
@@ -164,4 +228,4 @@ def handle(method: str, path: str, query_string: str, body: bytes) -> Response:
             return _json(200, _set_version(_body(body)))
         raise ControlError(404, f"no control endpoint {method} {path}")
     except ControlError as err:
-        return _json(err.status, {"error": str(err)})
+        return _json(err.status, {"error": str(err), **err.details})

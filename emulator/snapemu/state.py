@@ -24,7 +24,12 @@ LOCK = threading.RLock()
 
 @dataclass
 class Fault:
-    """One injected error rule: the next ``count`` matching requests fail."""
+    """One injected error rule: the next ``count`` matching requests fail.
+
+    ``operation`` None matches every operation of the service. ``count`` is the
+    number of uses left (-1 = until cleared); ``fired`` the number of requests
+    this rule has answered so far. ``id`` is unique until the next reset.
+    """
 
     service: str
     operation: str | None
@@ -34,6 +39,7 @@ class Fault:
     count: int  # -1 = until cleared
     match: dict[str, str] = field(default_factory=dict)
     id: int = 0
+    fired: int = 0
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -45,6 +51,7 @@ class Fault:
             "message": self.message,
             "count": self.count,
             "match": self.match,
+            "fired": self.fired,
         }
 
 
@@ -59,6 +66,7 @@ class EmulatorState:
         self.faults.clear()
         self.requests.clear()
         self.sns_messages.clear()
+        self._next_fault_id = 1
 
     def add_fault(self, fault: Fault) -> Fault:
         fault.id = self._next_fault_id
@@ -67,14 +75,19 @@ class EmulatorState:
         return fault
 
     def take_fault(self, info: Any) -> Fault | None:
-        """Return the first rule matching the request and consume one use of it."""
+        """Return the first rule matching the request and consume one use of it.
+
+        A rule whose last use this was leaves ``faults``; request log entries
+        keep its id.
+        """
         for fault in self.faults:
             if fault.service != info.service:
                 continue
-            if fault.operation not in (None, "", "*", info.operation):
+            if fault.operation is not None and fault.operation != info.operation:
                 continue
             if not all(info.matches(k, v) for k, v in fault.match.items()):
                 continue
+            fault.fired += 1
             if fault.count > 0:
                 fault.count -= 1
                 if fault.count == 0:
@@ -82,9 +95,11 @@ class EmulatorState:
             return fault
         return None
 
-    def log_request(self, info: Any, status: int, faulted: bool) -> None:
+    def log_request(self, info: Any, status: int, fault: Fault | None = None) -> None:
+        """Append one entry; the shape is documented in emulator/README.md."""
         entry: dict[str, Any] = {
             "ts": time.time(),
+            "received": getattr(info, "received", None) or time.time(),
             "service": info.service,
             "operation": info.operation,
             "status": status,
@@ -95,8 +110,10 @@ class EmulatorState:
             entry["qualifier"] = info.qualifier
         if info.region:
             entry["region"] = info.region
-        if faulted:
-            entry["fault"] = True
+        entry["fault"] = fault is not None
+        if fault is not None:
+            entry["fault_id"] = fault.id
+            entry["code"] = fault.code
         self.requests.append(entry)
 
 

@@ -64,6 +64,102 @@ def test_fault_validation(emulator):
     assert status == 400
     status, _ = emulator.call("POST", "/_emulator/faults", {"service": "lambda", "count": 0})
     assert status == 400
+    for bad in ({"status": 200}, {"status": True}, {"count": "two"}, {"match": ["FunctionName"]}):
+        status, body = emulator.call("POST", "/_emulator/faults", {"service": "lambda", **bad})
+        assert status == 400, (bad, body)
+    assert emulator.control("GET", "/_emulator/faults") == []
+
+
+@pytest.mark.parametrize("service, operation, suggestion", [
+    ("lambda", "ListAlias", "ListAliases"),
+    ("lambda", "DeleteFunctions", "DeleteFunction"),
+    ("lambda", "listaliases", "ListAliases"),
+    ("lambda", "Publish", "PublishVersion"),  # an SNS operation
+    ("lambda", "GetMetricData", None),  # a CloudWatch one
+    ("cloudwatch", "GetMetricsData", "GetMetricData"),
+    ("sns", "Publsh", "Publish"),
+    ("sns", "", None),
+])
+def test_fault_unknown_operation_is_refused(emulator, lam, service, operation, suggestion):
+    status, body = emulator.call("POST", "/_emulator/faults", {
+        "service": service, "operation": operation, "status": 500, "count": -1})
+    assert status == 400, body
+    assert repr(operation) in body["error"] and body["suggestion"] == suggestion
+    if suggestion:
+        assert f"did you mean {suggestion!r}" in body["error"]
+    else:  # no close name: the error lists them all
+        assert ("ListAliases" if service == "lambda" else "Publish") in body["error"]
+    assert ("ListAliases" in body["valid"]) == (service == "lambda")
+    assert emulator.control("GET", "/_emulator/faults") == []
+    lam.list_functions()  # nothing was injected
+
+
+def test_fault_known_operations_are_accepted(emulator):
+    for service, operation in [("lambda", "ListProvisionedConcurrencyConfigs"), ("lambda", "ListTags"),
+                               ("cloudwatch", "GetMetricStatistics"), ("cloudwatch", "ListMetrics"),
+                               ("sns", "ListTopics"), ("sns", "Subscribe"), ("sns", "*")]:
+        emulator.control("POST", "/_emulator/faults", {"service": service, "operation": operation})
+    listed = emulator.control("GET", "/_emulator/faults")
+    assert [f["operation"] for f in listed][-1] is None  # "*" is stored as "every operation"
+    assert len(listed) == 7 and all(f["fired"] == 0 for f in listed)
+
+
+def test_fault_unknown_key_is_refused(emulator, lam, make_function):
+    make_function("f")
+    status, body = emulator.call("POST", "/_emulator/faults", {
+        "service": "lambda", "operaton": "ListAliases", "status": 500, "count": -1})
+    assert status == 400, body
+    assert body["suggestion"] == "operation" and "'operaton'" in body["error"]
+    assert "operation" in body["valid"]
+    assert emulator.control("GET", "/_emulator/faults") == []
+    lam.list_functions()
+    lam.get_function_configuration(FunctionName="f")
+
+
+def test_fired_fault_is_in_the_request_log_with_its_id(emulator, lam, make_function):
+    make_function("f")
+    emulator.control("DELETE", "/_emulator/requests")
+    fault = emulator.control("POST", "/_emulator/faults", {
+        "service": "lambda", "operation": "ListAliases", "status": 500, "code": "ServiceException"})
+    assert fault == {"id": fault["id"], "service": "lambda", "operation": "ListAliases", "status": 500,
+                     "code": "ServiceException", "message": "Injected fault", "count": 1, "match": {},
+                     "fired": 0}
+    lam.list_functions()
+    with pytest.raises(lam.exceptions.ServiceException):
+        lam.list_aliases(FunctionName="f")
+    log = emulator.control("GET", "/_emulator/requests")
+    assert [{k: v for k, v in e.items() if k not in ("ts", "received")} for e in log] == [
+        {"service": "lambda", "operation": "ListFunctions", "status": 200, "region": REGION, "fault": False},
+        {"service": "lambda", "operation": "ListAliases", "status": 500, "function_name": "f",
+         "region": REGION, "fault": True, "fault_id": fault["id"], "code": "ServiceException"},
+    ]
+    assert emulator.control("GET", f"/_emulator/requests?fault_id={fault['id']}") == [log[1]]
+    assert emulator.control("GET", "/_emulator/requests?fault=true") == [log[1]]
+    assert emulator.control("GET", "/_emulator/requests?fault=false") == [log[0]]
+    status, body = emulator.call("GET", "/_emulator/requests?operaton=ListAliases")
+    assert status == 400 and body["suggestion"] == "operation"
+
+
+def test_fault_with_count_two_fires_exactly_twice(emulator, lam, make_function):
+    make_function("f")
+    emulator.control("DELETE", "/_emulator/requests")
+    fault = emulator.control("POST", "/_emulator/faults", {
+        "service": "lambda", "operation": "GetFunctionConfiguration", "status": 429,
+        "code": "TooManyRequestsException", "count": 2})
+    with pytest.raises(lam.exceptions.TooManyRequestsException):
+        lam.get_function_configuration(FunctionName="f")
+    [listed] = emulator.control("GET", "/_emulator/faults")
+    assert (listed["id"], listed["count"], listed["fired"]) == (fault["id"], 1, 1)
+    with pytest.raises(lam.exceptions.TooManyRequestsException):
+        lam.get_function_configuration(FunctionName="f")
+    assert emulator.control("GET", "/_emulator/faults") == []
+    assert lam.get_function_configuration(FunctionName="f")["FunctionName"] == "f"
+    log = emulator.control("GET", "/_emulator/requests?operation=GetFunctionConfiguration")
+    assert [(e["status"], e["fault"], e.get("fault_id"), e.get("code")) for e in log] == [
+        (429, True, fault["id"], "TooManyRequestsException"),
+        (429, True, fault["id"], "TooManyRequestsException"),
+        (200, False, None, None),
+    ]
 
 
 def test_request_log(emulator, lam, make_function):

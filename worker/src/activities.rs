@@ -25,13 +25,31 @@ const HEARTBEAT_EVERY: Duration = Duration::from_secs(5);
 pub struct ScanActivities {
     aws: Arc<AwsFactory>,
     report_dir: Option<PathBuf>,
+    payload_limit: usize,
 }
 
 impl ScanActivities {
-    /// `report_dir`, when set, receives the full report of every run as JSON.
-    pub fn new(aws: Arc<AwsFactory>, report_dir: Option<PathBuf>) -> Self {
-        Self { aws, report_dir }
+    /// `report_dir`, when set, receives the full report of every run as JSON; no result may
+    /// encode to more than `payload_limit` bytes (see [`fit`]).
+    pub fn new(aws: Arc<AwsFactory>, report_dir: Option<PathBuf>, payload_limit: usize) -> Self {
+        Self { aws, report_dir, payload_limit }
     }
+}
+
+/// Temporal refuses a payload over 2 MB (and retries the activity into the same wall); the
+/// worker's default limit stays just under it.
+pub const DEFAULT_PAYLOAD_LIMIT: usize = 2_000_000;
+
+/// Returns `message` if it encodes within `limit` bytes, else a non-retryable
+/// `PayloadsTooLarge` failure naming the phase and the size: the same data would fail again.
+pub fn fit<M: prost::Message>(phase: &str, message: M, limit: usize) -> Result<ProstSerializable<M>, ActivityError> {
+    let size = message.encoded_len();
+    if size <= limit {
+        return Ok(ProstSerializable(message));
+    }
+    let text = format!("{phase}: result of {size} bytes exceeds the payload limit of {limit} bytes (MAX_PAYLOAD_BYTES)");
+    let failure = ApplicationFailure::builder(text).type_name(names::ERROR_PAYLOADS_TOO_LARGE.to_string()).non_retryable(true);
+    Err(ActivityError::application(failure.build()))
 }
 
 type Packed = ProstSerializable<PackedScan>;
@@ -45,14 +63,16 @@ fn open(input: &Packed) -> Result<ScanState, ActivityError> {
     unpack::<ScanState>(&input.0).map_err(corrupt)
 }
 
-fn output(mut state: ScanState, counter: Option<&CallCounter>) -> Output {
-    if let Some(counter) = counter {
-        for (op, n) in counter.snapshot() {
-            *state.aws_calls.entry(op).or_default() += n;
+impl ScanActivities {
+    fn output(&self, phase: &str, mut state: ScanState, counter: Option<&CallCounter>) -> Result<Output, ActivityError> {
+        if let Some(counter) = counter {
+            for (op, n) in counter.snapshot() {
+                *state.aws_calls.entry(op).or_default() += n;
+            }
         }
+        let counts = scan::counts(&state);
+        fit(phase, PhaseOutput { scan: Some(pack(&state)), counts: Some(counts) }, self.payload_limit)
     }
-    let counts = scan::counts(&state);
-    ProstSerializable(PhaseOutput { scan: Some(pack(&state)), counts: Some(counts) })
 }
 
 /// Runs `work` while heartbeating, so a dead worker is noticed within the heartbeat timeout.
@@ -78,7 +98,7 @@ impl ScanActivities {
         let (deps, counter) = self.aws.scan_deps(&settings.region).await;
         let state = heartbeating(&ctx, "discover", scan::discover::discover(deps.lambda.as_ref(), settings)).await?;
         tracing::info!(functions = state.functions.len(), "discovered SnapStart versions");
-        Ok(output(state, Some(&counter)))
+        self.output(names::ACTIVITY_DISCOVER, state, Some(&counter))
     }
 
     /// Age and keep-last-N; pure.
@@ -86,7 +106,7 @@ impl ScanActivities {
     pub async fn stage_a(self: Arc<Self>, _ctx: ActivityContext, input: Packed) -> Result<Output, ActivityError> {
         let mut state = open(&input)?;
         scan::stage_a::apply(&mut state);
-        Ok(output(state, None))
+        self.output(names::ACTIVITY_STAGE_A, state, None)
     }
 
     /// Reads State where it matters.
@@ -96,7 +116,7 @@ impl ScanActivities {
         let region = state.settings.clone().unwrap_or_default().region;
         let (deps, counter) = self.aws.scan_deps(&region).await;
         heartbeating(&ctx, "confirm-state", scan::confirm_state::confirm(&deps, &mut state)).await;
-        Ok(output(state, Some(&counter)))
+        self.output(names::ACTIVITY_CONFIRM_STATE, state, Some(&counter))
     }
 
     /// Aliases, event source mappings and invocations.
@@ -106,7 +126,7 @@ impl ScanActivities {
         let region = state.settings.clone().unwrap_or_default().region;
         let (deps, counter) = self.aws.scan_deps(&region).await;
         heartbeating(&ctx, "stage-b", scan::stage_b::check_usage(&deps, &mut state)).await;
-        Ok(output(state, Some(&counter)))
+        self.output(names::ACTIVITY_STAGE_B, state, Some(&counter))
     }
 
     /// Classifies, summarises, writes the full report (if configured) and returns the preview.
@@ -121,11 +141,8 @@ impl ScanActivities {
         let candidates = CandidateList { rows: full.rows.iter().filter(|r| r.candidate_for_deletion).cloned().collect() };
         let mut counts = scan::counts(&state);
         counts.candidates = candidates.rows.len() as u32;
-        Ok(ProstSerializable(BuildReportOutput {
-            preview: Some(report::preview(&full, &path)),
-            candidates: Some(pack(&candidates)),
-            counts: Some(counts),
-        }))
+        let out = BuildReportOutput { preview: Some(report::preview(&full, &path)), candidates: Some(pack(&candidates)), counts: Some(counts) };
+        fit(names::ACTIVITY_BUILD_REPORT, out, self.payload_limit)
     }
 }
 

@@ -19,6 +19,7 @@ use temporalio_macros::activities;
 use temporalio_sdk::activities::{ActivityContext, ActivityError};
 
 use crate::{
+    activities::fit,
     aws::factory::AwsFactory,
     deletion::{self, DeleteDeps},
     notify::{
@@ -36,6 +37,8 @@ pub struct CleanupConfig {
     /// The worker's DELETE_DRY_RUN (default true). A run can add a dry run, never remove one.
     pub delete_dry_run: bool,
     pub channels: Vec<Arc<dyn Channel>>,
+    /// The largest result an activity may return (see [`crate::activities::fit`]).
+    pub payload_limit: usize,
 }
 
 /// Activities hold their dependencies.
@@ -66,6 +69,32 @@ impl CleanupActivities {
             let _ = ctx.record_heartbeat(delivered.clone()).await;
         }
         Ok(delivered)
+    }
+}
+
+/// Heartbeats the results so far, at most every [`PROGRESS_EVERY`] (the SDK throttles sending
+/// anyway; packing 10,000 results per version would be quadratic). A retried attempt reads them
+/// back and skips those versions; versions deleted after the last heartbeat are found gone.
+struct HeartbeatProgress<'a> {
+    ctx: &'a ActivityContext,
+    last: Option<std::time::Instant>,
+}
+
+const PROGRESS_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+
+impl HeartbeatProgress<'_> {
+    async fn flush(&mut self, done: &[snapstart_proto::v1::DeletionResult]) {
+        let list = DeletionResultList { results: done.to_vec() };
+        let _ = self.ctx.record_heartbeat(ProstSerializable(pack(&list))).await;
+        self.last = Some(std::time::Instant::now());
+    }
+}
+
+impl deletion::Progress for HeartbeatProgress<'_> {
+    async fn record(&mut self, done: &[snapstart_proto::v1::DeletionResult], _total: usize) {
+        if self.last.is_none_or(|t| t.elapsed() >= PROGRESS_EVERY) {
+            self.flush(done).await;
+        }
     }
 }
 
@@ -108,7 +137,7 @@ impl CleanupActivities {
         });
         let delivered = self.deliver(&ctx, &message).await?;
         tracing::info!(workflow_id = %req.workflow_id, ?delivered, "approval request sent");
-        Ok(ProstSerializable(NotifyResponse { delivered, dry_run }))
+        fit(names::ACTIVITY_SEND_APPROVAL_EMAIL, NotifyResponse { delivered, dry_run }, self.config.payload_limit)
     }
 
     /// Re-checks and deletes (or, in a dry run, reports) each approved version.
@@ -126,20 +155,22 @@ impl CleanupActivities {
             .unwrap_or_default();
         let (deps, _) = self.aws.scan_deps(&req.region).await;
         let deleter = self.aws.deleter(&req.region).await;
-        let mappings = deps.lambda.list_event_source_mappings().await.map_err(|e| e.to_string());
-        let since = DateTime::from_timestamp(req.scan_now_unix, 0).unwrap_or_default();
-        let delete_deps = DeleteDeps { lambda: deps.lambda.as_ref(), deleter: deleter.as_ref(), metrics: deps.metrics.as_ref(), mappings: &mappings, since, period_seconds: 60 };
-        let total = approved.rows.len();
-        for row in &approved.rows {
-            if done.results.iter().any(|r| r.function_name == row.function_name && r.version == row.version) {
-                continue; // processed by an earlier attempt: never twice
-            }
-            let result = deletion::process(&delete_deps, row, dry_run).await;
-            tracing::info!(function = %row.function_name, version = %row.version, outcome = %result.outcome, "{}/{total}", done.results.len() + 1);
-            done.results.push(result);
-            let _ = ctx.record_heartbeat(ProstSerializable(pack(&done))).await;
+        let resumed = ctx.info().attempt > 1 || !done.results.is_empty();
+        let delete_deps = DeleteDeps {
+            lambda: deps.lambda.as_ref(),
+            deleter: deleter.as_ref(),
+            metrics: deps.metrics.as_ref(),
+            since: DateTime::from_timestamp(req.scan_now_unix, 0).unwrap_or_default(),
+            dry_run,
+            resumed,
+        };
+        if resumed {
+            tracing::info!(already = done.results.len(), total = approved.rows.len(), "resuming deletion after an earlier attempt");
         }
-        Ok(ProstSerializable(DeleteResponse { results: Some(pack(&done)), dry_run }))
+        let mut progress = HeartbeatProgress { ctx: &ctx, last: None };
+        deletion::run(&delete_deps, &approved.rows, &mut done.results, &mut progress).await;
+        progress.flush(&done.results).await;
+        fit(names::ACTIVITY_DELETE_VERSIONS, DeleteResponse { results: Some(pack(&done)), dry_run }, self.config.payload_limit)
     }
 
     /// Sends the summary for every outcome.
@@ -163,6 +194,6 @@ impl CleanupActivities {
             ui_url: &self.ui_link(&req.workflow_id, &req.run_id),
         });
         let delivered = self.deliver(&ctx, &message).await?;
-        Ok(ProstSerializable(NotifyResponse { delivered, dry_run: req.dry_run }))
+        fit(names::ACTIVITY_SEND_COMPLETION_EMAIL, NotifyResponse { delivered, dry_run: req.dry_run }, self.config.payload_limit)
     }
 }

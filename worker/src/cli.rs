@@ -56,6 +56,9 @@ pub struct WorkerArgs {
     /// Directory where each run's full report is written as <workflow-id>.json
     #[arg(long, env = "REPORT_DIR")]
     pub report_dir: Option<PathBuf>,
+    /// Largest activity result in bytes; a larger one fails the run (PayloadsTooLarge, not retried)
+    #[arg(long, env = "MAX_PAYLOAD_BYTES", default_value_t = crate::activities::DEFAULT_PAYLOAD_LIMIT)]
+    pub max_payload_bytes: usize,
     #[command(flatten)]
     pub approval: ApprovalArgs,
 }
@@ -89,7 +92,7 @@ pub struct ApprovalArgs {
 
 impl ApprovalArgs {
     /// Builds the worker's approval config; a missing secret or a bad channel setting is fatal.
-    pub async fn config(&self, namespace: String) -> anyhow::Result<crate::cleanup_activities::CleanupConfig> {
+    pub async fn config(&self, namespace: String, payload_limit: usize) -> anyhow::Result<crate::cleanup_activities::CleanupConfig> {
         use crate::notify::{smtp::SmtpChannel, sns::SnsChannel, Channel, LogChannel};
         let secret = snapstart_proto::links::LinkSecret::from_env().context("APPROVAL_LINK_SECRET")?;
         url::Url::parse(&self.resolver_public_url).context("RESOLVER_PUBLIC_URL")?;
@@ -109,10 +112,17 @@ impl ApprovalArgs {
             resolver_public_url: self.resolver_public_url.clone(),
             ui_url: self.ui_url.clone(),
             namespace,
-            delete_dry_run: self.delete_dry_run.trim() != "false",
+            delete_dry_run: !live_deletion_enabled(&self.delete_dry_run),
             channels,
+            payload_limit,
         })
     }
+}
+
+/// Whether a DELETE_DRY_RUN value enables live deletion: only exactly `false` does. Anything
+/// else (`False`, `0`, `no`, ` false`, empty) keeps the worker dry: a typo must fail safe.
+pub fn live_deletion_enabled(delete_dry_run: &str) -> bool {
+    delete_dry_run == "false"
 }
 
 /// Scan settings; defaults are the original system's.
@@ -223,12 +233,12 @@ pub async fn scan(args: ScanArgs) -> anyhow::Result<()> {
 /// Runs `worker` until Ctrl-C / SIGTERM.
 pub async fn worker(args: WorkerArgs) -> anyhow::Result<()> {
     use temporalio_sdk::{Runtime, Worker, WorkerOptions};
-    let cleanup = args.approval.config(args.temporal.namespace_or_env()).await?;
+    let cleanup = args.approval.config(args.temporal.namespace_or_env(), args.max_payload_bytes).await?;
     let dry_run = cleanup.delete_dry_run;
     let client = args.temporal.connect().await?;
     let runtime = Runtime::from_current_tokio(Default::default())?;
     let aws = Arc::new(AwsFactory::new(args.aws.lambda_rps, args.aws.concurrency));
-    let activities = crate::activities::ScanActivities::new(aws.clone(), args.report_dir.clone());
+    let activities = crate::activities::ScanActivities::new(aws.clone(), args.report_dir.clone(), args.max_payload_bytes);
     let options = WorkerOptions::new(args.task_queue.clone())
         .register_workflow::<crate::workflow::SnapStartCleanup>()?
         .register_activities(activities)
@@ -309,4 +319,17 @@ fn json_input(request: &ScanRequest) -> anyhow::Result<temporalio_common::data_c
     let data = serde_json::to_vec(request)?;
     let payload = Payload { metadata: [("encoding".to_string(), b"json/plain".to_vec())].into(), data, ..Default::default() };
     Ok(temporalio_common::data_converters::RawValue::new(vec![payload]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_exact_string_false_enables_live_deletion() {
+        assert!(live_deletion_enabled("false"));
+        for dry in ["true", "False", "FALSE", "0", "no", "off", "", " false", "false ", "false\n", "fals", "'false'"] {
+            assert!(!live_deletion_enabled(dry), "{dry:?} must keep the worker dry");
+        }
+    }
 }

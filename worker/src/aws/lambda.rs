@@ -1,5 +1,6 @@
-//! The Lambda adapter: ListFunctions, GetFunctionConfiguration, ListAliases and
-//! ListEventSourceMappings, each attempt through the rate budget.
+//! The Lambda adapter: ListFunctions, GetFunctionConfiguration, ListAliases,
+//! ListEventSourceMappings, ListVersionsByFunction and DeleteFunction, each attempt through the
+//! rate budget.
 
 use std::sync::Arc;
 
@@ -109,6 +110,23 @@ impl LambdaRead for LambdaAdapter {
             match out.next_marker().filter(|m| !m.is_empty()) {
                 Some(next) => marker = Some(next.to_string()),
                 None => return Ok(mappings),
+            }
+        }
+    }
+
+    async fn list_published_versions(&self, function_name: &str) -> Result<Vec<String>, AwsError> {
+        let mut versions = Vec::new();
+        let mut marker = None;
+        loop {
+            let out = self
+                .call("ListVersionsByFunction", || {
+                    self.client.list_versions_by_function().function_name(function_name).max_items(PAGE_SIZE).set_marker(marker.clone()).send()
+                })
+                .await?;
+            versions.extend(out.versions().iter().filter_map(|v| v.version()).filter(|v| *v != "$LATEST").map(str::to_string));
+            match out.next_marker().filter(|m| !m.is_empty()) {
+                Some(next) => marker = Some(next.to_string()),
+                None => return Ok(versions),
             }
         }
     }

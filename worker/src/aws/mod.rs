@@ -84,6 +84,8 @@ pub trait LambdaRead: Send + Sync {
     async fn list_aliases(&self, function_name: &str) -> Result<Vec<AliasInfo>, AwsError>;
     /// Every event source mapping in the region (all pages).
     async fn list_event_source_mappings(&self) -> Result<Vec<EventSourceMapping>, AwsError>;
+    /// The numbers of the function's published versions that exist now (all pages).
+    async fn list_published_versions(&self, function_name: &str) -> Result<Vec<String>, AwsError>;
 }
 
 /// What DeleteFunction did to one version.

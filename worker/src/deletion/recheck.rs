@@ -1,0 +1,224 @@
+//! The evidence a deletion re-checks, gathered in batches: aliases per function, invocations
+//! since the scan (up to 500 series per GetMetricData call), and the region's event source
+//! mappings, listed afresh when the last listing is older than [`MAPPINGS_MAX_AGE`].
+
+use std::{collections::HashMap, time::Duration};
+
+use chrono::Utc;
+use snapstart_proto::v1::ReportRow;
+use tokio::time::Instant;
+
+use super::DeleteDeps;
+use crate::{
+    aws::{AliasInfo, EventSourceMapping, LambdaRead, SeriesQuery, Window, MAX_QUERIES_PER_CALL},
+    scan::stage_b::parse_function_arn,
+};
+
+/// How old a listing of event source mappings may be when a version is re-checked.
+pub const MAPPINGS_MAX_AGE: Duration = Duration::from_secs(10);
+/// Pending versions per batch: with one alias per function, their queries fill one call.
+const VERSIONS_PER_BATCH: usize = MAX_QUERIES_PER_CALL / 2;
+/// Resolution of the invocations re-check (1-minute data is kept 15 days; a run waits ≤ 7).
+const RECHECK_PERIOD_SECONDS: u32 = 60;
+
+/// The approved versions of one function still to process, in approval order.
+pub struct FunctionRows<'a> {
+    pub name: String,
+    pub rows: Vec<&'a ReportRow>,
+}
+
+/// Consecutive functions whose pending versions are re-checked together.
+pub struct Batch<'a> {
+    pub functions: Vec<FunctionRows<'a>>,
+}
+
+/// Groups rows by function (first appearance order) and cuts the groups into batches of about
+/// [`VERSIONS_PER_BATCH`] versions; a function is never split across batches.
+pub fn batches<'a>(rows: &[&'a ReportRow]) -> Vec<Batch<'a>> {
+    let mut functions: Vec<FunctionRows<'a>> = Vec::new();
+    for row in rows {
+        match functions.iter_mut().find(|f| f.name == row.function_name) {
+            Some(f) => f.rows.push(row),
+            None => functions.push(FunctionRows { name: row.function_name.clone(), rows: vec![row] }),
+        }
+    }
+    let mut out: Vec<Batch<'a>> = Vec::new();
+    let mut size = 0;
+    for f in functions {
+        if out.is_empty() || size + f.rows.len() > VERSIONS_PER_BATCH {
+            out.push(Batch { functions: Vec::new() });
+            size = 0;
+        }
+        size += f.rows.len();
+        out.last_mut().expect("pushed above").functions.push(f);
+    }
+    out
+}
+
+type Key = (String, String);
+
+fn key(row: &ReportRow) -> Key {
+    (row.function_name.clone(), row.version.clone())
+}
+
+/// What AWS says now about one batch's aliases and invocations.
+pub struct Evidence {
+    aliases: HashMap<String, Result<Vec<AliasInfo>, String>>,
+    invoked: HashMap<Key, Result<bool, String>>,
+}
+
+impl Evidence {
+    /// One ListAliases per function, then GetMetricData for every version whose aliases are known.
+    pub async fn gather(deps: &DeleteDeps<'_>, batch: &Batch<'_>) -> Self {
+        let mut aliases = HashMap::new();
+        for f in &batch.functions {
+            aliases.insert(f.name.clone(), deps.lambda.list_aliases(&f.name).await.map_err(|e| e.to_string()));
+        }
+        let mut queries: Vec<(Key, SeriesQuery)> = Vec::new();
+        for f in &batch.functions {
+            let Some(Ok(known)) = aliases.get(&f.name) else { continue };
+            for row in &f.rows {
+                for dimensions in series_of(row, known) {
+                    queries.push((key(row), SeriesQuery { id: format!("q{}", queries.len()), dimensions }));
+                }
+            }
+        }
+        let invoked = invocations(deps, &queries).await;
+        Self { aliases, invoked }
+    }
+
+    /// Why the version may no longer be deleted, if anything changed or could not be checked.
+    pub fn changed(&self, row: &ReportRow) -> Option<String> {
+        let v = row.version.as_str();
+        match self.aliases.get(&row.function_name) {
+            None => return Some("aliases were not re-checked (fail closed)".into()),
+            Some(Err(e)) => return Some(format!("could not re-check aliases (fail closed): {e}")),
+            Some(Ok(aliases)) => {
+                if let Some(a) = aliases.iter().find(|a| a.function_version == v || a.weighted_versions.iter().any(|w| w == v)) {
+                    return Some(format!("alias {} now routes to it", a.name));
+                }
+            }
+        }
+        match self.invoked.get(&key(row)) {
+            None => Some("invocations were not re-checked (fail closed)".into()),
+            Some(Err(e)) => Some(format!("could not re-check invocations (fail closed): {e}")),
+            Some(Ok(true)) => Some("invoked since the scan".into()),
+            Some(Ok(false)) => None,
+        }
+    }
+}
+
+/// The version's own series and, for every alias, the series of its traffic to this version.
+fn series_of(row: &ReportRow, aliases: &[AliasInfo]) -> Vec<Vec<(String, String)>> {
+    let (f, v) = (row.function_name.as_str(), row.version.as_str());
+    let mut out = vec![vec![("FunctionName".to_string(), f.to_string()), ("Resource".to_string(), format!("{f}:{v}"))]];
+    for a in aliases {
+        out.push(vec![
+            ("FunctionName".to_string(), f.to_string()),
+            ("Resource".to_string(), format!("{f}:{}", a.name)),
+            ("ExecutedVersion".to_string(), v.to_string()),
+        ]);
+    }
+    out
+}
+
+/// Per version: whether any of its series shows an invocation since the scan.
+async fn invocations(deps: &DeleteDeps<'_>, queries: &[(Key, SeriesQuery)]) -> HashMap<Key, Result<bool, String>> {
+    let mut out: HashMap<Key, Result<bool, String>> = HashMap::new();
+    // CloudWatch refuses an empty window; a delete can follow its scan within the same minute.
+    let period = RECHECK_PERIOD_SECONDS;
+    let end = Utc::now().max(deps.since + chrono::Duration::seconds(i64::from(period)));
+    let window = Window { start: deps.since, end, period_seconds: period };
+    for chunk in queries.chunks(MAX_QUERIES_PER_CALL) {
+        let series: Vec<SeriesQuery> = chunk.iter().map(|(_, q)| q.clone()).collect();
+        let answer = deps.metrics.invocations(&series, window).await;
+        for (k, q) in chunk {
+            let verdict = match &answer {
+                Err(e) => Err(e.to_string()),
+                Ok(all) => match all.iter().find(|s| s.id == q.id) {
+                    None => Err(format!("no series {} in the answer", q.id)),
+                    Some(s) => match &s.error {
+                        Some(e) => Err(e.clone()),
+                        None => Ok(s.values.iter().any(|v| *v > 0.0)),
+                    },
+                },
+            };
+            let entry = out.entry(k.clone()).or_insert(Ok(false));
+            *entry = match (entry.clone(), verdict) {
+                (Err(e), _) | (_, Err(e)) => Err(e),
+                (Ok(a), Ok(b)) => Ok(a || b),
+            };
+        }
+    }
+    out
+}
+
+/// The region's event source mappings, listed again when older than `max_age`.
+pub struct MappingsView {
+    max_age: Duration,
+    listed: Option<(Instant, Result<Vec<EventSourceMapping>, String>)>,
+}
+
+impl MappingsView {
+    pub fn new(max_age: Duration) -> Self {
+        Self { max_age, listed: None }
+    }
+
+    /// Why the version may not be deleted because of a mapping (or a failed listing), if so.
+    pub async fn targeting(&mut self, lambda: &dyn LambdaRead, row: &ReportRow) -> Option<String> {
+        let stale = self.listed.as_ref().is_none_or(|(at, _)| at.elapsed() >= self.max_age);
+        if stale {
+            let listing = lambda.list_event_source_mappings().await.map_err(|e| e.to_string());
+            self.listed = Some((Instant::now(), listing));
+        }
+        match &self.listed.as_ref().expect("listed above").1 {
+            Err(e) => Some(format!("could not re-check event source mappings (fail closed): {e}")),
+            Ok(mappings) => mappings
+                .iter()
+                .find(|m| parse_function_arn(&m.function_arn) == Some((row.function_name.as_str(), Some(row.version.as_str()))))
+                .map(|m| format!("event source mapping {} now targets it", m.uuid)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(f: &str, v: &str) -> ReportRow {
+        ReportRow { function_name: f.into(), version: v.into(), ..Default::default() }
+    }
+
+    #[test]
+    fn rows_are_grouped_by_function_and_a_function_is_never_split() {
+        let rows: Vec<ReportRow> = (0..300).map(|i| row(&format!("f{}", i / 100), &i.to_string())).chain([row("f0", "x")]).collect();
+        let refs: Vec<&ReportRow> = rows.iter().collect();
+
+        let out = batches(&refs);
+
+        let shape: Vec<Vec<(String, usize)>> = out.iter().map(|b| b.functions.iter().map(|f| (f.name.clone(), f.rows.len())).collect()).collect();
+        assert_eq!(shape, vec![vec![("f0".to_string(), 101), ("f1".to_string(), 100)], vec![("f2".to_string(), 100)]]);
+    }
+
+    #[test]
+    fn a_function_larger_than_a_batch_gets_a_batch_of_its_own() {
+        let rows: Vec<ReportRow> = (0..600).map(|i| row("big", &i.to_string())).chain([row("small", "1")]).collect();
+        let refs: Vec<&ReportRow> = rows.iter().collect();
+
+        let out = batches(&refs);
+
+        assert_eq!(out.iter().map(|b| b.functions.len()).collect::<Vec<_>>(), vec![1, 1]);
+        assert_eq!(out[0].functions[0].rows.len(), 600);
+    }
+
+    #[test]
+    fn every_alias_adds_an_executed_version_series() {
+        let alias = AliasInfo { name: "live".into(), function_version: "9".into(), weighted_versions: vec![] };
+
+        let series = series_of(&row("f", "3"), &[alias]);
+
+        assert_eq!(series.len(), 2);
+        assert!(series[1].contains(&("ExecutedVersion".to_string(), "3".to_string())));
+        assert!(series[1].contains(&("Resource".to_string(), "f:live".to_string())));
+    }
+}

@@ -1,0 +1,220 @@
+//! The pre-delete re-check and the delete itself against the AWS emulator: every change since
+//! the scan skips its version, every failed re-check fails closed, AWS's refusals get their own
+//! outcomes, nothing but a version number is ever deleted, a resumed attempt never deletes
+//! twice, and the re-checks are batched.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{versions, Emulator};
+use serde_json::{json, Value};
+use snapstart_proto::v1::{DeletionResult, ReportRow};
+use snapstart_worker::{
+    aws::{factory::AwsFactory, LambdaDelete},
+    deletion::{self, outcome, DeleteDeps, Progress},
+};
+
+struct Quiet;
+
+impl Progress for Quiet {
+    async fn record(&mut self, _done: &[DeletionResult], _total: usize) {}
+}
+
+fn row(function: &str, version: &str) -> ReportRow {
+    ReportRow { function_name: function.into(), version: version.into(), candidate_for_deletion: true, ..Default::default() }
+}
+
+fn function(name: &str, n: usize) -> Value {
+    json!({"name": name, "runtime": "python3.12", "memory_size": 512, "snapstart": true, "versions": versions(n, 40.0)})
+}
+
+/// An emulator with `f` (5 versions, alias live → 5) and `g` (5 versions).
+async fn account() -> Emulator {
+    let emu = Emulator::start().await;
+    let mut f = function("f", 5);
+    f["aliases"] = json!([{"name": "live", "version": "5"}]);
+    emu.seed(json!({"functions": [f, function("g", 5)]})).await;
+    emu
+}
+
+/// Runs the deletion phase against the emulator; the scan happened `scan_age` ago.
+async fn delete(emu: &Emulator, rows: &[ReportRow], dry_run: bool, resumed: bool, scan_age: Duration) -> Vec<DeletionResult> {
+    let factory = AwsFactory::for_emulator(&emu.url, 0, 2);
+    let (deps, _) = factory.scan_deps("us-west-2").await;
+    let deleter = factory.deleter("us-west-2").await;
+    let deps = DeleteDeps {
+        lambda: deps.lambda.as_ref(),
+        deleter: deleter.as_ref(),
+        metrics: deps.metrics.as_ref(),
+        since: chrono::Utc::now() - chrono::Duration::from_std(scan_age).unwrap(),
+        dry_run,
+        resumed,
+    };
+    let mut done = Vec::new();
+    deletion::run(&deps, rows, &mut done, &mut Quiet).await;
+    done
+}
+
+fn outcomes(results: &[DeletionResult]) -> Vec<(String, String)> {
+    results.iter().map(|r| (format!("{}:{}", r.function_name, r.version), r.outcome.clone())).collect()
+}
+
+fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+    list.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+}
+
+const MINUTES: Duration = Duration::from_secs(600);
+
+#[tokio::test]
+#[ignore = "needs the AWS emulator: run scripts/test.sh"]
+async fn an_event_source_mapping_created_after_the_scan_skips_its_version() {
+    let emu = account().await;
+    let lambda = emu.lambda_client().await;
+    lambda.create_event_source_mapping().function_name("g:2").event_source_arn("arn:aws:sqs:us-west-2:123456789012:late").send().await.unwrap();
+
+    let results = delete(&emu, &[row("g", "1"), row("g", "2")], false, false, MINUTES).await;
+
+    assert_eq!(outcomes(&results), pairs(&[("g:1", outcome::DELETED), ("g:2", outcome::CHANGED)]));
+    assert!(results[1].message.contains("event source mapping"), "{:?}", results[1]);
+    assert_eq!(emu.versions_of("g").await, vec!["2", "3", "4", "5"]);
+}
+
+#[tokio::test]
+#[ignore = "needs the AWS emulator: run scripts/test.sh"]
+async fn invocations_since_the_scan_skip_the_version_directly_or_through_an_alias() {
+    let emu = account().await;
+    let recent = common::days_ago(30.0 / 86_400.0);
+    let metric = |dimensions: Value| json!({"namespace": "AWS/Lambda", "metric_name": "Invocations", "dimensions": dimensions, "timestamps": [recent], "values": [3]});
+    emu.seed(json!({"metrics": [
+        metric(json!({"FunctionName": "g", "Resource": "g:1"})),
+        metric(json!({"FunctionName": "f", "Resource": "f:live", "ExecutedVersion": "2"})),
+    ]})).await;
+
+    let results = delete(&emu, &[row("g", "1"), row("g", "2"), row("f", "1"), row("f", "2")], false, false, MINUTES).await;
+
+    assert_eq!(
+        outcomes(&results),
+        pairs(&[("g:1", outcome::CHANGED), ("g:2", outcome::DELETED), ("f:1", outcome::DELETED), ("f:2", outcome::CHANGED)])
+    );
+    assert!(results[0].message.contains("invoked since the scan"), "{:?}", results[0]);
+}
+
+#[tokio::test]
+#[ignore = "needs the AWS emulator: run scripts/test.sh"]
+async fn an_alias_moved_onto_a_version_after_the_scan_skips_it() {
+    let emu = account().await;
+    let lambda = emu.lambda_client().await;
+    lambda.update_alias().function_name("f").name("live").function_version("2").send().await.unwrap();
+
+    let results = delete(&emu, &[row("f", "1"), row("f", "2")], false, false, MINUTES).await;
+
+    assert_eq!(outcomes(&results), pairs(&[("f:1", outcome::DELETED), ("f:2", outcome::CHANGED)]));
+    assert!(results[1].message.contains("alias live"), "{:?}", results[1]);
+}
+
+#[tokio::test]
+#[ignore = "needs the AWS emulator: run scripts/test.sh"]
+async fn a_recheck_that_keeps_failing_skips_every_version_and_deletes_nothing() {
+    let emu = account().await;
+    let cases = [
+        ("lambda", "ListAliases", 500, "ServiceException", "aliases"),
+        ("lambda", "ListEventSourceMappings", 429, "TooManyRequestsException", "event source mappings"),
+        ("cloudwatch", "GetMetricData", 400, "Throttling", "invocations"),
+    ];
+    for (service, operation, status, code, what) in cases {
+        emu.fault(json!({"service": service, "operation": operation, "status": status, "code": code, "count": -1})).await;
+
+        let results = delete(&emu, &[row("g", "1"), row("f", "1")], false, false, MINUTES).await;
+
+        assert_eq!(outcomes(&results), pairs(&[("g:1", outcome::CHANGED), ("f:1", outcome::CHANGED)]), "{operation}");
+        let want = format!("could not re-check {what} (fail closed)");
+        assert!(results.iter().all(|r| r.message.contains(&want)), "{operation}: {results:?}");
+        emu.assert_fault_fired(operation).await;
+        emu.clear_faults().await;
+    }
+    assert_eq!(emu.count("DeleteFunction").await, 0);
+    assert_eq!(emu.versions_of("g").await.len(), 5);
+}
+
+#[tokio::test]
+#[ignore = "needs the AWS emulator: run scripts/test.sh"]
+async fn a_409_from_delete_function_is_skipped_in_use_and_other_errors_are_errors() {
+    let emu = account().await;
+    emu.fault(json!({"service": "lambda", "operation": "DeleteFunction", "status": 409, "code": "ResourceConflictException",
+        "message": "Unable to delete version because the following aliases reference it: [blue]", "count": 1, "match": {"FunctionName": "g"}})).await;
+    emu.fault(json!({"service": "lambda", "operation": "DeleteFunction", "status": 400, "code": "InvalidParameterValueException",
+        "message": "Lambda was unable to delete because it is a replicated function", "count": 1, "match": {"FunctionName": "f"}})).await;
+
+    let results = delete(&emu, &[row("g", "1"), row("f", "1"), row("g", "2")], false, false, MINUTES).await;
+
+    assert_eq!(outcomes(&results), pairs(&[("g:1", outcome::IN_USE), ("g:2", outcome::DELETED), ("f:1", outcome::ERROR)]));
+    assert!(results[0].message.contains("aliases reference it"), "{:?}", results[0]);
+    assert!(results[2].message.contains("InvalidParameterValueException"), "{:?}", results[2]);
+    emu.assert_fault_fired("DeleteFunction").await;
+    assert_eq!(emu.versions_of("g").await, vec!["1", "3", "4", "5"]);
+    assert_eq!(emu.versions_of("f").await.len(), 5);
+}
+
+#[tokio::test]
+#[ignore = "needs the AWS emulator: run scripts/test.sh"]
+async fn only_a_version_number_is_ever_deleted_never_latest_or_the_whole_function() {
+    let emu = account().await;
+    let deleter = AwsFactory::for_emulator(&emu.url, 0, 2).deleter("us-west-2").await;
+
+    for qualifier in ["$LATEST", "", "live", "1 ", "-1", "1.0"] {
+        let refused = deleter.delete_version("g", qualifier).await;
+
+        let err = refused.expect_err(qualifier);
+        assert!(err.message.contains("refusing to delete non-numeric qualifier"), "{qualifier:?}: {err}");
+    }
+    let results = delete(&emu, &[row("g", "$LATEST")], false, false, MINUTES).await;
+
+    assert_eq!(outcomes(&results), pairs(&[("g:$LATEST", outcome::ERROR)]));
+    assert_eq!(emu.count("DeleteFunction").await, 0, "refused before any call");
+    assert_eq!(emu.versions_of("g").await.len(), 5);
+    assert!(emu.lambda_client().await.get_function().function_name("g").send().await.is_ok(), "the function is still there");
+}
+
+#[tokio::test]
+#[ignore = "needs the AWS emulator: run scripts/test.sh"]
+async fn a_resumed_attempt_records_versions_already_gone_without_deleting_them_again() {
+    let emu = account().await;
+    emu.lambda_client().await.delete_function().function_name("g").qualifier("1").send().await.unwrap();
+    emu.clear_requests().await;
+
+    let results = delete(&emu, &[row("g", "1"), row("g", "2")], false, true, MINUTES).await;
+
+    assert_eq!(outcomes(&results), pairs(&[("g:1", outcome::ALREADY_DELETED), ("g:2", outcome::DELETED)]));
+    let deletes: Vec<String> = emu.requests().await.iter().filter(|r| r["operation"] == "DeleteFunction").map(|r| r["qualifier"].to_string()).collect();
+    assert_eq!(deletes, vec![r#""2""#], "one DeleteFunction, for the version still there");
+}
+
+#[tokio::test]
+#[ignore = "needs the AWS emulator: run scripts/test.sh"]
+async fn a_dry_run_rechecks_but_never_deletes() {
+    let emu = account().await;
+
+    let results = delete(&emu, &[row("g", "1"), row("f", "1")], true, false, MINUTES).await;
+
+    assert_eq!(outcomes(&results), pairs(&[("g:1", outcome::DRY_RUN), ("f:1", outcome::DRY_RUN)]));
+    assert_eq!(emu.count("DeleteFunction").await, 0);
+    assert_eq!(emu.count("ListAliases").await, 2);
+}
+
+#[tokio::test]
+#[ignore = "needs the AWS emulator: run scripts/test.sh"]
+async fn rechecks_are_batched_one_alias_listing_per_function_and_one_metrics_call_per_batch() {
+    let emu = Emulator::start().await;
+    let functions: Vec<Value> = (0..8).map(|i| function(&format!("fn{i}"), 6)).collect();
+    emu.seed(json!({"functions": functions})).await;
+    let rows: Vec<ReportRow> = (0..8).flat_map(|i| (1..=5).map(move |v| row(&format!("fn{i}"), &v.to_string()))).collect();
+
+    let results = delete(&emu, &rows, false, false, MINUTES).await;
+
+    assert_eq!(results.iter().filter(|r| r.outcome == outcome::DELETED).count(), 40, "{results:?}");
+    assert_eq!(emu.count("ListAliases").await, 8);
+    assert_eq!(emu.count("GetMetricData").await, 1);
+    assert_eq!(emu.count("ListEventSourceMappings").await, 1);
+    assert_eq!(emu.count("DeleteFunction").await, 40);
+}

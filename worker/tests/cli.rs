@@ -4,7 +4,7 @@ mod common;
 
 use std::process::Command;
 
-use common::{cleaner_bin, versions, Emulator};
+use common::{cleaner_bin, run::Harness, versions, Emulator};
 use serde_json::{json, Value};
 
 const ROW_FIELDS: &[&str] = &[
@@ -26,18 +26,19 @@ fn scan(emulator: &Emulator, args: &[&str]) -> std::process::Output {
         .expect("running snapstart-cleaner")
 }
 
-async fn seeded() -> Option<Emulator> {
-    let emu = Emulator::start().await?;
+async fn seeded() -> Emulator {
+    let emu = Emulator::start().await;
     emu.seed(json!({"functions": [
         {"name": "orders", "runtime": "python3.12", "memory_size": 512, "snapstart": true, "versions": versions(5, 40.0)},
     ]}))
     .await;
-    Some(emu)
+    emu
 }
 
 #[tokio::test]
+#[ignore = "needs the AWS emulator: run scripts/test.sh"]
 async fn scan_json_prints_exactly_the_report_on_stdout() {
-    let Some(emu) = seeded().await else { return };
+    let emu = seeded().await;
 
     let out = scan(&emu, &["--format", "json"]);
 
@@ -54,8 +55,9 @@ async fn scan_json_prints_exactly_the_report_on_stdout() {
 }
 
 #[tokio::test]
+#[ignore = "needs the AWS emulator: run scripts/test.sh"]
 async fn scan_csv_has_a_header_and_a_line_per_version() {
-    let Some(emu) = seeded().await else { return };
+    let emu = seeded().await;
 
     let out = scan(&emu, &["--format", "csv"]);
 
@@ -66,8 +68,9 @@ async fn scan_csv_has_a_header_and_a_line_per_version() {
 }
 
 #[tokio::test]
+#[ignore = "needs the AWS emulator: run scripts/test.sh"]
 async fn scan_table_explains_candidates_and_the_saving() {
-    let Some(emu) = seeded().await else { return };
+    let emu = seeded().await;
 
     let out = scan(&emu, &[]);
 
@@ -98,7 +101,76 @@ fn help_lists_the_three_commands() {
     let out = Command::new(cleaner_bin()).arg("--help").output().unwrap();
 
     let text = String::from_utf8(out.stdout).unwrap();
-    for cmd in ["worker", "start", "scan"] {
-        assert!(text.contains(cmd), "{text}");
+    let commands: Vec<&str> = text
+        .lines()
+        .skip_while(|l| !l.starts_with("Commands:"))
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    assert_eq!(commands, vec!["worker", "start", "scan", "help"], "{text}");
+}
+
+/// Runs a binary with `APPROVAL_LINK_SECRET` set to `secret` (unset when None) and nothing it
+/// could connect to; returns its exit status and stderr.
+fn with_secret(bin: &std::path::Path, args: &[&str], secret: Option<&str>) -> (Option<i32>, String) {
+    let mut cmd = Command::new(bin);
+    cmd.args(args).env_remove("APPROVAL_LINK_SECRET").env("TEMPORAL_ADDRESS", "127.0.0.1:1").env("RUST_LOG", "error");
+    if let Some(s) = secret {
+        cmd.env("APPROVAL_LINK_SECRET", s);
     }
+    let out = cmd.output().unwrap();
+    (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+#[test]
+fn the_worker_and_the_resolver_refuse_to_start_without_a_long_enough_secret() {
+    let resolver = common::run::resolver_bin();
+    let listen = format!("127.0.0.1:{}", common::free_port());
+    let binaries: [(&std::path::Path, Vec<&str>); 2] =
+        [(&cleaner_bin(), vec!["worker"]), (&resolver, vec!["--listen", &listen, "--public-url", "https://resolver.example.com"])];
+    for (bin, args) in binaries {
+        for secret in [None, Some(""), Some("x".repeat(31).as_str())] {
+            let (code, stderr) = with_secret(bin, &args, secret.as_deref());
+
+            assert_ne!(code, Some(0), "{bin:?} {secret:?}");
+            assert!(stderr.contains("APPROVAL_LINK_SECRET"), "{bin:?} {secret:?}: {stderr}");
+        }
+    }
+    // 32 bytes are enough: the worker gets past the secret and fails on the Temporal address instead.
+    let (code, stderr) = with_secret(&cleaner_bin(), &["worker"], Some(&"x".repeat(32)));
+    assert_ne!(code, Some(0));
+    assert!(!stderr.contains("APPROVAL_LINK_SECRET") && stderr.contains("Temporal"), "{stderr}");
+}
+
+/// `snapstart-cleaner start` against the harness's Temporal and task queue.
+fn start(h: &Harness, extra: &[&str]) -> std::process::Output {
+    Command::new(cleaner_bin())
+        .args(["start", "--region", "us-west-2", "--address", h.address(), "--task-queue", h.task_queue()])
+        .args(extra)
+        .output()
+        .expect("running snapstart-cleaner start")
+}
+
+#[tokio::test]
+#[ignore = "needs the services scripts/test.sh starts (Temporal dev server, AWS emulator): run scripts/test.sh"]
+async fn start_wait_prints_the_candidates_and_a_second_start_for_the_region_is_refused() {
+    let mut h = Harness::start(false).await;
+    h.start_worker(0);
+    let id = "snapstart-cleanup-us-west-2";
+
+    let first = start(&h, &["--wait", "--format", "json"]);
+    let second = start(&h, &[]);
+    h.temporal(&["workflow", "terminate", "--workflow-id", id, "--reason", "test done"]);
+
+    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    let stdout = String::from_utf8(first.stdout).unwrap();
+    assert!(stdout.contains(&format!("workflow id: {id}")), "{stdout}");
+    for candidate in ["\"orders\"", "\"billing\""] {
+        assert!(stdout.contains(candidate), "--wait prints the candidates: {stdout}");
+    }
+    assert!(stdout.contains("phase: awaiting_approval"), "{stdout}");
+    assert_ne!(second.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&second.stderr);
+    assert!(stderr.contains(id) && stderr.contains("still open"), "{stderr}");
 }

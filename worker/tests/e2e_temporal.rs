@@ -9,9 +9,15 @@ use common::{
     eventually,
     run::{Harness, ORIGINAL_PAYLOAD},
 };
+use serde_json::Value;
 use snapstart_proto::status::RunStatus;
 use snapstart_worker::workflow::SnapStartCleanup;
 use temporalio_client::WorkflowGetResultOptions;
+
+/// Published versions of the demo account's two functions that still exist.
+async fn remaining(h: &Harness) -> usize {
+    h.emulator.versions_of("orders").await.len() + h.emulator.versions_of("billing").await.len()
+}
 
 fn names(status: &RunStatus) -> Vec<String> {
     let mut v: Vec<String> = status.candidates.iter().map(|r| format!("{}:{}", r.function_name, r.version)).collect();
@@ -20,8 +26,9 @@ fn names(status: &RunStatus) -> Vec<String> {
 }
 
 #[tokio::test]
+#[ignore = "needs the services scripts/test.sh starts (Temporal dev server, AWS emulator, SMTP sink, Chromium): run scripts/test.sh"]
 async fn the_original_payload_scans_asks_and_a_rejection_deletes_nothing() {
-    let Some(mut h) = Harness::start(true).await else { return };
+    let mut h = Harness::start(true).await;
     h.start_worker(0);
 
     let id = h.cli_start(ORIGINAL_PAYLOAD);
@@ -40,8 +47,9 @@ async fn the_original_payload_scans_asks_and_a_rejection_deletes_nothing() {
 }
 
 #[tokio::test]
+#[ignore = "needs the services scripts/test.sh starts (Temporal dev server, AWS emulator, SMTP sink, Chromium): run scripts/test.sh"]
 async fn an_invalid_input_fails_fast_naming_the_field() {
-    let Some(mut h) = Harness::start(false).await else { return };
+    let mut h = Harness::start(false).await;
     h.start_worker(0);
     let client = h.client().await;
     for (input, field) in [
@@ -63,8 +71,9 @@ async fn an_invalid_input_fails_fast_naming_the_field() {
 }
 
 #[tokio::test]
+#[ignore = "needs the services scripts/test.sh starts (Temporal dev server, AWS emulator, SMTP sink, Chromium): run scripts/test.sh"]
 async fn a_live_approval_deletes_exactly_the_approved_subset() {
-    let Some(mut h) = Harness::start(true).await else { return };
+    let mut h = Harness::start(true).await;
     h.start_worker(0);
     let id = h.cli_start(r#"{"region": "us-west-2"}"#);
     h.wait_for_phase(&id, "awaiting_approval").await;
@@ -83,8 +92,9 @@ async fn a_live_approval_deletes_exactly_the_approved_subset() {
 }
 
 #[tokio::test]
+#[ignore = "needs the services scripts/test.sh starts (Temporal dev server, AWS emulator, SMTP sink, Chromium): run scripts/test.sh"]
 async fn a_dry_run_worker_deletes_nothing_even_when_approved() {
-    let Some(mut h) = Harness::start(false).await else { return };
+    let mut h = Harness::start(false).await;
     h.start_worker(0);
     let id = h.cli_start(r#"{"region": "us-west-2"}"#);
     h.wait_for_phase(&id, "awaiting_approval").await;
@@ -99,8 +109,9 @@ async fn a_dry_run_worker_deletes_nothing_even_when_approved() {
 }
 
 #[tokio::test]
+#[ignore = "needs the services scripts/test.sh starts (Temporal dev server, AWS emulator, SMTP sink, Chromium): run scripts/test.sh"]
 async fn malformed_signals_are_recorded_and_a_valid_one_still_completes_the_run() {
-    let Some(mut h) = Harness::start(true).await else { return };
+    let mut h = Harness::start(true).await;
     h.start_worker(0);
     let id = h.cli_start(r#"{"region": "us-west-2", "dry_run": true}"#);
     h.wait_for_phase(&id, "awaiting_approval").await;
@@ -123,8 +134,9 @@ async fn malformed_signals_are_recorded_and_a_valid_one_still_completes_the_run(
 }
 
 #[tokio::test]
+#[ignore = "needs the services scripts/test.sh starts (Temporal dev server, AWS emulator, SMTP sink, Chromium): run scripts/test.sh"]
 async fn no_decision_before_the_deadline_times_out_and_says_so() {
-    let Some(mut h) = Harness::start(true).await else { return };
+    let mut h = Harness::start(true).await;
     h.start_worker(0);
 
     let id = h.cli_start(r#"{"region": "us-west-2", "approval_timeout_seconds": 3}"#);
@@ -138,8 +150,9 @@ async fn no_decision_before_the_deadline_times_out_and_says_so() {
 }
 
 #[tokio::test]
+#[ignore = "needs the services scripts/test.sh starts (Temporal dev server, AWS emulator, SMTP sink, Chromium): run scripts/test.sh"]
 async fn an_alias_moved_onto_a_candidate_after_the_scan_skips_it() {
-    let Some(mut h) = Harness::start(true).await else { return };
+    let mut h = Harness::start(true).await;
     h.start_worker(0);
     let id = h.cli_start(r#"{"region": "us-west-2"}"#);
     h.wait_for_phase(&id, "awaiting_approval").await;
@@ -161,8 +174,9 @@ async fn an_alias_moved_onto_a_candidate_after_the_scan_skips_it() {
 }
 
 #[tokio::test]
+#[ignore = "needs the services scripts/test.sh starts (Temporal dev server, AWS emulator, SMTP sink, Chromium): run scripts/test.sh"]
 async fn a_worker_killed_mid_scan_during_the_wait_and_during_deletion_finishes_without_repeats() {
-    let Some(mut h) = Harness::start(true).await else { return };
+    let mut h = Harness::start(true).await;
     // A slow rate budget keeps the run in confirm-state long enough to kill the worker there.
     h.start_worker(1);
     let id = h.cli_start(r#"{"region": "us-west-2"}"#);
@@ -175,17 +189,22 @@ async fn a_worker_killed_mid_scan_during_the_wait_and_during_deletion_finishes_w
     h.cli_signal(&id, Some(r#"{"approved": true}"#));
     h.start_worker(1);
     h.wait_for_phase(&id, "delete-versions").await;
-    eventually(Duration::from_secs(60), "a first deletion", || async { (h.emulator.versions_of("billing").await.len() < 5).then_some(()) }).await;
+    eventually(Duration::from_secs(60), "a first deletion", || async { (remaining(&h).await < 11).then_some(()) }).await;
     h.stop_worker();
+    let pending_at_kill = remaining(&h).await - 7;
     h.start_worker(0);
     let result = h.result(&id).await;
 
+    assert!((1..4).contains(&pending_at_kill), "the kill landed mid-deletion: {pending_at_kill} of 4 candidates still there");
     assert_eq!(result.status, "done");
     let mut seen: Vec<String> = result.deletion_results.iter().map(|r| format!("{}:{}", r.function_name, r.version)).collect();
     seen.sort();
     assert_eq!(seen, vec!["billing:1", "billing:2", "orders:1", "orders:3"], "one result per version");
     let gone = result.deletion_counts.get("deleted").copied().unwrap_or(0) + result.deletion_counts.get("already_deleted").copied().unwrap_or(0);
     assert_eq!(gone, 4, "{:?}", result.deletion_counts);
+    let deletes: Vec<Value> = h.emulator.requests().await.into_iter().filter(|r| r["operation"] == "DeleteFunction").collect();
+    assert!(deletes.len() <= 4 + 1, "at most one DeleteFunction per approved version plus one for the kill: {deletes:?}");
+    assert_eq!(deletes.iter().filter(|r| r["status"].as_u64().is_some_and(|s| s < 300)).count(), 4, "each version deleted once: {deletes:?}");
     assert_eq!(h.emulator.versions_of("orders").await, vec!["2", "4", "5", "6"]);
     h.assert_replays(&id).await;
     let subjects = h.subjects().await;
@@ -194,8 +213,9 @@ async fn a_worker_killed_mid_scan_during_the_wait_and_during_deletion_finishes_w
 }
 
 #[tokio::test]
+#[ignore = "needs the services scripts/test.sh starts (Temporal dev server, AWS emulator, SMTP sink, Chromium): run scripts/test.sh"]
 async fn a_scan_with_nothing_to_delete_mails_the_summary_and_ends_no_candidates() {
-    let Some(mut h) = Harness::start(true).await else { return };
+    let mut h = Harness::start(true).await;
     h.start_worker(0);
 
     let id = h.cli_start(r#"{"region": "us-west-2", "function_name_prefix": "no-such-function"}"#);
@@ -206,4 +226,122 @@ async fn a_scan_with_nothing_to_delete_mails_the_summary_and_ends_no_candidates(
     let subjects = h.subjects().await;
     assert_eq!(subjects.len(), 1, "no approval email, one completion email: {subjects:?}");
     assert!(subjects[0].contains("nothing to delete"), "{subjects:?}");
+}
+
+#[tokio::test]
+#[ignore = "needs the services scripts/test.sh starts (Temporal dev server, AWS emulator, SMTP sink, Chromium): run scripts/test.sh"]
+async fn dry_run_false_in_the_input_cannot_make_a_dry_run_worker_delete() {
+    let mut h = Harness::start(false).await;
+    h.delete_dry_run = "False".into(); // anything but exactly `false` is a dry run
+    h.start_worker(0);
+    let id = h.cli_start(r#"{"region": "us-west-2", "dry_run": false}"#);
+    h.wait_for_phase(&id, "awaiting_approval").await;
+
+    h.cli_signal(&id, Some(r#"{"approved": true}"#));
+    let result = h.result(&id).await;
+
+    assert!(result.dry_run);
+    assert_eq!(result.deletion_counts.get("dry_run_would_delete"), Some(&4), "{:?}", result.deletion_counts);
+    assert_eq!(h.emulator.count("DeleteFunction").await, 0);
+    assert_eq!(h.emulator.versions_of("billing").await.len(), 5);
+}
+
+#[tokio::test]
+#[ignore = "needs the services scripts/test.sh starts (Temporal dev server, AWS emulator, SMTP sink, Chromium): run scripts/test.sh"]
+async fn the_dry_run_promised_in_the_email_holds_when_a_live_worker_deletes() {
+    let mut h = Harness::start(false).await;
+    h.start_worker(0);
+    let id = h.cli_start(r#"{"region": "us-west-2"}"#);
+    h.wait_for_phase(&id, "awaiting_approval").await;
+    let email = h.emulator.sns_messages().await[0]["message"].as_str().unwrap_or_default().to_string();
+    h.stop_worker();
+    h.delete_dry_run = "false".into();
+    h.start_worker(0);
+
+    h.cli_signal(&id, Some(r#"{"approved": true}"#));
+    let result = h.result(&id).await;
+
+    assert!(email.contains("DRY RUN"), "{email}");
+    assert!(result.dry_run, "the mode promised in the email holds");
+    assert_eq!(h.emulator.count("DeleteFunction").await, 0);
+    assert_eq!(h.emulator.versions_of("orders").await.len(), 6);
+}
+
+#[tokio::test]
+#[ignore = "needs the services scripts/test.sh starts (Temporal dev server, AWS emulator, SMTP sink, Chromium): run scripts/test.sh"]
+async fn a_live_promise_only_gets_safer_when_a_dry_run_worker_deletes() {
+    let mut h = Harness::start(true).await;
+    h.start_worker(0);
+    let id = h.cli_start(r#"{"region": "us-west-2"}"#);
+    h.wait_for_phase(&id, "awaiting_approval").await;
+    h.stop_worker();
+    h.delete_dry_run = "true".into();
+    h.start_worker(0);
+
+    h.cli_signal(&id, Some(r#"{"approved": true}"#));
+    let result = h.result(&id).await;
+
+    assert!(result.dry_run);
+    assert_eq!(h.emulator.count("DeleteFunction").await, 0);
+}
+
+#[tokio::test]
+#[ignore = "needs the services scripts/test.sh starts (Temporal dev server, AWS emulator, SMTP sink, Chromium): run scripts/test.sh"]
+async fn report_dir_receives_the_full_report_of_the_run() {
+    let mut h = Harness::start(false).await;
+    let dir = tempfile::tempdir().unwrap();
+    h.worker_env.push(("REPORT_DIR".into(), dir.path().display().to_string()));
+    h.start_worker(0);
+
+    let id = h.cli_start(r#"{"region": "us-west-2"}"#);
+    h.wait_for_phase(&id, "awaiting_approval").await;
+
+    let text = std::fs::read_to_string(dir.path().join(format!("{id}.json"))).expect("the report file");
+    let report: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(report["rows"].as_array().unwrap().len(), 11, "every version, not only candidates");
+    assert_eq!(report["summary"]["candidates"], 4);
+    h.temporal(&["workflow", "terminate", "--workflow-id", &id, "--reason", "test done"]);
+}
+
+#[tokio::test]
+#[ignore = "needs the services scripts/test.sh starts (Temporal dev server, AWS emulator, SMTP sink, Chromium): run scripts/test.sh"]
+async fn a_result_over_the_payload_limit_fails_the_run_once_without_retrying() {
+    let mut h = Harness::start(false).await;
+    h.worker_env.push(("MAX_PAYLOAD_BYTES".into(), "64".into()));
+    h.start_worker(0);
+
+    let id = h.cli_start(r#"{"region": "us-west-2"}"#);
+    let client = h.client().await;
+    let handle = client.get_workflow_handle::<SnapStartCleanup>(id.clone());
+    let result = tokio::time::timeout(Duration::from_secs(60), handle.get_result(WorkflowGetResultOptions::default())).await.expect("fails fast");
+
+    let err = format!("{:?}", result.expect_err("the run fails"));
+    assert!(err.contains("PayloadsTooLarge") && err.contains("discover-snapstart"), "{err}");
+    assert_eq!(h.emulator.count("ListFunctions").await, 1, "discover ran once: not retried");
+    assert_eq!(h.activity_attempts(&id), vec![("discover-snapstart".to_string(), 1)]);
+}
+
+#[tokio::test]
+#[ignore = "needs the services scripts/test.sh starts (Temporal dev server, AWS emulator, SMTP sink, Chromium): run scripts/test.sh"]
+async fn a_channel_that_fails_after_another_delivered_is_retried_alone() {
+    let mut h = Harness::start(false).await;
+    h.sns_too = true;
+    h.reserve_smtp_sink(); // SMTP refuses connections until the sink starts
+    h.start_worker(0);
+    let id = h.cli_start(r#"{"region": "us-west-2"}"#);
+    eventually(Duration::from_secs(60), "the SNS approval message", || async { (!h.emulator.sns_messages().await.is_empty()).then_some(()) }).await;
+
+    h.start_smtp_sink().await;
+    h.wait_for_phase(&id, "awaiting_approval").await;
+    let run_id = h.run_id(&id).await;
+
+    let approvals = h.subjects().await.into_iter().filter(|s| s.contains("Approve")).count();
+    assert_eq!(approvals, 1, "SNS delivered on the first attempt and was not sent again");
+    let mails = h.raw_mails();
+    assert_eq!(mails.len(), 1, "SMTP delivered once, on a later attempt");
+    let message_id = mails[0].lines().find(|l| l.to_ascii_lowercase().starts_with("message-id:")).expect("a Message-ID header").to_string();
+    assert_eq!(message_id.split_once(':').unwrap().1.trim(), format!("<approval.{run_id}@snapstart-cleaner>"), "stable per run");
+    let attempts = h.activity_attempts(&id);
+    assert!(attempts.contains(&("send-approval-email".to_string(), 2)) || attempts.iter().any(|(t, a)| t == "send-approval-email" && *a > 1), "{attempts:?}");
+    h.temporal(&["workflow", "terminate", "--workflow-id", &id, "--reason", "test done"]);
 }

@@ -1,12 +1,28 @@
-//! At 10,000 versions no activity input or output, and no workflow result, exceeds 256 KiB.
-//! Pure: builds the working set each phase would carry, at its fullest, and measures encodings.
+//! At 10,000 versions, with every candidate approved, no payload that lands in history or
+//! crosses the wire exceeds 256 KiB: every activity input, output and heartbeat, the workflow
+//! result, the `status` query, the `decide` update's request and answer. Pure: builds each
+//! payload the way the workflow, the activities and the resolver do, at its fullest, and
+//! measures the bytes Temporal would carry (protobuf for activity payloads, JSON for the rest).
+//!
+//! Payloads over the limit today are separate tests, ignored until the 10,000-candidate issue
+//! makes them fit (scripts/test.sh skips them by name); the limit is never loosened.
 
 use prost::Message;
+use serde_json::json;
 use snapstart_proto::{
+    approval::parse_decision,
     pack::pack,
-    v1::{Alias, CandidateList, FunctionActivity, FunctionScan, Observation, ScanSettings, ScanState, VersionScan},
+    status::{DecisionRecord, RunStatus, PHASE_AWAITING_APPROVAL},
+    v1::{
+        Alias, ApprovalEmailRequest, CandidateList, CompletionEmailRequest, DeleteRequest, DeleteResponse, DeletionResult,
+        DeletionResultList, FunctionActivity, FunctionScan, Observation, ReportRow, ReportSummary, ScanSettings, ScanState,
+        VersionScan,
+    },
 };
-use snapstart_worker::scan::{self, report};
+use snapstart_worker::{
+    decision,
+    scan::{self, report},
+};
 
 const LIMIT: usize = 256 * 1024;
 
@@ -34,7 +50,7 @@ fn ten_thousand_versions() -> ScanState {
                         state: "Active".into(),
                         esm_observation: Observation::Known as i32,
                         invocations_observation: Observation::Known as i32,
-                        last_invoked_unix: (v % 3 == 0).then(|| now.timestamp() - (f * 331 + v * 7) as i64),
+                        last_invoked_unix: (v == 9).then(|| now.timestamp() - (f * 331 + v * 7) as i64),
                         ..Default::default()
                     }
                 })
@@ -53,23 +69,99 @@ fn ten_thousand_versions() -> ScanState {
     ScanState { settings: Some(settings), functions, ..Default::default() }
 }
 
-#[test]
-fn every_phase_payload_at_ten_thousand_versions_stays_under_256_kib() {
+/// What a 10,000-version run carries once every candidate is approved (dry run).
+struct ApprovedRun {
+    state: ScanState,
+    summary: ReportSummary,
+    candidates: Vec<ReportRow>,
+    status: RunStatus,
+    decision: DecisionRecord,
+    results: Vec<DeletionResult>,
+}
+
+fn approved_run() -> ApprovedRun {
     let state = ten_thousand_versions();
-
-    let packed = pack(&state).encode_to_vec().len();
     let full = report::build(&state);
-    let candidates = CandidateList { rows: full.rows.iter().filter(|r| r.candidate_for_deletion).cloned().collect() };
-    let packed_candidates = pack(&candidates).encode_to_vec().len();
-    let preview = report::preview(&full, "/reports/x.json");
-    let preview_json = serde_json::to_vec(&preview).unwrap().len();
-    let preview_proto = preview.encode_to_vec().len();
+    let summary = full.summary.clone().unwrap();
+    let candidates: Vec<ReportRow> = full.rows.iter().filter(|r| r.candidate_for_deletion).cloned().collect();
+    let mut status = RunStatus { phase: PHASE_AWAITING_APPROVAL.into(), summary: Some(summary.clone()), candidates: candidates.clone(), ..Default::default() };
+    let decision = decision::apply(&mut status, parse_decision(&json!({"approved": true, "approver": "Ana"})), 0).unwrap();
+    let results = candidates
+        .iter()
+        .map(|r| DeletionResult { function_name: r.function_name.clone(), version: r.version.clone(), outcome: "dry_run_would_delete".into(), message: "dry run: not deleted".into() })
+        .collect();
+    ApprovedRun { state, summary, candidates, status, decision, results }
+}
 
-    println!("packed scan state: {packed} B; packed candidates ({}): {packed_candidates} B; preview: {preview_json} B JSON / {preview_proto} B proto, {} rows shown",
-        candidates.rows.len(), preview.rows.len());
-    assert_eq!(scan::counts(&state).snapstart_versions, 10_000);
-    assert!(packed < LIMIT, "scan state {packed}");
-    assert!(packed_candidates + preview_proto < LIMIT, "build-report output");
-    assert!(preview_json < LIMIT, "workflow result {preview_json}");
+fn kib(bytes: usize) -> String {
+    format!("{:.1} KiB", bytes as f64 / 1024.0)
+}
+
+fn assert_fits(what: &str, bytes: usize) {
+    println!("{what}: {}", kib(bytes));
+    assert!(bytes < LIMIT, "{what}: {} is over 256 KiB", kib(bytes));
+}
+
+#[test]
+fn every_activity_payload_at_ten_thousand_versions_stays_under_256_kib() {
+    let run = approved_run();
+    let packed_rows = pack(&CandidateList { rows: run.candidates.clone() });
+    let results = pack(&DeletionResultList { results: run.results.clone() });
+    let full = report::build(&run.state);
+    let preview = report::preview(&full, "/reports/x.json");
+
+    assert_eq!(scan::counts(&run.state).snapstart_versions, 10_000);
+    assert_eq!(run.candidates.len(), 7_000);
+    assert_fits("scan phases (packed scan state)", pack(&run.state).encode_to_vec().len());
+    assert_fits("build-report output", packed_rows.encoded_len() + preview.encoded_len());
+    assert_fits("send-approval-email input", ApprovalEmailRequest { summary: Some(run.summary.clone()), candidates: Some(packed_rows.clone()), ..Default::default() }.encoded_len());
+    assert_fits("delete-versions input", DeleteRequest { approved: Some(packed_rows.clone()), ..Default::default() }.encoded_len());
+    assert_fits("delete-versions heartbeat and output", DeleteResponse { results: Some(results.clone()), dry_run: true }.encoded_len());
     assert!(preview.rows_omitted > 0, "a 10,000-row report is cut, not sent whole");
+}
+
+#[test]
+#[ignore = "over budget until the 10,000-candidate issue"]
+fn the_completion_email_request_with_every_candidate_approved_stays_under_256_kib() {
+    let run = approved_run();
+
+    let request = CompletionEmailRequest {
+        status: "done".into(),
+        summary: Some(run.summary.clone()),
+        results: Some(pack(&DeletionResultList { results: run.results.clone() })),
+        dry_run: true,
+        decision_json: serde_json::to_string(&run.decision).unwrap(),
+        ..Default::default()
+    };
+
+    assert_fits("send-completion-email input", request.encoded_len());
+}
+
+#[test]
+#[ignore = "over budget until the 10,000-candidate issue"]
+fn the_workflow_result_with_every_candidate_approved_stays_under_256_kib() {
+    let run = approved_run();
+
+    let result = decision::result_of("done", &run.summary, run.results.clone(), true, Some(&run.decision), "wf");
+
+    assert_fits("workflow result (CleanupResult, JSON)", serde_json::to_vec(&result).unwrap().len());
+}
+
+#[test]
+#[ignore = "over budget until the 10,000-candidate issue"]
+fn the_status_query_at_ten_thousand_versions_stays_under_256_kib() {
+    let run = approved_run();
+
+    assert_fits("status query answer (JSON)", serde_json::to_vec(&run.status).unwrap().len());
+}
+
+#[test]
+#[ignore = "over budget until the 10,000-candidate issue"]
+fn the_decide_update_with_every_candidate_approved_stays_under_256_kib() {
+    let run = approved_run();
+    let checked: Vec<_> = run.candidates.iter().map(|r| json!({"function_name": r.function_name, "version": r.version})).collect();
+    let request = json!({"approved": true, "approver": "Ana", "approved_versions": checked, "decision_source": "email-link"});
+
+    assert_fits("decide update request from the confirm page (JSON)", serde_json::to_vec(&request).unwrap().len());
+    assert_fits("decide update answer (JSON)", serde_json::to_vec(&run.decision).unwrap().len());
 }

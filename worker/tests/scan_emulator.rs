@@ -73,8 +73,9 @@ fn candidates(report: &Report) -> Vec<String> {
 }
 
 #[tokio::test]
+#[ignore = "needs the AWS emulator: run scripts/test.sh"]
 async fn every_reason_flag_is_explained_on_its_row() {
-    let Some(emu) = Emulator::start().await else { return };
+    let emu = Emulator::start().await;
     emu.seed(every_flag_scenario()).await;
 
     let report = scan(&emu, json!({})).await;
@@ -100,14 +101,18 @@ async fn every_reason_flag_is_explained_on_its_row() {
         assert_eq!(flags_of(&report, f, v), want, "{f}:{v}");
     }
     assert!(report.rows.iter().all(|r| r.function_name != "plain"), "non-SnapStart versions never appear");
+    let young = report.rows.iter().find(|r| r.function_name == "young" && r.version == "1").unwrap();
+    assert_eq!(young.state, "NotChecked", "stage A rejected it, so its state was never read");
+    assert_eq!(emu.count("GetFunctionConfiguration").await, report.rows.iter().filter(|r| r.stage_a_pass).count());
     let failed = report.rows.iter().find(|r| r.function_name == "states" && r.version == "1").unwrap();
     assert_eq!((failed.state.as_str(), failed.state_reason_code.as_str()), ("Failed", "FunctionError"));
     assert_eq!(report.summary.as_ref().unwrap().candidates as usize, candidates(&report).len());
 }
 
 #[tokio::test]
+#[ignore = "needs the AWS emulator: run scripts/test.sh"]
 async fn attributed_fallback_clears_functions_whose_traffic_is_all_accounted_for() {
-    let Some(emu) = Emulator::start().await else { return };
+    let emu = Emulator::start().await;
     emu.seed(every_flag_scenario()).await;
 
     let report = scan(&emu, json!({"function_level_fallback": "attributed"})).await;
@@ -117,8 +122,9 @@ async fn attributed_fallback_clears_functions_whose_traffic_is_all_accounted_for
 }
 
 #[tokio::test]
+#[ignore = "needs the AWS emulator: run scripts/test.sh"]
 async fn listing_pages_past_fifty_and_orders_versions_numerically() {
-    let Some(emu) = Emulator::start().await else { return };
+    let emu = Emulator::start().await;
     emu.seed(json!({"functions": [function("many", versions(60, 60.0)), function("twelve", versions(12, 60.0))]})).await;
 
     let report = scan(&emu, json!({})).await;
@@ -130,8 +136,9 @@ async fn listing_pages_past_fifty_and_orders_versions_numerically() {
 }
 
 #[tokio::test]
+#[ignore = "needs the AWS emulator: run scripts/test.sh"]
 async fn transient_throttling_on_any_operation_is_retried_to_the_same_report() {
-    let Some(emu) = Emulator::start().await else { return };
+    let emu = Emulator::start().await;
     emu.seed(every_flag_scenario()).await;
     let baseline = candidates(&scan(&emu, json!({})).await);
     let faults = [
@@ -149,13 +156,16 @@ async fn transient_throttling_on_any_operation_is_retried_to_the_same_report() {
 
         assert_eq!(candidates(&report), baseline, "{operation} {status}");
         assert_eq!(report.summary.unwrap().check_failed, 0, "{operation} {status}");
+        assert_eq!(emu.faulted(operation).await, 2, "{operation} {status}: both injected faults fired");
         emu.clear_faults().await;
+        emu.clear_requests().await;
     }
 }
 
 #[tokio::test]
+#[ignore = "needs the AWS emulator: run scripts/test.sh"]
 async fn a_check_that_keeps_failing_is_check_failed_and_never_a_candidate() {
-    let Some(emu) = Emulator::start().await else { return };
+    let emu = Emulator::start().await;
     emu.seed(every_flag_scenario()).await;
     let cases = [
         ("lambda", "GetFunctionConfiguration", 500, "ServiceException", "state"),
@@ -173,24 +183,32 @@ async fn a_check_that_keeps_failing_is_check_failed_and_never_a_candidate() {
         let idle = report.rows.iter().find(|r| r.function_name == "idle" && r.version == "1").unwrap();
         assert!(idle.reason_flags.contains(&"check_failed".to_string()), "{operation}: {:?}", idle.reason_flags);
         assert!(idle.failed_checks.iter().any(|c| c.check == check), "{operation}: {:?}", idle.failed_checks);
+        if operation == "GetFunctionConfiguration" {
+            assert_eq!(idle.state, "Unknown", "a state that could not be read");
+        }
+        emu.assert_fault_fired(operation).await;
         emu.clear_faults().await;
     }
 }
 
 #[tokio::test]
+#[ignore = "needs the AWS emulator: run scripts/test.sh"]
 async fn a_listing_that_keeps_failing_fails_the_scan_rather_than_report_nothing() {
-    let Some(emu) = Emulator::start().await else { return };
+    let emu = Emulator::start().await;
     emu.seed(every_flag_scenario()).await;
     emu.fault(json!({"service": "lambda", "operation": "ListFunctions", "status": 500, "code": "ServiceException", "count": -1})).await;
 
     let result = run_all(&emu.deps().await, settings(json!({}))).await;
 
-    assert!(result.is_err());
+    let err = result.expect_err("the scan fails");
+    assert!(err.to_string().contains("ListFunctions"), "{err}");
+    emu.assert_fault_fired("ListFunctions").await;
 }
 
 #[tokio::test]
+#[ignore = "needs the AWS emulator: run scripts/test.sh"]
 async fn a_failure_on_one_function_only_blocks_that_function() {
-    let Some(emu) = Emulator::start().await else { return };
+    let emu = Emulator::start().await;
     emu.seed(every_flag_scenario()).await;
     emu.fault(json!({"service": "lambda", "operation": "ListAliases", "status": 500, "code": "ServiceException", "count": -1, "match": {"FunctionName": "idle"}})).await;
 
@@ -198,11 +216,13 @@ async fn a_failure_on_one_function_only_blocks_that_function() {
 
     assert!(flags_of(&report, "idle", "1").contains(&"check_failed".to_string()));
     assert_eq!(flags_of(&report, "esm", "2"), vec!["no_activity_and_stale"]);
+    emu.assert_fault_fired("ListAliases").await;
 }
 
 #[tokio::test]
+#[ignore = "needs the AWS emulator: run scripts/test.sh"]
 async fn costs_count_live_python_snapshots_and_the_summary_totals_candidates() {
-    let Some(emu) = Emulator::start().await else { return };
+    let emu = Emulator::start().await;
     emu.seed(json!({"functions": [function("idle", versions(5, 60.0))]})).await;
 
     let report = scan(&emu, json!({})).await;
@@ -212,4 +232,24 @@ async fn costs_count_live_python_snapshots_and_the_summary_totals_candidates() {
     let summary = report.summary.unwrap();
     assert_eq!(summary.candidates, 2);
     assert!((summary.estimated_monthly_saving_usd - 7.8).abs() < 0.02);
+}
+
+#[tokio::test]
+#[ignore = "needs the AWS emulator: run scripts/test.sh"]
+async fn the_lambda_rate_budget_holds_in_every_second_of_a_real_scan_retries_included() {
+    let emu = Emulator::start().await;
+    emu.seed(every_flag_scenario()).await;
+    emu.fault(json!({"service": "lambda", "operation": "ListAliases", "status": 429, "code": "TooManyRequestsException", "count": 4})).await;
+    let budget = 4;
+
+    let deps = snapstart_worker::aws::factory::AwsFactory::for_emulator(&emu.url, budget, 8).scan_deps("us-west-2").await.0;
+    let report = run_all(&deps, settings(json!({}))).await.expect("scan");
+
+    let mut arrivals: Vec<f64> = emu.requests().await.iter().filter(|r| r["service"] == "lambda").map(|r| r["received"].as_f64().unwrap()).collect();
+    arrivals.sort_by(f64::total_cmp);
+    let busiest = arrivals.iter().enumerate().map(|(i, t)| arrivals[i..].iter().take_while(|u| **u < t + 1.0).count()).max().unwrap();
+    assert!(arrivals.len() > 3 * budget as usize, "enough calls to fill several seconds: {}", arrivals.len());
+    assert!(busiest <= budget as usize, "{busiest} Lambda calls within one second (budget {budget})");
+    assert_eq!(emu.faulted("ListAliases").await, 4, "the throttled retries went through the budget too");
+    assert!(!candidates(&report).is_empty());
 }

@@ -58,10 +58,18 @@ impl Browser {
         Self { http, base, session, driver, _profile: profile }
     }
 
+    /// One WebDriver command; a WebDriver error fails the test at once, naming the step, instead
+    /// of surfacing later as a timeout.
     async fn call(&self, method: reqwest::Method, path: &str, body: Value) -> Value {
         let url = format!("{}/session/{}{path}", self.base, self.session);
-        let resp: Value = self.http.request(method, url).json(&body).send().await.unwrap().json().await.unwrap();
-        resp["value"].clone()
+        let what = format!("WebDriver {method} {path} {body}");
+        let resp = self.http.request(method, url).json(&body).send().await.unwrap_or_else(|e| panic!("{what}: {e}"));
+        let status = resp.status();
+        let answer: Value = resp.json().await.unwrap_or_else(|e| panic!("{what}: HTTP {status}, unreadable answer: {e}"));
+        if let Some(error) = webdriver_error(status, &answer) {
+            panic!("{what} failed: {error}");
+        }
+        answer["value"].clone()
     }
 
     /// Opens a URL.
@@ -99,5 +107,30 @@ impl Browser {
     /// An element's attribute or property.
     pub async fn attribute(&self, element: &str, name: &str) -> String {
         self.call(reqwest::Method::GET, &format!("/element/{element}/property/{name}"), json!({})).await.as_str().unwrap_or_default().to_string()
+    }
+}
+
+/// The error a WebDriver answer reports, if any (W3C: a non-2xx status with `value.error`).
+pub fn webdriver_error(status: reqwest::StatusCode, answer: &Value) -> Option<String> {
+    let error = answer["value"]["error"].as_str();
+    if status.is_success() && error.is_none() {
+        return None;
+    }
+    let message = answer["value"]["message"].as_str().unwrap_or_default();
+    Some(format!("HTTP {status}: {} {}", error.unwrap_or("(no error code)"), message.lines().next().unwrap_or_default()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_webdriver_error_answer_is_reported_with_its_code_and_message() {
+        let answer = json!({"value": {"error": "no such element", "message": "Unable to locate element\nstack..."}});
+
+        let error = webdriver_error(reqwest::StatusCode::NOT_FOUND, &answer);
+
+        assert_eq!(error.as_deref(), Some("HTTP 404 Not Found: no such element Unable to locate element"));
+        assert_eq!(webdriver_error(reqwest::StatusCode::OK, &json!({"value": null})), None);
     }
 }

@@ -15,18 +15,13 @@ use serde_json::{json, Value};
 use snapstart_proto::v1::{ScanRequest, ScanSettings};
 use snapstart_worker::{aws::factory::AwsFactory, scan::ScanDeps};
 
-/// Reads a harness variable; without it the test is skipped unless services are required.
-pub fn service_env(name: &str) -> Option<String> {
-    match std::env::var(name) {
-        Ok(v) => Some(v),
-        Err(_) if std::env::var("CI").is_ok() || std::env::var("SNAPSTART_REQUIRE_SERVICES").is_ok() => {
-            panic!("{name} is not set: run the tests through scripts/test.sh")
-        }
-        Err(_) => {
-            eprintln!("skipping: {name} is not set (run scripts/test.sh)");
-            None
-        }
-    }
+/// Reads a harness variable that `scripts/test.sh` sets. Tests that need one are `#[ignore]`d
+/// with the reason, so a plain `cargo test` lists them as ignored, never as passed; run with
+/// `--include-ignored` (as scripts/test.sh does) and a missing service fails the test.
+pub fn service_env(name: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| {
+        panic!("{name} is not set: this test needs the services scripts/test.sh starts (run scripts/test.sh, or export its SNAPSTART_TEST_* variables)")
+    })
 }
 
 /// A running emulator process, killed on drop.
@@ -61,10 +56,10 @@ where
 }
 
 impl Emulator {
-    /// Starts a fresh emulator on a free port; `None` when the harness is absent.
-    pub async fn start() -> Option<Self> {
-        let python = service_env("SNAPSTART_TEST_PYTHON")?;
-        let script = service_env("SNAPSTART_TEST_EMULATOR")?;
+    /// Starts a fresh emulator on a free port.
+    pub async fn start() -> Self {
+        let python = service_env("SNAPSTART_TEST_PYTHON");
+        let script = service_env("SNAPSTART_TEST_EMULATOR");
         let dir = tempfile::tempdir().unwrap();
         let port_file = dir.path().join("port");
         let child = Command::new(python)
@@ -81,7 +76,7 @@ impl Emulator {
         })
         .await;
         let url = format!("http://127.0.0.1:{}", port.trim());
-        Some(Self { child, url, http: reqwest::Client::new(), _dir: dir })
+        Self { child, url, http: reqwest::Client::new(), _dir: dir }
     }
 
     async fn post(&self, path: &str, body: Value) -> Value {
@@ -142,6 +137,23 @@ impl Emulator {
         let resp = self.http.get(format!("{}/_emulator/requests", self.url)).send().await.unwrap();
         let v: Value = resp.json().await.unwrap();
         v.as_array().cloned().or_else(|| v["requests"].as_array().cloned()).unwrap_or_default()
+    }
+
+    /// Clears the request log.
+    pub async fn clear_requests(&self) {
+        self.http.delete(format!("{}/_emulator/requests", self.url)).send().await.unwrap();
+    }
+
+    /// Logged requests of one operation that an injected fault answered.
+    pub async fn faulted(&self, operation: &str) -> usize {
+        self.requests().await.iter().filter(|r| r["operation"] == operation && r["fault"] == true).count()
+    }
+
+    /// Fails unless an injected fault answered at least one `operation` request: a fault test
+    /// whose fault never fired proves nothing.
+    pub async fn assert_fault_fired(&self, operation: &str) {
+        let n = self.faulted(operation).await;
+        assert!(n > 0, "the injected {operation} fault never fired");
     }
 
     /// Count of logged requests for one operation.

@@ -26,7 +26,12 @@ pub struct Harness {
     task_queue: String,
     topic_arn: String,
     worker: Option<Child>,
-    live: bool,
+    /// The worker's DELETE_DRY_RUN value (`false` is the only live one).
+    pub delete_dry_run: String,
+    /// Mail by SNS as well when an SMTP sink is set up.
+    pub sns_too: bool,
+    /// Extra environment for the next worker started.
+    pub worker_env: Vec<(String, String)>,
     /// Where the resolver listens (and what the links point at).
     pub resolver_url: String,
     resolver: Option<Child>,
@@ -57,28 +62,31 @@ pub fn demo_account() -> Value {
 }
 
 impl Harness {
-    pub async fn start(live: bool) -> Option<Self> {
-        let address = service_env("SNAPSTART_TEST_TEMPORAL_ADDRESS")?;
-        let cli = service_env("SNAPSTART_TEST_TEMPORAL_CLI")?;
-        let emulator = Emulator::start().await?;
+    pub async fn start(live: bool) -> Self {
+        let address = service_env("SNAPSTART_TEST_TEMPORAL_ADDRESS");
+        let cli = service_env("SNAPSTART_TEST_TEMPORAL_CLI");
+        let emulator = Emulator::start().await;
         let seeded = emulator.seed(demo_account()).await;
         let topic_arn = seeded["sns_topics"][0].as_str().unwrap().to_string();
         let task_queue = format!("snapstart-test-{}", uuid_ish());
         let resolver_url = format!("http://127.0.0.1:{}", free_port());
-        Some(Self { emulator, address, cli, task_queue, topic_arn, worker: None, live, resolver_url, resolver: None, smtp: None })
+        let delete_dry_run = if live { "false" } else { "true" }.to_string();
+        Self { emulator, address, cli, task_queue, topic_arn, worker: None, delete_dry_run, sns_too: false, worker_env: vec![], resolver_url, resolver: None, smtp: None }
     }
 
     pub fn start_worker(&mut self, lambda_rps: u32) {
         let mut cmd = Command::new(cleaner_bin());
+        cmd.env_remove("SMTP_URL").env_remove("APPROVAL_TOPIC_ARN").env_remove("REPORT_DIR").env_remove("MAX_PAYLOAD_BYTES");
         if let Some((_, dir)) = &self.smtp {
             let port = std::fs::read_to_string(dir.path().join("port")).unwrap();
             cmd.env("SMTP_URL", format!("smtp://127.0.0.1:{}", port.trim()))
                 .env("APPROVAL_EMAIL_FROM", "cleaner@example.test")
-                .env("APPROVAL_EMAIL_TO", "approver@example.test")
-                .env_remove("APPROVAL_TOPIC_ARN");
-        } else {
-            cmd.env("APPROVAL_TOPIC_ARN", &self.topic_arn).env_remove("SMTP_URL");
+                .env("APPROVAL_EMAIL_TO", "approver@example.test");
         }
+        if self.smtp.is_none() || self.sns_too {
+            cmd.env("APPROVAL_TOPIC_ARN", &self.topic_arn);
+        }
+        cmd.envs(self.worker_env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         let child = cmd
             .args(["worker", "--task-queue", &self.task_queue, "--address", &self.address, "--namespace", "default"])
             .args(["--lambda-rps", &lambda_rps.to_string(), "--concurrency", "2"])
@@ -86,7 +94,7 @@ impl Harness {
             .env("AWS_ACCESS_KEY_ID", "testing")
             .env("AWS_SECRET_ACCESS_KEY", "testing")
             .env("APPROVAL_LINK_SECRET", SECRET)
-            .env("DELETE_DRY_RUN", if self.live { "false" } else { "true" })
+            .env("DELETE_DRY_RUN", &self.delete_dry_run)
             .env("RESOLVER_PUBLIC_URL", &self.resolver_url)
             .env_remove("TEMPORAL_ADDRESS")
             .stdout(Stdio::null())
@@ -94,6 +102,16 @@ impl Harness {
             .spawn()
             .expect("starting the worker");
         self.worker = Some(child);
+    }
+
+    /// The Temporal frontend address.
+    pub fn address(&self) -> &str {
+        &self.address
+    }
+
+    /// This harness's task queue.
+    pub fn task_queue(&self) -> &str {
+        &self.task_queue
     }
 
     pub fn stop_worker(&mut self) {
@@ -162,14 +180,27 @@ impl Harness {
         WorkflowReplayer::new(options).unwrap().replay_workflow(history).await.expect("the history replays deterministically");
     }
 
-    /// Starts an SMTP sink (aiosmtpd, maildir); call before `start_worker` to mail by SMTP.
-    pub async fn start_smtp_sink(&mut self) {
-        let python = service_env("SNAPSTART_TEST_PYTHON").unwrap();
+    /// Picks the SMTP sink's port and maildir without starting it: a worker started now mails to
+    /// a port where nothing listens yet (every SMTP attempt fails until `start_smtp_sink`).
+    pub fn reserve_smtp_sink(&mut self) {
         let dir = tempfile::tempdir().unwrap();
         for sub in ["tmp", "new", "cur"] {
             std::fs::create_dir_all(dir.path().join("mail").join(sub)).unwrap();
         }
-        let port = free_port();
+        std::fs::write(dir.path().join("port"), free_port().to_string()).unwrap();
+        let placeholder = Command::new("true").spawn().unwrap();
+        self.smtp = Some((placeholder, dir));
+    }
+
+    /// Starts an SMTP sink (aiosmtpd, maildir) on the reserved port (or a new one); call before
+    /// `start_worker` to mail by SMTP.
+    pub async fn start_smtp_sink(&mut self) {
+        if self.smtp.is_none() {
+            self.reserve_smtp_sink();
+        }
+        let python = service_env("SNAPSTART_TEST_PYTHON");
+        let (placeholder, dir) = self.smtp.as_mut().unwrap();
+        let port: u16 = std::fs::read_to_string(dir.path().join("port")).unwrap().trim().parse().unwrap();
         let child = Command::new(python)
             .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}"), "-c", "aiosmtpd.handlers.Mailbox"])
             .arg(dir.path().join("mail"))
@@ -177,15 +208,61 @@ impl Harness {
             .stderr(Stdio::null())
             .spawn()
             .expect("starting aiosmtpd");
-        std::fs::write(dir.path().join("port"), port.to_string()).unwrap();
+        let _ = placeholder.wait();
+        *placeholder = child;
         eventually(Duration::from_secs(30), "the SMTP sink", || async { std::net::TcpStream::connect(("127.0.0.1", port)).ok().map(|_| ()) }).await;
-        self.smtp = Some((child, dir));
+    }
+
+    /// Raw bytes of every message in the SMTP sink.
+    pub fn raw_mails(&self) -> Vec<String> {
+        let (_, dir) = self.smtp.as_ref().expect("no SMTP sink");
+        let mut files: Vec<_> = std::fs::read_dir(dir.path().join("mail").join("new")).unwrap().map(|e| e.unwrap().path()).collect();
+        files.sort();
+        files.iter().map(|f| String::from_utf8_lossy(&std::fs::read(f).unwrap()).into_owned()).collect()
+    }
+
+    /// The run id of a workflow (its latest run).
+    pub async fn run_id(&self, id: &str) -> String {
+        let out = Command::new(&self.cli)
+            .args(["workflow", "describe", "--workflow-id", id, "--output", "json", "--address", &self.address])
+            .output()
+            .expect("temporal workflow describe");
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|_| panic!("describe: {}", String::from_utf8_lossy(&out.stderr)));
+        v["workflowExecutionInfo"]["execution"]["runId"].as_str().unwrap_or_else(|| panic!("no run id in {v}")).to_string()
+    }
+
+    /// The run's history as the Temporal CLI prints it (JSON).
+    pub fn history_json(&self, id: &str) -> Value {
+        let out = Command::new(&self.cli)
+            .args(["workflow", "show", "--workflow-id", id, "--output", "json", "--address", &self.address])
+            .output()
+            .expect("temporal workflow show");
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|_| panic!("show: {}", String::from_utf8_lossy(&out.stderr)))
+    }
+
+    /// The attempt number each completed or failed activity of the run ended on, by activity type.
+    pub fn activity_attempts(&self, id: &str) -> Vec<(String, u64)> {
+        let history = self.history_json(id);
+        let events = history["events"].as_array().cloned().unwrap_or_default();
+        let mut types = std::collections::HashMap::new();
+        let mut out = Vec::new();
+        for e in &events {
+            let event_id = e["eventId"].as_str().map(str::to_string).or_else(|| e["eventId"].as_i64().map(|n| n.to_string())).unwrap_or_default();
+            if let Some(a) = e.get("activityTaskScheduledEventAttributes") {
+                types.insert(event_id, a["activityType"]["name"].as_str().unwrap_or_default().to_string());
+            }
+            if let Some(a) = e.get("activityTaskStartedEventAttributes") {
+                let scheduled = a["scheduledEventId"].as_str().map(str::to_string).or_else(|| a["scheduledEventId"].as_i64().map(|n| n.to_string())).unwrap_or_default();
+                out.push((types.get(&scheduled).cloned().unwrap_or_default(), a["attempt"].as_u64().unwrap_or(1)));
+            }
+        }
+        out
     }
 
     /// Text parts of every message in the SMTP sink (decoded by Python's email package).
     pub fn mails(&self) -> Vec<String> {
         let (_, dir) = self.smtp.as_ref().expect("no SMTP sink");
-        let python = service_env("SNAPSTART_TEST_PYTHON").unwrap();
+        let python = service_env("SNAPSTART_TEST_PYTHON");
         let script = "import email,glob,json,sys; print(json.dumps([[p.get_payload(decode=True).decode() for p in email.message_from_binary_file(open(f,'rb')).walk() if p.get_content_type()=='text/plain'][0] for f in sorted(glob.glob(sys.argv[1]+'/new/*'))]))";
         let out = Command::new(python).args(["-c", script]).arg(dir.path().join("mail")).output().unwrap();
         serde_json::from_slice(&out.stdout).unwrap_or_else(|_| panic!("reading mail: {}", String::from_utf8_lossy(&out.stderr)))

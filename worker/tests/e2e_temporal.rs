@@ -189,7 +189,7 @@ async fn a_worker_killed_mid_scan_during_the_wait_and_during_deletion_finishes_w
     h.cli_signal(&id, Some(r#"{"approved": true}"#));
     h.start_worker(1);
     h.wait_for_phase(&id, "delete-versions").await;
-    eventually(Duration::from_secs(60), "a first deletion", || async { (remaining(&h).await < 11).then_some(()) }).await;
+    eventually(Duration::from_secs(60), "two deletions", || async { (remaining(&h).await < 10).then_some(()) }).await;
     h.stop_worker();
     let pending_at_kill = remaining(&h).await - 7;
     h.start_worker(0);

@@ -153,7 +153,7 @@ mod tests {
     fn malformed_and_early_decisions_change_nothing() {
         let mut s = waiting();
         assert!(apply(&mut s, input(json!({"approved": "yes"})), 0).unwrap_err().starts_with("invalid"));
-        assert!(apply(&mut s, Err("empty payload".into()), 0).is_err());
+        assert_eq!(apply(&mut s, Err("empty payload".into()), 0).unwrap_err(), "invalid: empty payload");
         s.phase = "stage-b-usage-and-alias".into();
         assert!(apply(&mut s, input(json!({"approved": true})), 0).unwrap_err().starts_with("not_waiting"));
         assert!(s.decision.is_none());

@@ -147,5 +147,5 @@ async fn prefetching_and_bad_posts_change_nothing() {
     assert_eq!(second_status, 409, "{second_page}");
     assert!(second_page.contains("already decided"), "{second_page}");
     assert_eq!(result.deletion_counts.get("deleted"), Some(&1));
-    h.assert_replays(&id).await;
+    h.assert_replays(&id, "approved_by_update_after_refused_posts").await;
 }

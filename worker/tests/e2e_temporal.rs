@@ -44,6 +44,7 @@ async fn the_original_payload_scans_asks_and_a_rejection_deletes_nothing() {
     let subjects = h.subjects().await;
     assert_eq!(subjects.len(), 2, "{subjects:?}");
     assert!(subjects[0].contains("Approve") && subjects[1].contains("rejected"), "{subjects:?}");
+    h.assert_replays(&id, "rejected_by_signal").await;
 }
 
 #[tokio::test]
@@ -89,6 +90,7 @@ async fn a_live_approval_deletes_exactly_the_approved_subset() {
     let approval = result.approval.unwrap();
     assert_eq!((approval.approver.as_deref(), approval.approved_versions.len()), (Some("ana"), 2), "orders:5 is not a candidate");
     assert_eq!(result.ignored_versions.len(), 1, "and is listed as ignored");
+    h.assert_replays(&id, "subset_approved_and_deleted").await;
 }
 
 #[tokio::test]
@@ -130,7 +132,7 @@ async fn malformed_signals_are_recorded_and_a_valid_one_still_completes_the_run(
     assert_eq!(result.status, "done");
     assert!(result.dry_run, "the input's dry_run forces a dry run on a live worker");
     assert_eq!(h.emulator.versions_of("orders").await.len(), 6);
-    h.assert_replays(&id).await;
+    h.assert_replays(&id, "malformed_signals_then_approved_dry_run").await;
 }
 
 #[tokio::test]
@@ -143,7 +145,7 @@ async fn no_decision_before_the_deadline_times_out_and_says_so() {
     let result = h.result(&id).await;
 
     assert_eq!(result.status, "timed_out");
-    h.assert_replays(&id).await;
+    h.assert_replays(&id, "timed_out").await;
     assert_eq!(h.emulator.versions_of("billing").await.len(), 5);
     let subjects = h.subjects().await;
     assert!(subjects.last().unwrap().contains("timed_out"), "{subjects:?}");
@@ -206,7 +208,7 @@ async fn a_worker_killed_mid_scan_during_the_wait_and_during_deletion_finishes_w
     assert!(deletes.len() <= 4 + 1, "at most one DeleteFunction per approved version plus one for the kill: {deletes:?}");
     assert_eq!(deletes.iter().filter(|r| r["status"].as_u64().is_some_and(|s| s < 300)).count(), 4, "each version deleted once: {deletes:?}");
     assert_eq!(h.emulator.versions_of("orders").await, vec!["2", "4", "5", "6"]);
-    h.assert_replays(&id).await;
+    h.assert_replays(&id, "killed_three_times_then_deleted").await;
     let subjects = h.subjects().await;
     assert_eq!(subjects.iter().filter(|s| s.contains("Approve")).count(), 1, "{subjects:?}");
     assert_eq!(subjects.len(), 2, "{subjects:?}");
@@ -226,6 +228,7 @@ async fn a_scan_with_nothing_to_delete_mails_the_summary_and_ends_no_candidates(
     let subjects = h.subjects().await;
     assert_eq!(subjects.len(), 1, "no approval email, one completion email: {subjects:?}");
     assert!(subjects[0].contains("nothing to delete"), "{subjects:?}");
+    h.assert_replays(&id, "no_candidates").await;
 }
 
 #[tokio::test]

@@ -167,6 +167,14 @@ impl Emulator {
     }
 }
 
+/// Replays a history against the current workflow code; any nondeterminism fails the test.
+pub async fn replay(history: temporalio_client::WorkflowHistory) {
+    use snapstart_worker::workflow::SnapStartCleanup;
+    use temporalio_sdk::workflow_replayer::{WorkflowReplayer, WorkflowReplayerOptions};
+    let options = WorkflowReplayerOptions::new().register_workflow::<SnapStartCleanup>().unwrap().build();
+    WorkflowReplayer::new(options).unwrap().replay_workflow(history).await.expect("the history replays deterministically");
+}
+
 /// Settings for a scan at the real present with the given overrides.
 pub fn settings(overrides: Value) -> ScanSettings {
     let mut request = json!({"region": "us-west-2"});

@@ -172,12 +172,16 @@ impl Harness {
 
 
     /// Replays the run's history against the current workflow code: any nondeterminism fails.
-    pub async fn assert_replays(&self, id: &str) {
-        use temporalio_sdk::workflow_replayer::{WorkflowReplayer, WorkflowReplayerOptions};
+    /// With `SNAPSTART_RECORD_HISTORIES=<dir>` the history is also saved there as `<name>.json`,
+    /// for `replay_recorded` to replay against later releases.
+    pub async fn assert_replays(&self, id: &str, name: &str) {
+        use temporalio_client::WorkflowHistory;
         let client = self.client().await;
-        let history = client.get_workflow_handle::<SnapStartCleanup>(id.to_string()).fetch_history(Default::default());
-        let options = WorkflowReplayerOptions::new().register_workflow::<SnapStartCleanup>().unwrap().build();
-        WorkflowReplayer::new(options).unwrap().replay_workflow(history).await.expect("the history replays deterministically");
+        let json = client.get_workflow_handle::<SnapStartCleanup>(id.to_string()).fetch_history(Default::default()).to_json().await.unwrap();
+        if let Ok(dir) = std::env::var("SNAPSTART_RECORD_HISTORIES") {
+            std::fs::write(std::path::Path::new(&dir).join(format!("{name}.json")), &json).unwrap();
+        }
+        super::replay(WorkflowHistory::from_json(&json).unwrap()).await;
     }
 
     /// Picks the SMTP sink's port and maildir without starting it: a worker started now mails to

@@ -31,7 +31,7 @@ RESOLVER_PORT="$(free_port)"
 export RESOLVER_PUBLIC_URL="http://127.0.0.1:$RESOLVER_PORT"
 export TEMPORAL_UI_URL="http://127.0.0.1:$TEMPORAL_UI_PORT"
 export APPROVAL_EMAIL_FROM="snapstart-cleaner <cleaner@demo.test>" APPROVAL_EMAIL_TO="approver@demo.test"
-export REPORT_DIR="$RUN_DIR/reports" DELETE_DRY_RUN="$([ "$LIVE" = true ] && echo false || echo true)"
+export NOTIFY_LOG_LINKS=true REPORT_DIR="$RUN_DIR/reports" DELETE_DRY_RUN="$([ "$LIVE" = true ] && echo false || echo true)"
 
 setsid "$BIN/snapstart-cleaner-resolver" --listen "127.0.0.1:$RESOLVER_PORT" >"$RUN_DIR/resolver.log" 2>&1 &
 PIDS+=($!)

@@ -88,6 +88,10 @@ pub struct ApprovalArgs {
     /// Comma-separated recipients for SMTP
     #[arg(long, env = "APPROVAL_EMAIL_TO", default_value = "")]
     pub email_to: String,
+    /// Also write every notification, with its Approve/Reject links, to the worker log (local
+    /// trials; with no SNS or SMTP channel this is required, or the worker refuses to start)
+    #[arg(long, env = "NOTIFY_LOG_LINKS", default_value_t = false, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
+    pub log_links: bool,
 }
 
 impl ApprovalArgs {
@@ -103,9 +107,15 @@ impl ApprovalArgs {
         if let Some(url) = &self.smtp_url {
             channels.push(Arc::new(SmtpChannel::new(url, &self.email_from, &self.email_to).map_err(anyhow::Error::msg)?));
         }
-        if channels.is_empty() {
-            tracing::warn!("no APPROVAL_TOPIC_ARN or SMTP_URL: approval links go to this log only");
+        if self.log_links {
+            tracing::warn!("NOTIFY_LOG_LINKS: approval links are written to this log; anyone who reads it can decide");
             channels.push(Arc::new(LogChannel));
+        }
+        if channels.is_empty() {
+            anyhow::bail!(
+                "no notification channel: set APPROVAL_TOPIC_ARN (SNS) or SMTP_URL with APPROVAL_EMAIL_TO (SMTP), \
+                 or NOTIFY_LOG_LINKS=true (--log-links) to write the approval links to this log"
+            );
         }
         Ok(crate::cleanup_activities::CleanupConfig {
             secret,

@@ -116,6 +116,9 @@ fn help_lists_the_three_commands() {
 fn with_secret(bin: &std::path::Path, args: &[&str], secret: Option<&str>) -> (Option<i32>, String) {
     let mut cmd = Command::new(bin);
     cmd.args(args).env_remove("APPROVAL_LINK_SECRET").env("TEMPORAL_ADDRESS", "127.0.0.1:1").env("RUST_LOG", "error");
+    for channel in ["APPROVAL_TOPIC_ARN", "SMTP_URL", "NOTIFY_LOG_LINKS"] {
+        cmd.env_remove(channel);
+    }
     if let Some(s) = secret {
         cmd.env("APPROVAL_LINK_SECRET", s);
     }
@@ -138,9 +141,23 @@ fn the_worker_and_the_resolver_refuse_to_start_without_a_long_enough_secret() {
         }
     }
     // 32 bytes are enough: the worker gets past the secret and fails on the Temporal address instead.
-    let (code, stderr) = with_secret(&cleaner_bin(), &["worker"], Some(&"x".repeat(32)));
+    let (code, stderr) = with_secret(&cleaner_bin(), &["worker", "--log-links"], Some(&"x".repeat(32)));
     assert_ne!(code, Some(0));
     assert!(!stderr.contains("APPROVAL_LINK_SECRET") && stderr.contains("Temporal"), "{stderr}");
+}
+
+#[test]
+fn the_worker_refuses_to_start_without_a_notification_channel_and_says_how_to_add_one() {
+    let secret = "x".repeat(32);
+
+    let (code, stderr) = with_secret(&cleaner_bin(), &["worker"], Some(&secret));
+    let (_, with_log) = with_secret(&cleaner_bin(), &["worker", "--log-links"], Some(&secret));
+
+    assert_ne!(code, Some(0));
+    for hint in ["no notification channel", "APPROVAL_TOPIC_ARN", "SMTP_URL", "NOTIFY_LOG_LINKS"] {
+        assert!(stderr.contains(hint), "{hint}: {stderr}");
+    }
+    assert!(!with_log.contains("no notification channel"), "--log-links is a channel: {with_log}");
 }
 
 /// `snapstart-cleaner start` against the harness's Temporal and task queue.

@@ -1,4 +1,5 @@
-//! SNS: plain text, subject cut to SNS's 100-character limit (as the original system did).
+//! SNS: plain text; the subject made to fit SNS's rules for email subjects (ASCII, no control
+//! characters, under 100 characters).
 
 use async_trait::async_trait;
 
@@ -22,13 +23,31 @@ impl SnsChannel {
     }
 }
 
-/// SNS email subjects must be at most 100 characters.
+/// The most characters an SNS subject may have (SNS refuses 100 or more).
+pub const MAX_SUBJECT: usize = 99;
+
+/// An SNS email subject: printable ASCII only (SNS refuses other characters; each becomes `?`,
+/// a dash or a space becomes itself), at most [`MAX_SUBJECT`] characters, cut with `...`.
 pub fn sns_subject(subject: &str) -> String {
-    let clean: String = subject.chars().filter(|c| !c.is_control()).collect();
-    if clean.chars().count() <= 100 {
+    let clean: String = subject
+        .chars()
+        .filter(|c| !c.is_control() && !is_invisible(*c))
+        .map(|c| match c {
+            ' '..='~' => c,
+            '—' | '–' => '-',
+            c if c.is_whitespace() => ' ',
+            _ => '?',
+        })
+        .collect();
+    if clean.len() <= MAX_SUBJECT {
         return clean;
     }
-    clean.chars().take(99).collect::<String>() + "…"
+    clean[..MAX_SUBJECT - 3].to_string() + "..."
+}
+
+/// Zero-width and bidirectional-override characters: dropped, not shown as `?`.
+fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
 }
 
 #[async_trait]
@@ -55,10 +74,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn long_subjects_are_cut_to_one_hundred_characters() {
+    fn long_subjects_are_cut_to_ninety_nine_ascii_characters() {
         assert_eq!(sns_subject("short"), "short");
-        let cut = sns_subject(&"x".repeat(150));
-        assert_eq!(cut.chars().count(), 100);
-        assert_eq!(sns_subject("a\nb"), "ab");
+        let cut = sns_subject(&"é".repeat(150));
+        assert_eq!((cut.len(), cut.chars().count()), (99, 99));
+        assert!(cut.ends_with("...") && cut.is_ascii(), "{cut}");
+        assert_eq!(sns_subject(&"x".repeat(99)), "x".repeat(99));
+    }
+
+    #[test]
+    fn subjects_keep_only_printable_ascii() {
+        assert_eq!(sns_subject("a\nb\u{202e}c"), "abc");
+        assert_eq!(sns_subject("Approve — 3 versions in eu-west-1 · 12 €"), "Approve - 3 versions in eu-west-1 ? 12 ?");
     }
 }

@@ -55,8 +55,18 @@ mod tests {
     }
 
     #[test]
-    fn garbage_is_an_error_not_a_panic() {
-        let garbage = PackedScan { deflated: vec![1, 2, 3] };
-        assert!(unpack::<ScanState>(&garbage).is_err());
+    fn bytes_that_do_not_inflate_or_do_not_decode_are_an_error_saying_which() {
+        let not_deflate = PackedScan { deflated: vec![1, 2, 3] };
+        let mut encoder = DeflateEncoder::new(Vec::new(), Compression::default());
+        encoder.write_all(&[0xff, 0xff, 0xff]).unwrap();
+        let not_protobuf = PackedScan { deflated: encoder.finish().unwrap() };
+        let cases = [
+            ("truncated deflate stream", not_deflate, "corrupt packed payload: incomplete deflate stream"),
+            ("inflates to bytes that are not a ScanState", not_protobuf, "corrupt packed payload: failed to decode Protobuf message"),
+        ];
+        for (name, packed, want) in cases {
+            let err = unpack::<ScanState>(&packed).unwrap_err().to_string();
+            assert!(err.starts_with(want), "{name}: {err}");
+        }
     }
 }

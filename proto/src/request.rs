@@ -169,7 +169,9 @@ mod tests {
         assert_eq!((s.region.as_str(), s.lookback_days, s.min_age_days, s.keep_last_n, s.period_seconds), ("us-west-2", 30, 14, 3, 3600));
         assert_eq!(s.function_name_prefix, "");
         assert_eq!(s.function_level_fallback, "strict");
-        assert_eq!(s.approval_timeout_seconds, DEFAULT_APPROVAL_TIMEOUT_SECONDS);
+        assert_eq!(s.approval_timeout_seconds, 604_800, "seven days");
+        assert!(!s.dry_run_requested);
+        assert_eq!(s.now_unix, 1_700_000_000);
     }
 
     #[test]
@@ -179,31 +181,34 @@ mod tests {
     }
 
     #[test]
-    fn each_bad_input_names_its_field() {
+    fn each_bad_input_names_its_field_and_what_is_wrong() {
         let cases = [
-            (r#"{}"#, "region"),
-            (r#"{"region":"us-wst-2"}"#, "region"),
-            (r#"{"region":"us-west-2","min_age_day":14}"#, "min_age_day"),
-            (r#"{"region":"us-west-2","lookback_days":-1}"#, "lookback_days"),
-            (r#"{"region":"us-west-2","lookback_days":456}"#, "lookback_days"),
-            (r#"{"region":"us-west-2","lookback_days":0}"#, "lookback_days"),
-            (r#"{"region":"us-west-2","min_age_days":-3}"#, "min_age_days"),
-            (r#"{"region":"us-west-2","keep_last_n":-1}"#, "keep_last_n"),
-            (r#"{"region":"us-west-2","period_seconds":90}"#, "period_seconds"),
-            (r#"{"region":"us-west-2","period_seconds":0}"#, "period_seconds"),
-            (r#"{"region":"us-west-2","period_seconds":-60}"#, "period_seconds"),
-            (r#"{"region":"us-west-2","period_seconds":60,"lookback_days":30}"#, "period_seconds"),
-            (r#"{"region":"us-west-2","period_seconds":300,"lookback_days":90}"#, "period_seconds"),
-            (r#"{"region":"us-west-2","lookback_days":"30"}"#, "lookback_days"),
-            (r#"{"region":"us-west-2","function_level_fallback":"loose"}"#, "function_level_fallback"),
-            (r#"{"region":"us-west-2","approval_timeout_seconds":0}"#, "approval_timeout_seconds"),
-            (r#"[]"#, "input"),
-            (r#"not json"#, "input"),
-            (r#""#, "input"),
+            (r#"{}"#, "region", "is required"),
+            (r#"{"region":"us-wst-2"}"#, "region", "unknown region \"us-wst-2\""),
+            (r#"{"region":"us-west-2","min_age_day":14}"#, "min_age_day", "unknown field (accepted: region, lookback_days, min_age_days,"),
+            (r#"{"region":"us-west-2","lookback_days":-1}"#, "lookback_days", "must not be negative; got -1"),
+            (r#"{"region":"us-west-2","lookback_days":456}"#, "lookback_days", "must be between 1 and 455"),
+            (r#"{"region":"us-west-2","lookback_days":0}"#, "lookback_days", "must be between 1 and 455"),
+            (r#"{"region":"us-west-2","min_age_days":-3}"#, "min_age_days", "must not be negative; got -3"),
+            (r#"{"region":"us-west-2","min_age_days":4294967296}"#, "min_age_days", "is too large; got 4294967296"),
+            (r#"{"region":"us-west-2","keep_last_n":-1}"#, "keep_last_n", "must not be negative; got -1"),
+            (r#"{"region":"us-west-2","period_seconds":90}"#, "period_seconds", "must be a positive multiple of 60; got 90"),
+            (r#"{"region":"us-west-2","period_seconds":0}"#, "period_seconds", "must be a positive multiple of 60; got 0"),
+            (r#"{"region":"us-west-2","period_seconds":-60}"#, "period_seconds", "must not be negative; got -60"),
+            (r#"{"region":"us-west-2","period_seconds":60,"lookback_days":30}"#, "period_seconds", "60 is too fine for a 30-day lookback"),
+            (r#"{"region":"us-west-2","period_seconds":300,"lookback_days":90}"#, "period_seconds", "300 is too fine for a 90-day lookback"),
+            (r#"{"region":"us-west-2","lookback_days":"30"}"#, "lookback_days", "invalid type: string \"30\""),
+            (r#"{"region":"us-west-2","function_level_fallback":"loose"}"#, "function_level_fallback", "must be \"strict\" or \"attributed\"; got \"loose\""),
+            (r#"{"region":"us-west-2","approval_timeout_seconds":0}"#, "approval_timeout_seconds", "must be between 1 and 604800"),
+            (r#"{"region":"us-west-2","approval_timeout_seconds":604801}"#, "approval_timeout_seconds", "must be between 1 and 604800"),
+            (r#"[]"#, "input", "expected a JSON object"),
+            (r#"not json"#, "input", "not valid JSON"),
+            (r#""#, "input", "not valid JSON"),
         ];
-        for (json, field) in cases {
+        for (json, field, message) in cases {
             let err = check(json).expect_err(json);
             assert_eq!(err.field, field, "{json}: {err}");
+            assert!(err.message.starts_with(message), "{json}: got {:?}, want it to start with {message:?}", err.message);
         }
     }
 
@@ -211,7 +216,8 @@ mod tests {
     fn periods_matching_cloudwatch_retention_are_accepted() {
         for (period, lookback) in [(60, 15), (300, 16), (300, 63), (3600, 64), (3600, 455), (600, 30)] {
             let json = format!(r#"{{"region":"us-west-2","period_seconds":{period},"lookback_days":{lookback}}}"#);
-            assert!(check(&json).is_ok(), "{json}");
+            let s = check(&json).unwrap_or_else(|e| panic!("{json}: {e}"));
+            assert_eq!((s.period_seconds, s.lookback_days), (period, lookback), "{json}");
         }
     }
 

@@ -66,7 +66,7 @@ mod tests {
             let got = match classify_rejection(message) {
                 Some(MessengerError::AlreadyDecided(m)) => { assert!(m.starts_with("approved by ana")); "already" }
                 Some(MessengerError::NotWaiting(m)) => { assert_eq!(m, "the run is in phase done"); "not_waiting" }
-                Some(MessengerError::Invalid(_)) => "invalid",
+                Some(MessengerError::Invalid(m)) => { assert_eq!(m, "`approved` is required"); "invalid" }
                 other => panic!("{message}: {other:?}"),
             };
             assert_eq!(got, want);

@@ -6,7 +6,7 @@ mod common;
 use axum::{body::Body, http::Request};
 use common::*;
 use snapstart_proto::{
-    links::{Decision, LinkSecret},
+    links::{Claims, Decision, LinkSecret},
     status::DecisionRecord,
 };
 use snapstart_resolver::MessengerError;
@@ -74,20 +74,20 @@ async fn tampered_expired_wrong_decision_and_missing_tokens_are_refused_without_
     let good = token(Decision::Approve);
     let (body, tag) = good.split_once('.').unwrap();
     let flipped = format!("{body}.{}", if tag.starts_with('A') { tag.replacen('A', "B", 1) } else { format!("A{}", &tag[1..]) });
+    let foreign = LinkSecret::new(vec![1u8; 32]).unwrap().sign(&live_claims(Decision::Approve));
     let cases = [
-        (link(Decision::Approve, &flipped), 403),
-        (link(Decision::Approve, &LinkSecret::new(vec![1u8; 32]).unwrap().sign(&serde_json::from_value(serde_json::json!({"w":"wf-1","r":"run-1","d":"approve","e":NOW+3600})).unwrap())), 403),
-        (link(Decision::Approve, &expired_token(Decision::Approve)), 410),
-        (link(Decision::Reject, &good), 403),
-        (link(Decision::Approve, "not-a-token"), 400),
-        ("/approve".to_string(), 400),
-        ("/approve?token=".to_string(), 400),
-        ("/reject?other=1".to_string(), 400),
+        (link(Decision::Approve, &flipped), 403, "This link is not valid"),
+        (link(Decision::Approve, &foreign), 403, "This link is not valid"),
+        (link(Decision::Approve, &expired_token(Decision::Approve)), 410, "This link has expired"),
+        (link(Decision::Reject, &good), 403, "This link is for the other decision"),
+        (link(Decision::Approve, "not-a-token"), 400, "This link is damaged"),
+        ("/approve".to_string(), 400, "This link is incomplete"),
+        ("/approve?token=".to_string(), 400, "This link is incomplete"),
+        ("/reject?other=1".to_string(), 400, "This link is incomplete"),
     ];
-    for (uri, want) in cases {
+    for (uri, want_status, want_title) in cases {
         let page = get(&run, &uri).await;
-        assert_eq!(page.status, want, "{uri}");
-        assert!(page.body.contains("<h1>"), "{uri}: helpful page");
+        assert_eq!((page.status.as_u16(), title(&page)), (want_status, want_title), "{uri}");
     }
     assert!(run.decides().is_empty());
     assert_eq!(*run.status_calls.lock().unwrap(), 0, "refused links never reach the run");
@@ -96,11 +96,18 @@ async fn tampered_expired_wrong_decision_and_missing_tokens_are_refused_without_
 #[tokio::test]
 async fn expired_link_page_explains_that_the_deadline_passed() {
     let run = FakeRun::waiting(vec![row("f", "1")]);
+    let uri = link(Decision::Approve, &expired_token(Decision::Approve));
 
-    let page = get(&run, &link(Decision::Approve, &expired_token(Decision::Approve))).await;
+    let page = get(&run, &uri).await;
+    let before_expiry = send_at(&run, EXPIRED_AT - 1, Request::get(&uri).body(Body::empty()).unwrap()).await;
 
     assert_eq!(page.status, 410);
-    assert!(page.body.contains("expired"));
+    assert_eq!(title(&page), "This link has expired");
+    assert!(page.body.contains("The approval deadline has passed"), "{}", page.body);
+    assert!(!page.body.contains("<form"));
+    assert_eq!(before_expiry.status, 200, "the same link before it expired is valid in every other way: {}", before_expiry.body);
+    assert!(before_expiry.body.contains("<form"));
+    assert!(run.decides().is_empty());
 }
 
 #[tokio::test]
@@ -112,6 +119,7 @@ async fn already_decided_run_shows_who_decided_when_and_which_way() {
     let page = get(&run, &link(Decision::Approve, &token(Decision::Approve))).await;
 
     assert_eq!(page.status, 409);
+    assert_eq!(title(&page), "This run was already decided");
     assert!(page.body.contains("rejected by bo at 2023-11-14T20:00:00Z"), "{}", page.body);
     assert!(!page.body.contains("<form"));
 }
@@ -124,8 +132,8 @@ async fn run_no_longer_waiting_shows_409_without_a_form() {
     let page = get(&run, &link(Decision::Reject, &token(Decision::Reject))).await;
 
     assert_eq!(page.status, 409);
-    assert!(page.body.contains("no longer waiting"));
-    assert!(page.body.contains("deadline passed"));
+    assert_eq!(title(&page), "This run is no longer waiting for a decision");
+    assert!(page.body.contains("the approval deadline passed; nothing was deleted"));
     assert!(!page.body.contains("<form"));
 }
 
@@ -137,7 +145,18 @@ async fn unknown_run_shows_404() {
     let page = get(&run, &link(Decision::Approve, &token(Decision::Approve))).await;
 
     assert_eq!(page.status, 404);
-    assert!(page.body.contains("Run not found"));
+    assert_eq!(title(&page), "Run not found");
+}
+
+#[tokio::test]
+async fn a_link_to_another_run_of_the_same_workflow_shows_404() {
+    let run = FakeRun::waiting(vec![row("f", "1")]);
+    let other_run = secret().sign(&Claims { run_id: "run-2".into(), ..live_claims(Decision::Approve) });
+
+    let page = get(&run, &link(Decision::Approve, &other_run)).await;
+
+    assert_eq!(page.status, 404);
+    assert_eq!(title(&page), "Run not found");
 }
 
 #[tokio::test]
@@ -148,7 +167,7 @@ async fn unexpected_errors_are_a_generic_500_that_leaks_nothing() {
     let page = get(&run, &link(Decision::Approve, &token(Decision::Approve))).await;
 
     assert_eq!(page.status, 500);
-    assert!(page.body.contains("Something went wrong"));
+    assert_eq!(title(&page), "Something went wrong");
     assert!(!page.body.contains("secret-host"));
 }
 
@@ -174,7 +193,27 @@ async fn healthz_answers_ok() {
 async fn unknown_paths_are_a_404_page() {
     let page = get(&FakeRun::waiting(vec![]), "/nope").await;
     assert_eq!(page.status, 404);
-    assert!(page.body.contains("Page not found"));
+    assert_eq!(title(&page), "Page not found");
+}
+
+/// The policy, written out: no `script-src`, so `default-src 'none'` forbids every script; inline
+/// styles only; forms post only to this origin; no framing; no `<base>`.
+const EXPECTED_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/// Fails unless `csp` forbids every script (no `script-src*`, `default-src 'none'`, no wildcard,
+/// `unsafe-inline` for styles only), posts forms only to this origin, and forbids framing and `<base>`.
+fn assert_policy_allows_no_script(csp: &str, what: &str) {
+    let directives: Vec<(&str, &str)> = csp.split(';').map(|d| d.trim().split_once(' ').unwrap_or((d.trim(), ""))).collect();
+    let value = |name: &str| directives.iter().find(|(n, _)| *n == name).map(|(_, v)| *v);
+    assert_eq!(value("default-src"), Some("'none'"), "{what}: {csp}");
+    assert_eq!(value("form-action"), Some("'self'"), "{what}: {csp}");
+    assert_eq!(value("frame-ancestors"), Some("'none'"), "{what}: {csp}");
+    assert_eq!(value("base-uri"), Some("'none'"), "{what}: {csp}");
+    for (name, value) in &directives {
+        assert!(!name.starts_with("script-src"), "{what}: scripts allowed by {name} {value}");
+        assert!(!value.contains('*') && !value.contains("unsafe-eval"), "{what}: {name} {value}");
+        assert!(*name == "style-src" || !value.contains("unsafe-inline"), "{what}: only styles may be inline: {name} {value}");
+    }
 }
 
 #[tokio::test]
@@ -198,6 +237,7 @@ async fn security_headers_are_on_every_response() {
         assert_eq!(header("x-frame-options"), "DENY", "{what}");
         assert_eq!(header("referrer-policy"), "same-origin", "{what}");
         assert_eq!(header("x-content-type-options"), "nosniff", "{what}");
-        assert_eq!(header("content-security-policy"), snapstart_resolver::headers::CSP, "{what}");
+        assert_eq!(header("content-security-policy"), EXPECTED_CSP, "{what}");
+        assert_policy_allows_no_script(&header("content-security-policy"), &what);
     }
 }

@@ -69,7 +69,7 @@ async fn approve_with_no_rows_checked_is_400_and_decides_nothing() {
     let run = FakeRun::waiting(vec![row("f", "1")]);
     for versions in [&[][..], &["other:2"][..]] {
         let page = confirm(&run, Decision::Approve, "ana", versions).await;
-        assert_eq!(page.status, 400);
+        assert_eq!((page.status.as_u16(), title(&page)), (400, "No version was checked"), "{versions:?}");
         assert!(page.body.contains("reject link"));
     }
     assert!(run.decides().is_empty());
@@ -78,13 +78,13 @@ async fn approve_with_no_rows_checked_is_400_and_decides_nothing() {
 #[tokio::test]
 async fn post_without_csrf_or_with_another_links_csrf_is_403() {
     let run = FakeRun::waiting(vec![row("f", "1")]);
+    let other_csrf = secret().csrf_for(&token(Decision::Reject));
     let token = token(Decision::Approve);
-    let other_csrf = secret().csrf_for(&expired_token(Decision::Approve));
     for csrf in [None, Some(""), Some("bogus"), Some(other_csrf.as_str())] {
         let mut pairs = vec![("token", token.as_str()), ("versions", "f:1")];
         pairs.extend(csrf.map(|c| ("csrf", c)));
         let page = post(&run, "/approve", form(&pairs), Some(ORIGIN)).await;
-        assert_eq!(page.status, 403, "{csrf:?}");
+        assert_eq!((page.status.as_u16(), title(&page)), (403, "This form cannot be used"), "{csrf:?}");
     }
     assert!(run.decides().is_empty());
 }
@@ -97,7 +97,7 @@ async fn cross_origin_post_is_403_and_decides_nothing() {
     let body = form(&[("token", &token), ("csrf", &csrf), ("versions", "f:1")]);
     for origin in ["https://evil.example", "null", "http://resolver.example.com", "https://resolver.example.com:8443"] {
         let page = post(&run, "/approve", body.clone(), Some(origin)).await;
-        assert_eq!(page.status, 403, "{origin}");
+        assert_eq!((page.status.as_u16(), title(&page)), (403, "Refused: the form came from another site"), "{origin}");
     }
     assert!(run.decides().is_empty());
 }
@@ -116,23 +116,49 @@ async fn post_without_an_origin_header_is_accepted_unless_fetch_metadata_says_cr
             .unwrap()
     };
 
-    assert_eq!(send(&run, request("cross-site")).await.status, 403);
+    let cross_site = send(&run, request("cross-site")).await;
+    assert_eq!((cross_site.status.as_u16(), title(&cross_site)), (403, "Refused: the form came from another site"));
     assert!(run.decides().is_empty());
-    assert_eq!(post(&run, "/reject", body.clone(), None).await.status, 200);
-    assert_eq!(run.decides().len(), 1);
+    let same_site = send(&run, request("same-origin")).await;
+    assert_eq!(same_site.status, 200, "{}", same_site.body);
+    let no_header = post(&run, "/reject", body.clone(), None).await;
+    assert_eq!(no_header.status, 200, "{}", no_header.body);
+    assert_eq!(run.decides().len(), 2);
 }
 
 #[tokio::test]
-async fn expired_or_wrong_decision_post_is_refused_without_deciding() {
+async fn expired_post_is_410_and_says_so_though_it_is_valid_in_every_other_way() {
     let run = FakeRun::waiting(vec![row("f", "1")]);
     let expired = expired_token(Decision::Approve);
+    let body = form(&[("token", &expired), ("csrf", &secret().csrf_for(&expired)), ("versions", "f:1")]);
+
+    let page = post(&run, "/approve", body.clone(), Some(ORIGIN)).await;
+    let refused_decides = run.decides().len();
+    let before_expiry = send_at(&run, EXPIRED_AT - 1, post_request("/approve", body, Some(ORIGIN))).await;
+
+    assert_eq!(page.status, 410);
+    assert_eq!(title(&page), "This link has expired");
+    assert!(page.body.contains("The approval deadline has passed"), "{}", page.body);
+    assert_eq!(refused_decides, 0);
+    assert_eq!(before_expiry.status, 200, "the same POST before the link expired is accepted: {}", before_expiry.body);
+    assert_eq!(title(&before_expiry), "Approval recorded");
+}
+
+#[tokio::test]
+async fn wrong_decision_damaged_or_missing_token_post_is_refused_without_deciding() {
+    let run = FakeRun::waiting(vec![row("f", "1")]);
     let reject = token(Decision::Reject);
-    let cases = [(expired.as_str(), 410), (reject.as_str(), 403), ("garbage", 400)];
-    for (token, want) in cases {
-        let body = form(&[("token", token), ("csrf", &secret().csrf_for(token)), ("versions", "f:1")]);
-        assert_eq!(post(&run, "/approve", body, Some(ORIGIN)).await.status, want, "{token}");
+    let cases = [(Some(reject.as_str()), 403, "This link is for the other decision"), (Some("garbage"), 400, "This link is damaged"), (None, 400, "This link is incomplete")];
+    for (token, want_status, want_title) in cases {
+        let mut pairs = vec![("versions", "f:1")];
+        let csrf = token.map(|t| secret().csrf_for(t));
+        pairs.extend(token.map(|t| ("token", t)));
+        pairs.extend(csrf.as_deref().map(|c| ("csrf", c)));
+
+        let page = post(&run, "/approve", form(&pairs), Some(ORIGIN)).await;
+
+        assert_eq!((page.status.as_u16(), title(&page)), (want_status, want_title), "{token:?}");
     }
-    assert_eq!(post(&run, "/approve", form(&[("versions", "f:1")]), Some(ORIGIN)).await.status, 400);
     assert!(run.decides().is_empty());
 }
 
@@ -144,23 +170,26 @@ async fn already_decided_rejection_says_who_when_and_which_way() {
     let page = confirm(&run, Decision::Approve, "ana", &["f:1"]).await;
 
     assert_eq!(page.status, 409);
-    assert!(page.body.contains("already decided"));
+    assert_eq!(title(&page), "This run was already decided");
     assert!(page.body.contains("rejected by &lt;bo&gt; at 2023-11-14T20:00:00Z"));
 }
 
 #[tokio::test]
 async fn a_run_that_stopped_waiting_or_vanished_gets_a_truthful_page() {
-    type Case = (fn() -> MessengerError, u16, &'static str);
+    type Case = (fn() -> MessengerError, u16, &'static str, &'static str);
     let cases: [Case; 3] = [
-        (|| MessengerError::NotWaiting("the run has already finished".into()), 409, "no longer waiting"),
-        (|| MessengerError::NotFound, 404, "Run not found"),
-        (|| MessengerError::Invalid("`approved` is required".into()), 400, "refused"),
+        (|| MessengerError::NotWaiting("the run has already finished".into()), 409, "This run is no longer waiting for a decision", "the run has already finished"),
+        (|| MessengerError::NotFound, 404, "Run not found", "does not exist any more"),
+        (|| MessengerError::Invalid("`approved` is required".into()), 400, "The decision was refused", "`approved` is required"),
     ];
-    for (error, want, text) in cases {
+    for (error, want_status, want_title, want_text) in cases {
         let run = FakeRun::waiting(vec![row("f", "1")]);
         *run.decide_error.lock().unwrap() = Some(error);
+
         let page = confirm(&run, Decision::Approve, "", &["f:1"]).await;
-        assert_eq!((page.status.as_u16(), page.body.contains(text)), (want, true), "{}", page.body);
+
+        assert_eq!((page.status.as_u16(), title(&page)), (want_status, want_title), "{}", page.body);
+        assert!(page.body.contains(want_text), "{want_text}: {}", page.body);
     }
 }
 
@@ -172,6 +201,8 @@ async fn a_post_to_a_decided_run_does_not_send_the_update() {
     let page = confirm(&run, Decision::Reject, "", &[]).await;
 
     assert_eq!(page.status, 409);
+    assert_eq!(title(&page), "This run is no longer waiting for a decision");
+    assert!(page.body.contains("the run has finished"));
     assert!(run.decides().is_empty());
 }
 
@@ -183,5 +214,6 @@ async fn a_decision_without_an_answer_is_reported_as_unconfirmed() {
     let page = confirm(&run, Decision::Approve, "", &["f:1"]).await;
 
     assert_eq!(page.status, 504);
+    assert_eq!(title(&page), "Your decision could not be confirmed");
     assert!(page.body.contains("may or may not"));
 }

@@ -61,16 +61,16 @@ mod tests {
 
     #[test]
     fn fallback_modes_round_trip_through_their_names() {
-        for mode in [FallbackMode::Strict, FallbackMode::Attributed] {
-            assert_eq!(mode.as_str().parse(), Ok(mode));
-            assert_eq!(mode.to_string(), mode.as_str());
+        for (mode, name) in [(FallbackMode::Strict, "strict"), (FallbackMode::Attributed, "attributed")] {
+            assert_eq!((mode.as_str(), mode.to_string()), (name, name.to_string()));
+            assert_eq!(name.parse(), Ok(mode));
         }
     }
 
     #[test]
     fn unknown_fallback_modes_do_not_parse_and_strict_is_the_default() {
         for s in ["", "loose", "Strict", "ATTRIBUTED"] {
-            assert!(s.parse::<FallbackMode>().is_err(), "{s:?}");
+            assert_eq!(s.parse::<FallbackMode>(), Err(format!("unknown fallback mode {s:?} (expected strict or attributed)")), "{s:?}");
         }
         assert_eq!(FallbackMode::default(), FallbackMode::Strict);
     }

@@ -20,10 +20,14 @@ use snapstart_resolver::{app, AppState, MessengerError, RunMessenger};
 use tower::ServiceExt;
 
 pub const NOW: i64 = 1_700_000_000;
+/// The one run the fake knows: links for any other workflow id or run id find nothing.
+pub const WORKFLOW_ID: &str = "wf-1";
+pub const RUN_ID: &str = "run-1";
 pub const PUBLIC_URL: &str = "https://resolver.example.com";
 pub const ORIGIN: &str = "https://resolver.example.com";
 
-/// A fake run: answers `status` from `status`, `decide` like the workflow would, and records calls.
+/// A fake run (`WORKFLOW_ID`/`RUN_ID`): answers `status` from `status`, `decide` like the
+/// workflow would, records calls, and answers `NotFound` for any other workflow id or run id.
 #[derive(Default)]
 pub struct FakeRun {
     pub status: Mutex<RunStatus>,
@@ -54,8 +58,11 @@ impl FakeRun {
 
 #[async_trait]
 impl RunMessenger for FakeRun {
-    async fn status(&self, _workflow_id: &str, _run_id: &str) -> Result<RunStatus, MessengerError> {
+    async fn status(&self, workflow_id: &str, run_id: &str) -> Result<RunStatus, MessengerError> {
         *self.status_calls.lock().unwrap() += 1;
+        if (workflow_id, run_id) != (WORKFLOW_ID, RUN_ID) {
+            return Err(MessengerError::NotFound);
+        }
         match *self.status_error.lock().unwrap() {
             Some(make) => Err(make()),
             None => Ok(self.status.lock().unwrap().clone()),
@@ -64,6 +71,9 @@ impl RunMessenger for FakeRun {
 
     async fn decide(&self, workflow_id: &str, run_id: &str, decision: Value) -> Result<DecisionRecord, MessengerError> {
         self.decide_calls.lock().unwrap().push((workflow_id.into(), run_id.into(), decision.clone()));
+        if (workflow_id, run_id) != (WORKFLOW_ID, RUN_ID) {
+            return Err(MessengerError::NotFound);
+        }
         if let Some(make) = *self.decide_error.lock().unwrap() {
             return Err(make());
         }
@@ -77,7 +87,7 @@ impl RunMessenger for FakeRun {
                 .iter()
                 .map(|v| VersionRef { function_name: v["function_name"].as_str().unwrap().into(), version: v["version"].as_str().unwrap().into() })
                 .collect(),
-            ignored_versions: vec![],
+            ..Default::default()
         })
     }
 }
@@ -99,16 +109,32 @@ pub fn secret() -> LinkSecret {
     LinkSecret::new(vec![42u8; 32]).unwrap()
 }
 
-pub fn token(decision: Decision) -> String {
-    secret().sign(&Claims { workflow_id: "wf-1".into(), run_id: "run-1".into(), decision, expires_unix: NOW + 3600 })
+/// The claims of a live link to the fake run, expiring an hour after `NOW`.
+pub fn live_claims(decision: Decision) -> Claims {
+    Claims { workflow_id: WORKFLOW_ID.into(), run_id: RUN_ID.into(), decision, expires_unix: NOW + 3600 }
 }
 
+/// A live link token for `decision`.
+pub fn token(decision: Decision) -> String {
+    secret().sign(&live_claims(decision))
+}
+
+/// When `expired_token` expired: one second before `NOW`.
+pub const EXPIRED_AT: i64 = NOW - 1;
+
+/// `token(decision)` with only the expiry moved into the past: same workflow id, run id,
+/// decision and secret, so expiry is the only reason it can be refused.
 pub fn expired_token(decision: Decision) -> String {
-    secret().sign(&Claims { workflow_id: "wf-1".into(), run_id: "run-1".into(), decision, expires_unix: NOW - 1 })
+    secret().sign(&Claims { expires_unix: EXPIRED_AT, ..live_claims(decision) })
 }
 
 pub fn router(run: &Arc<FakeRun>) -> Router {
-    let state = AppState::new(run.clone(), secret(), url::Url::parse(PUBLIC_URL).unwrap()).with_clock(|| NOW);
+    router_at(run, NOW)
+}
+
+/// The app with its clock fixed at `now`.
+pub fn router_at(run: &Arc<FakeRun>, now: i64) -> Router {
+    let state = AppState::new(run.clone(), secret(), url::Url::parse(PUBLIC_URL).unwrap()).with_clock(move || now);
     app(state)
 }
 
@@ -119,7 +145,12 @@ pub struct Answer {
 }
 
 pub async fn send(run: &Arc<FakeRun>, request: Request<Body>) -> Answer {
-    let response = router(run).oneshot(request).await.unwrap();
+    send_at(run, NOW, request).await
+}
+
+/// `send` with the app's clock at `now`.
+pub async fn send_at(run: &Arc<FakeRun>, now: i64, request: Request<Body>) -> Answer {
+    let response = router_at(run, now).oneshot(request).await.unwrap();
     let status = response.status();
     let headers = response.headers().clone();
     let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
@@ -139,12 +170,22 @@ pub fn form(pairs: &[(&str, &str)]) -> String {
     url::form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish()
 }
 
-pub async fn post(run: &Arc<FakeRun>, path: &str, body: String, origin: Option<&str>) -> Answer {
+/// A form POST to `path`, with an `Origin` header when given.
+pub fn post_request(path: &str, body: String, origin: Option<&str>) -> Request<Body> {
     let mut request = Request::post(path).header("content-type", "application/x-www-form-urlencoded");
     if let Some(origin) = origin {
         request = request.header("origin", origin);
     }
-    send(run, request.body(Body::from(body)).unwrap()).await
+    request.body(Body::from(body)).unwrap()
+}
+
+pub async fn post(run: &Arc<FakeRun>, path: &str, body: String, origin: Option<&str>) -> Answer {
+    send(run, post_request(path, body, origin)).await
+}
+
+/// The `<h1>` title of a page, so a test can tell which refusal it got.
+pub fn title(page: &Answer) -> &str {
+    page.body.split_once("<h1>").and_then(|(_, rest)| rest.split_once("</h1>")).map_or("", |(t, _)| t)
 }
 
 /// A POST the confirmation page would send for `decision`, with the given checked rows.

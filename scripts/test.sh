@@ -19,19 +19,9 @@ export SNAPSTART_TEST_TEMPORAL_ADDRESS="$TEMPORAL_ADDRESS"
 export SNAPSTART_TEST_TEMPORAL_CLI="$VENV/bin/temporal"
 
 # Tests that need these services are #[ignore]d with that reason, so a plain `cargo test` lists
-# them as ignored rather than passed; here they run. The payload tests named below are over the
-# 256 KiB budget until the 10,000-candidate issue lands; they stay ignored, the limit stays put.
-OVER_BUDGET=(
-  the_completion_email_request_with_every_candidate_approved_stays_under_256_kib
-  the_workflow_result_with_every_candidate_approved_stays_under_256_kib
-  the_status_query_at_ten_thousand_versions_stays_under_256_kib
-  the_decide_update_with_every_candidate_approved_stays_under_256_kib
-)
-skips=()
-for t in "${OVER_BUDGET[@]}"; do skips+=(--skip "$t"); done
-
+# them as ignored rather than passed; here they run.
 cd "$ROOT"
 log "cargo test"
-cargo test --workspace --locked -- --include-ignored "${skips[@]}" --test-threads 4
+cargo test --workspace --locked -- --include-ignored --test-threads 4
 log "emulator tests"
 "$PY" -m pytest -q emulator/tests

@@ -10,13 +10,36 @@ use crate::v1::VersionRef;
 /// Longest approver name or decision source kept (longer ones are refused, not cut).
 pub const MAX_TEXT: usize = 200;
 
-/// A well-formed decision. `approved_versions: None` means every candidate.
+/// A well-formed decision. With neither `approved_versions` nor `selection`, it covers every
+/// candidate.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DecisionInput {
     pub approved: bool,
     pub approver: Option<String>,
     pub approved_versions: Option<Vec<VersionRef>>,
+    /// The compact form the confirm page sends: stays small for any subset of 10,000 candidates.
+    pub selection: Option<Selection>,
     pub decision_source: Option<String>,
+}
+
+/// `{"approved_indexes": <base64url bitmap over the candidate list>, "candidates_digest": <the
+/// status query's candidates_digest>}` (see [`crate::selection`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Selection {
+    pub approved_indexes: String,
+    pub candidates_digest: String,
+}
+
+fn selection(value: &Value) -> Result<Option<Selection>, String> {
+    let Some(sel) = value.get("selection").filter(|v| !v.is_null()) else { return Ok(None) };
+    let field = |key: &str| sel.get(key).and_then(Value::as_str).map(str::to_string).ok_or_else(|| format!("`selection.{key}` must be a string"));
+    Ok(Some(Selection { approved_indexes: field("approved_indexes")?, candidates_digest: field("candidates_digest")? }))
+}
+
+/// Characters an approver's name may not contain: control characters, and the zero-width and
+/// bidirectional-override characters that can make a name read as someone else's.
+pub fn is_forbidden_in_name(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}')
 }
 
 fn text(v: &Value, key: &str) -> Result<Option<String>, String> {
@@ -56,12 +79,11 @@ pub fn parse_decision(value: &Value) -> Result<DecisionInput, String> {
         Some(Value::Array(items)) => Some(items.iter().map(version_ref).collect::<Result<Vec<_>, _>>()?),
         Some(other) => return Err(format!("`approved_versions` must be a list; got {other}")),
     };
-    Ok(DecisionInput {
-        approved,
-        approver: text(value, "approver")?,
-        approved_versions,
-        decision_source: text(value, "decision_source")?,
-    })
+    let approver = text(value, "approver")?;
+    if let Some(c) = approver.as_deref().and_then(|a| a.chars().find(|c| is_forbidden_in_name(*c))) {
+        return Err(format!("`approver` may not contain control or bidirectional characters (found U+{:04X})", c as u32));
+    }
+    Ok(DecisionInput { approved, approver, approved_versions, selection: selection(value)?, decision_source: text(value, "decision_source")? })
 }
 
 /// Parses raw signal bytes (JSON text); empty or non-JSON is an error.
@@ -82,6 +104,7 @@ mod tests {
         .unwrap();
         assert!(d.approved);
         assert_eq!(d.approver.as_deref(), Some("ana"));
+        assert_eq!(d.decision_source.as_deref(), Some("email"));
         assert_eq!(d.approved_versions.unwrap().len(), 2);
         let d = parse_decision(&json!({"approved": false})).unwrap();
         assert_eq!((d.approved, d.approved_versions), (false, None));
@@ -89,17 +112,33 @@ mod tests {
     }
 
     #[test]
-    fn malformed_decisions_are_errors() {
-        for bad in [
-            json!(null), json!([]), json!("yes"), json!({}), json!({"approved": "true"}), json!({"approved": 1}),
-            json!({"approved": true, "approver": 5}), json!({"approved": true, "approved_versions": "all"}),
-            json!({"approved": true, "approved_versions": [{"function_name": "f"}]}),
-            json!({"approved": true, "approved_versions": [{"function_name": "f", "version": -1}]}),
-            json!({"approved": true, "approver": "x".repeat(201)}),
-        ] {
-            assert!(parse_decision(&bad).is_err(), "{bad}");
+    fn each_malformed_decision_is_an_error_that_names_what_is_wrong() {
+        let cases = [
+            (json!(null), "expected a JSON object"),
+            (json!([]), "expected a JSON object"),
+            (json!("yes"), "expected a JSON object"),
+            (json!({}), "`approved` is required"),
+            (json!({"approved": "true"}), "`approved` must be true or false"),
+            (json!({"approved": 1}), "`approved` must be true or false"),
+            (json!({"approved": true, "approver": 5}), "`approver` must be a string"),
+            (json!({"approved": true, "decision_source": 5}), "`decision_source` must be a string"),
+            (json!({"approved": true, "approved_versions": "all"}), "`approved_versions` must be a list"),
+            (json!({"approved": true, "approved_versions": [{"function_name": "f"}]}), "each approved_versions item needs a function_name and a version"),
+            (json!({"approved": true, "approved_versions": [{"function_name": "f", "version": -1}]}), "each approved_versions item needs a function_name and a version"),
+            (json!({"approved": true, "approver": "x".repeat(201)}), "`approver` is longer than 200 characters"),
+            (json!({"approved": true, "decision_source": "x".repeat(201)}), "`decision_source` is longer than 200 characters"),
+        ];
+        for (bad, want) in cases {
+            let err = parse_decision(&bad).expect_err(&bad.to_string());
+            assert!(err.starts_with(want), "{bad}: got {err:?}, want it to start with {want:?}");
         }
-        assert!(parse_decision_bytes(b"").is_err());
-        assert!(parse_decision_bytes(b"not json").is_err());
+    }
+
+    #[test]
+    fn empty_or_non_json_signal_bytes_are_a_not_json_error() {
+        for bad in [&b""[..], b"not json"] {
+            let err = parse_decision_bytes(bad).expect_err("not JSON");
+            assert!(err.starts_with("not JSON: "), "{err:?}");
+        }
     }
 }

@@ -7,6 +7,7 @@ pub mod links;
 pub mod names;
 pub mod pack;
 pub mod request;
+pub mod selection;
 pub mod status;
 
 /// Messages generated from `proto/snapstart/v1/*.proto`.

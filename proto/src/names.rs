@@ -23,8 +23,12 @@ pub const ACTIVITY_DELETE_VERSIONS: &str = "delete-versions";
 /// Sends the completion summary.
 pub const ACTIVITY_SEND_COMPLETION_EMAIL: &str = "send-completion-email";
 
-/// Query returning the run's phase and counts.
+/// Query returning the run's phase, counts, decision and the first candidates.
 pub const QUERY_STATUS: &str = "status";
+/// Query returning a page of candidates (optionally of one function).
+pub const QUERY_CANDIDATES: &str = "candidates";
+/// Query returning a page of the functions that have candidates.
+pub const QUERY_FUNCTIONS: &str = "functions";
 /// Signal carrying the approver's decision.
 pub const SIGNAL_APPROVAL: &str = "approval";
 
@@ -35,3 +39,8 @@ pub const UPDATE_DECIDE: &str = "decide";
 pub const ERROR_INVALID_INPUT: &str = "InvalidInput";
 /// Failure type the Temporal core gives an oversized payload; never worth retrying.
 pub const ERROR_PAYLOADS_TOO_LARGE: &str = "PayloadsTooLarge";
+
+/// Patch marker (`ctx.patched`): the wait for a decision ends at the deadline the links carry,
+/// set before the approval email went out. Runs without the marker waited the full timeout
+/// after the email.
+pub const PATCH_ONE_DEADLINE: &str = "one-deadline";

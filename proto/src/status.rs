@@ -1,5 +1,6 @@
-//! What the `status` query returns and what the `decide` update answers: the shapes the worker
-//! and the resolver share (JSON over Temporal).
+//! What the `status`, `candidates` and `functions` queries return and what the `decide` update
+//! answers: the shapes the worker and the resolver share (JSON over Temporal). Every one of them
+//! stays small whatever the scan found: lists are cut to a bound and carry their full count.
 
 use serde::{Deserialize, Serialize};
 
@@ -7,6 +8,17 @@ use crate::v1::{PhaseCounts, ReportRow, ReportSummary, VersionRef};
 
 /// Phase while the run waits for a human.
 pub const PHASE_AWAITING_APPROVAL: &str = "awaiting_approval";
+
+/// Candidate rows the `status` answer carries (the rest through `candidates`).
+pub const STATUS_CANDIDATES: usize = 20;
+/// The most rows or functions one `candidates` or `functions` query answers.
+pub const MAX_PAGE: u32 = 1000;
+/// Ignored decisions kept (the latest); each reason is cut to [`REASON_CHARS`].
+pub const KEEP_IGNORED: usize = 20;
+/// Characters kept of an ignored decision's reason.
+pub const REASON_CHARS: usize = 200;
+/// Versions a decision record lists by name (approved or ignored); the counts cover all.
+pub const SHOWN_VERSIONS: usize = 100;
 
 /// The run as the `status` query shows it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -24,12 +36,19 @@ pub struct RunStatus {
     pub deadline: Option<String>,
     /// Whether deletion will be (or was) a dry run.
     pub dry_run: bool,
-    /// The candidates the approver decides on.
+    /// The first [`STATUS_CANDIDATES`] candidates the approver decides on (`candidates` and
+    /// `functions` page through all of them).
     pub candidates: Vec<ReportRow>,
+    /// How many candidates there are.
+    pub candidates_total: u32,
+    /// Fingerprint of the candidate list (see `selection::digest`); a compact selection names it.
+    pub candidates_digest: String,
     /// The first valid decision, if any.
     pub decision: Option<DecisionRecord>,
-    /// Malformed or late decisions that were recorded and ignored.
+    /// The latest [`KEEP_IGNORED`] malformed or late decisions that were recorded and ignored.
     pub ignored_decisions: Vec<IgnoredDecision>,
+    /// How many decisions were ignored in all.
+    pub ignored_decisions_total: u32,
 }
 
 /// The decision that counted.
@@ -41,10 +60,14 @@ pub struct DecisionRecord {
     /// RFC 3339, workflow time.
     pub decided_at: String,
     pub decision_source: Option<String>,
-    /// What will be deleted: the approved candidates (all of them when the decision named none).
+    /// How many candidates were approved.
+    pub approved_count: u32,
+    /// The first [`SHOWN_VERSIONS`] approved candidates (the run keeps the whole selection).
     pub approved_versions: Vec<VersionRef>,
-    /// Versions the decision named that are not candidates; ignored.
+    /// Versions the decision named that are not candidates; ignored. The first [`SHOWN_VERSIONS`].
     pub ignored_versions: Vec<VersionRef>,
+    /// How many named versions were ignored.
+    pub ignored_versions_total: u32,
 }
 
 /// A decision that did not count, and why.
@@ -55,12 +78,81 @@ pub struct IgnoredDecision {
     pub reason: String,
 }
 
+/// Input of the `candidates` query: a page of candidates, optionally of one function.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CandidatesQuery {
+    pub offset: u32,
+    /// At most [`MAX_PAGE`]; 0 means [`MAX_PAGE`].
+    pub limit: u32,
+    /// Only this function's candidates (exact name).
+    pub function: Option<String>,
+}
+
+/// One candidate as the confirm page shows it; `index` is its place in the run's list.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CandidateItem {
+    pub index: u32,
+    pub function_name: String,
+    pub version: String,
+    pub runtime: String,
+    pub memory_size_mb: u32,
+    pub age_days: Option<f64>,
+    pub version_last_invoked_utc: Option<String>,
+    pub estimated_monthly_cost_usd: f64,
+}
+
+/// Answer of the `candidates` query.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CandidatePage {
+    /// Candidates matching the filter, in all.
+    pub total: u32,
+    pub offset: u32,
+    pub items: Vec<CandidateItem>,
+}
+
+/// Input of the `functions` query: a page of the functions that have candidates.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct FunctionsQuery {
+    pub offset: u32,
+    /// At most [`MAX_PAGE`]; 0 means [`MAX_PAGE`].
+    pub limit: u32,
+}
+
+/// One function with candidates: how many, what they cost, where they are in the list.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct FunctionGroup {
+    pub function_name: String,
+    pub candidates: u32,
+    pub estimated_monthly_saving_usd: f64,
+    /// Index of each of its candidates in the run's list.
+    pub indexes: Vec<u32>,
+}
+
+/// Answer of the `functions` query.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct FunctionPage {
+    /// Functions with candidates, in all.
+    pub total: u32,
+    pub offset: u32,
+    pub functions: Vec<FunctionGroup>,
+}
+
 /// Prefixes of `decide` update rejections, so callers can tell the cases apart.
 pub mod rejection {
     /// A decision was already recorded; the message says by whom, when and which way.
     pub const ALREADY_DECIDED: &str = "already_decided";
-    /// The run is not (or no longer) waiting for a decision.
+    /// The run is no longer waiting for a decision.
     pub const NOT_WAITING: &str = "not_waiting";
+    /// The run is not waiting yet (the scan or the approval email is still running).
+    pub const NOT_YET: &str = "not_yet";
+    /// An approval that would delete nothing (empty selection, or only non-candidates).
+    pub const EMPTY_SELECTION: &str = "empty_selection";
     /// The payload is malformed.
     pub const INVALID: &str = "invalid";
 }

@@ -12,7 +12,10 @@ use snapstart_proto::{
     names,
     pack::{pack, unpack},
     status::DecisionRecord,
-    v1::{ApprovalEmailRequest, CandidateList, CompletionEmailRequest, DeleteRequest, DeleteResponse, DeletionResultList, NotifyResponse},
+    v1::{
+        ApprovalEmailRequest, CandidateList, CompletionEmailRequest, DeleteProgress, DeleteRequest, DeleteResponse, DeletionResult,
+        DeletionResultList, NotifyResponse,
+    },
 };
 use temporalio_common::{data_converters::ProstSerializable, error::ApplicationFailure};
 use temporalio_macros::activities;
@@ -72,9 +75,10 @@ impl CleanupActivities {
     }
 }
 
-/// Heartbeats the results so far, at most every [`PROGRESS_EVERY`] (the SDK throttles sending
-/// anyway; packing 10,000 results per version would be quadratic). A retried attempt reads them
-/// back and skips those versions; versions deleted after the last heartbeat are found gone.
+/// Heartbeats progress (`done/total`, counts by outcome, for the Temporal UI) and the results
+/// so far, at most every [`PROGRESS_EVERY`] (the SDK throttles sending anyway; packing 10,000
+/// results per version would be quadratic). A retried attempt reads the results back and skips
+/// those versions; versions deleted after the last heartbeat are found gone.
 struct HeartbeatProgress<'a> {
     ctx: &'a ActivityContext,
     last: Option<std::time::Instant>,
@@ -83,17 +87,26 @@ struct HeartbeatProgress<'a> {
 const PROGRESS_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
 
 impl HeartbeatProgress<'_> {
-    async fn flush(&mut self, done: &[snapstart_proto::v1::DeletionResult]) {
-        let list = DeletionResultList { results: done.to_vec() };
-        let _ = self.ctx.record_heartbeat(ProstSerializable(pack(&list))).await;
+    async fn flush(&mut self, done: &[DeletionResult], total: usize) {
+        let _ = self.ctx.record_heartbeat(ProstSerializable(progress_of(done, total))).await;
         self.last = Some(std::time::Instant::now());
     }
 }
 
+/// The heartbeat for `done` of `total` versions.
+pub fn progress_of(done: &[DeletionResult], total: usize) -> DeleteProgress {
+    let mut outcomes = std::collections::BTreeMap::new();
+    for r in done {
+        *outcomes.entry(r.outcome.clone()).or_default() += 1;
+    }
+    let results = pack(&DeletionResultList { results: done.to_vec() });
+    DeleteProgress { done: done.len() as u32, total: total as u32, outcomes, results: Some(results) }
+}
+
 impl deletion::Progress for HeartbeatProgress<'_> {
-    async fn record(&mut self, done: &[snapstart_proto::v1::DeletionResult], _total: usize) {
+    async fn record(&mut self, done: &[DeletionResult], total: usize) {
         if self.last.is_none_or(|t| t.elapsed() >= PROGRESS_EVERY) {
-            self.flush(done).await;
+            self.flush(done, total).await;
         }
     }
 }
@@ -146,12 +159,14 @@ impl CleanupActivities {
         let req = input.0;
         let approved: CandidateList = unpack(&req.approved.clone().unwrap_or_default()).map_err(bad_input)?;
         let dry_run = req.dry_run || self.config.delete_dry_run;
+        // An earlier attempt's progress; anything unreadable counts as none (the resumed listing
+        // below still keeps a version from being deleted twice).
         let mut done: DeletionResultList = ctx
             .heartbeat_details()
-            .deserialize::<ProstSerializable<snapstart_proto::v1::PackedScan>>()
+            .deserialize::<ProstSerializable<DeleteProgress>>()
             .ok()
             .flatten()
-            .and_then(|p| unpack(&p.0).ok())
+            .and_then(|p| unpack(&p.0.results.unwrap_or_default()).ok())
             .unwrap_or_default();
         let (deps, _) = self.aws.scan_deps(&req.region).await;
         let deleter = self.aws.deleter(&req.region).await;
@@ -167,9 +182,10 @@ impl CleanupActivities {
         if resumed {
             tracing::info!(already = done.results.len(), total = approved.rows.len(), "resuming deletion after an earlier attempt");
         }
+        let total = approved.rows.len();
         let mut progress = HeartbeatProgress { ctx: &ctx, last: None };
         deletion::run(&delete_deps, &approved.rows, &mut done.results, &mut progress).await;
-        progress.flush(&done.results).await;
+        progress.flush(&done.results, total).await;
         fit(names::ACTIVITY_DELETE_VERSIONS, DeleteResponse { results: Some(pack(&done)), dry_run }, self.config.payload_limit)
     }
 

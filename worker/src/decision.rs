@@ -2,10 +2,13 @@
 //! valid decision counts, only while the run waits; versions outside the candidate list are
 //! ignored and listed; everything else is recorded and ignored.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, SecondsFormat, Utc};
 use snapstart_proto::{
-    approval::{parse_decision_bytes, DecisionInput},
-    status::{rejection, DecisionRecord, IgnoredDecision, RunStatus, PHASE_AWAITING_APPROVAL},
+    approval::{parse_decision_bytes, DecisionInput, Selection},
+    selection,
+    status::{rejection, DecisionRecord, IgnoredDecision, RunStatus, KEEP_IGNORED, PHASE_AWAITING_APPROVAL, REASON_CHARS, SHOWN_VERSIONS},
     v1::{ApprovalDecision, CleanupResult, DeletionResult, ReportRow, ReportSummary, VersionRef},
 };
 use temporalio_common::data_converters::RawValue;
@@ -26,11 +29,14 @@ pub fn parse_raw(input: &RawValue) -> Result<DecisionInput, String> {
     }
 }
 
-/// Whether a decision would count now; the error starts with a `rejection` prefix.
-pub fn check(status: &RunStatus, input: &Result<DecisionInput, String>) -> Result<(), String> {
-    if let Err(e) = input {
-        return Err(format!("{}: {e}", rejection::INVALID));
-    }
+/// What a decision that counts selects: candidate indexes, and the named versions it ignores.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Resolved {
+    pub approved: Vec<u32>,
+    pub ignored: Vec<VersionRef>,
+}
+
+fn waiting(status: &RunStatus) -> Result<(), String> {
     if let Some(d) = &status.decision {
         return Err(format!(
             "{}: {} by {} at {}",
@@ -40,46 +46,107 @@ pub fn check(status: &RunStatus, input: &Result<DecisionInput, String>) -> Resul
             d.decided_at
         ));
     }
-    if status.phase != PHASE_AWAITING_APPROVAL {
-        return Err(format!("{}: the run is in phase {}", rejection::NOT_WAITING, status.phase));
+    if status.phase == PHASE_AWAITING_APPROVAL {
+        return Ok(());
     }
-    Ok(())
+    if status.deadline_unix.is_none() && !FINAL_PHASES.contains(&status.phase.as_str()) {
+        return Err(format!("{}: the run is in phase {}; the approval email is not out yet", rejection::NOT_YET, status.phase));
+    }
+    Err(format!("{}: the run is in phase {}", rejection::NOT_WAITING, status.phase))
 }
 
-/// Records the decision if it counts.
-pub fn apply(status: &mut RunStatus, input: Result<DecisionInput, String>, now: i64) -> Result<DecisionRecord, String> {
-    check(status, &input)?;
+/// Phases a run ends in.
+pub const FINAL_PHASES: &[&str] = &["done", "rejected", "timed_out", "no_candidates", "invalid_input"];
+
+/// Which candidates a well-formed decision selects, or why it cannot count.
+pub fn resolve(status: &RunStatus, candidates: &[ReportRow], input: &DecisionInput) -> Result<Resolved, String> {
+    if !input.approved {
+        return Ok(Resolved { approved: vec![], ignored: input.approved_versions.clone().unwrap_or_default() });
+    }
+    let resolved = match (&input.approved_versions, &input.selection) {
+        (Some(_), Some(_)) => return Err(format!("{}: give approved_versions or selection, not both", rejection::INVALID)),
+        (None, None) => Resolved { approved: (0..candidates.len() as u32).collect(), ignored: vec![] },
+        (Some(named), None) => by_name(candidates, named),
+        (None, Some(sel)) => by_bitmap(status, candidates, sel)?,
+    };
+    if resolved.approved.is_empty() {
+        return Err(format!(
+            "{}: this approval selects no candidate ({} named versions are not candidates); to delete nothing, reject instead",
+            rejection::EMPTY_SELECTION,
+            resolved.ignored.len()
+        ));
+    }
+    Ok(resolved)
+}
+
+fn by_name(candidates: &[ReportRow], named: &[VersionRef]) -> Resolved {
+    let index: HashMap<(&str, &str), u32> =
+        candidates.iter().enumerate().map(|(i, c)| ((c.function_name.as_str(), c.version.as_str()), i as u32)).collect();
+    let mut out = Resolved::default();
+    for v in named {
+        match index.get(&(v.function_name.as_str(), v.version.as_str())) {
+            Some(i) if !out.approved.contains(i) => out.approved.push(*i),
+            Some(_) => {}
+            None => out.ignored.push(v.clone()),
+        }
+    }
+    out.approved.sort_unstable();
+    out
+}
+
+fn by_bitmap(status: &RunStatus, candidates: &[ReportRow], sel: &Selection) -> Result<Resolved, String> {
+    if sel.candidates_digest != status.candidates_digest {
+        return Err(format!("{}: the selection was made for another candidate list (digest {})", rejection::INVALID, sel.candidates_digest));
+    }
+    let bits = selection::decode(&sel.approved_indexes, candidates.len()).map_err(|e| format!("{}: {e}", rejection::INVALID))?;
+    Ok(Resolved { approved: bits.iter().enumerate().filter(|(_, b)| **b).map(|(i, _)| i as u32).collect(), ignored: vec![] })
+}
+
+/// Whether a decision would count now; the error starts with a `rejection` prefix.
+pub fn check(status: &RunStatus, candidates: &[ReportRow], input: &Result<DecisionInput, String>) -> Result<Resolved, String> {
+    let input = input.as_ref().map_err(|e| format!("{}: {e}", rejection::INVALID))?;
+    waiting(status)?;
+    resolve(status, candidates, input)
+}
+
+/// Records the decision if it counts; returns the record and the approved candidate indexes.
+pub fn apply(status: &mut RunStatus, candidates: &[ReportRow], input: Result<DecisionInput, String>, now: i64) -> Result<(DecisionRecord, Vec<u32>), String> {
+    let resolved = check(status, candidates, &input)?;
     let input = input?;
-    let is_candidate = |v: &VersionRef| status.candidates.iter().any(|c| c.function_name == v.function_name && c.version == v.version);
-    let (approved_versions, ignored_versions) = match (input.approved, input.approved_versions) {
-        (false, named) => (vec![], named.unwrap_or_default()),
-        (true, None) => (status.candidates.iter().map(|c| VersionRef { function_name: c.function_name.clone(), version: c.version.clone() }).collect(), vec![]),
-        (true, Some(named)) => named.into_iter().partition(|v| is_candidate(v)),
+    let refs = |indexes: &[u32]| -> Vec<VersionRef> {
+        indexes.iter().take(SHOWN_VERSIONS).map(|i| &candidates[*i as usize]).map(|c| VersionRef { function_name: c.function_name.clone(), version: c.version.clone() }).collect()
     };
     let record = DecisionRecord {
         approved: input.approved,
         approver: input.approver,
         decided_at: iso(now),
         decision_source: input.decision_source,
-        approved_versions,
-        ignored_versions,
+        approved_count: resolved.approved.len() as u32,
+        approved_versions: refs(&resolved.approved),
+        ignored_versions: resolved.ignored.iter().take(SHOWN_VERSIONS).cloned().collect(),
+        ignored_versions_total: resolved.ignored.len() as u32,
     };
     status.decision = Some(record.clone());
-    Ok(record)
+    Ok((record, resolved.approved))
 }
 
-/// Records a decision that did not count.
+/// Records a decision that did not count: the latest [`KEEP_IGNORED`], reasons cut short, and
+/// a total, so a flood of bad signals cannot grow the status without bound.
 pub fn ignore(status: &mut RunStatus, reason: String, now: i64) {
+    let cut = reason.chars().count() > REASON_CHARS;
+    let mut reason: String = reason.chars().take(REASON_CHARS).collect();
+    if cut {
+        reason.push('…');
+    }
     status.ignored_decisions.push(IgnoredDecision { received_at: iso(now), reason });
+    let excess = status.ignored_decisions.len().saturating_sub(KEEP_IGNORED);
+    status.ignored_decisions.drain(..excess);
+    status.ignored_decisions_total += 1;
 }
 
-/// The candidate rows the decision approved.
-pub fn approved_rows(candidates: &[ReportRow], decision: &DecisionRecord) -> Vec<ReportRow> {
-    candidates
-        .iter()
-        .filter(|c| decision.approved_versions.iter().any(|v| v.function_name == c.function_name && v.version == c.version))
-        .cloned()
-        .collect()
+/// The candidate rows at `indexes`.
+pub fn rows_at(candidates: &[ReportRow], indexes: &[u32]) -> Vec<ReportRow> {
+    indexes.iter().filter_map(|i| candidates.get(*i as usize)).cloned().collect()
 }
 
 /// The workflow result: per-version results (problems first, cut to fit) and their counts.
@@ -101,6 +168,7 @@ pub fn result_of(status: &str, summary: &ReportSummary, mut results: Vec<Deletio
             approver: d.approver.clone(),
             approved_versions: d.approved_versions.clone(),
             decision_source: d.decision_source.clone(),
+            approved_count: d.approved_count,
         }),
         deletion_counts: counts,
         deletion_results_omitted: omitted,
@@ -115,48 +183,112 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    fn candidates() -> Vec<ReportRow> {
+        ["1", "2", "3"].iter().map(|v| ReportRow { function_name: "f".into(), version: v.to_string(), ..Default::default() }).collect()
+    }
+
     fn waiting() -> RunStatus {
-        let row = |v: &str| ReportRow { function_name: "f".into(), version: v.into(), ..Default::default() };
-        RunStatus { phase: PHASE_AWAITING_APPROVAL.into(), candidates: vec![row("1"), row("2")], ..Default::default() }
+        RunStatus { phase: PHASE_AWAITING_APPROVAL.into(), deadline_unix: Some(100), candidates_digest: crate::candidates::digest(&candidates()), ..Default::default() }
     }
 
     fn input(v: serde_json::Value) -> Result<DecisionInput, String> {
         snapstart_proto::approval::parse_decision(&v)
     }
 
+    fn decide(s: &mut RunStatus, v: serde_json::Value) -> Result<(DecisionRecord, Vec<u32>), String> {
+        apply(s, &candidates(), input(v), 0)
+    }
+
     #[test]
     fn no_named_versions_approves_every_candidate() {
         let mut s = waiting();
-        let r = apply(&mut s, input(json!({"approved": true})), 0).unwrap();
-        assert_eq!(r.approved_versions.len(), 2);
+
+        let (record, approved) = decide(&mut s, json!({"approved": true})).unwrap();
+
+        assert_eq!((record.approved_count, approved), (3, vec![0, 1, 2]));
     }
 
     #[test]
     fn named_versions_outside_the_candidates_are_ignored_and_listed() {
         let mut s = waiting();
-        let r = apply(&mut s, input(json!({"approved": true, "approved_versions": [{"function_name": "f", "version": "2"}, {"function_name": "g", "version": "9"}]})), 0).unwrap();
-        assert_eq!(r.approved_versions, vec![VersionRef { function_name: "f".into(), version: "2".into() }]);
-        assert_eq!(r.ignored_versions.len(), 1);
-        assert_eq!(approved_rows(&s.candidates, &r).len(), 1);
+
+        let (record, approved) = decide(&mut s, json!({"approved": true, "approved_versions": [{"function_name": "f", "version": "2"}, {"function_name": "g", "version": "9"}, {"function_name": "f", "version": "2"}]})).unwrap();
+
+        assert_eq!(approved, vec![1]);
+        assert_eq!(record.approved_versions, vec![VersionRef { function_name: "f".into(), version: "2".into() }]);
+        assert_eq!((record.ignored_versions.len(), record.ignored_versions_total), (1, 1));
+        assert_eq!(rows_at(&candidates(), &approved)[0].version, "2");
+    }
+
+    #[test]
+    fn a_compact_selection_approves_exactly_its_bits_for_its_own_list() {
+        let mut s = waiting();
+        let digest = s.candidates_digest.clone();
+        let bits = selection::encode(&[true, false, true]);
+
+        let other_list = decide(&mut s.clone(), json!({"approved": true, "selection": {"approved_indexes": bits, "candidates_digest": "0000000000000000"}}));
+        let wrong_length = decide(&mut s.clone(), json!({"approved": true, "selection": {"approved_indexes": selection::encode(&[true; 9]), "candidates_digest": digest}}));
+        let (record, approved) = decide(&mut s, json!({"approved": true, "selection": {"approved_indexes": bits, "candidates_digest": digest}})).unwrap();
+
+        assert_eq!((approved, record.approved_count), (vec![0, 2], 2));
+        assert!(other_list.unwrap_err().starts_with("invalid: the selection was made for another candidate list"));
+        assert!(wrong_length.unwrap_err().starts_with("invalid: the selection covers 2 bytes"));
+    }
+
+    #[test]
+    fn an_approval_that_selects_nothing_is_refused_not_recorded() {
+        for v in [
+            json!({"approved": true, "approved_versions": []}),
+            json!({"approved": true, "approved_versions": [{"function_name": "g", "version": "1"}]}),
+        ] {
+            let mut s = waiting();
+            let digest = s.candidates_digest.clone();
+
+            let refused = decide(&mut s, v.clone());
+
+            assert!(refused.unwrap_err().starts_with("empty_selection: this approval selects no candidate"), "{v}");
+            assert!(s.decision.is_none());
+            let none = json!({"approved": true, "selection": {"approved_indexes": selection::encode(&[false; 3]), "candidates_digest": digest}});
+            assert!(decide(&mut s, none).unwrap_err().starts_with("empty_selection"));
+        }
     }
 
     #[test]
     fn only_the_first_valid_decision_counts() {
         let mut s = waiting();
-        apply(&mut s, input(json!({"approved": false, "approver": "bo"})), 0).unwrap();
-        let second = apply(&mut s, input(json!({"approved": true})), 5);
+        decide(&mut s, json!({"approved": false, "approver": "bo"})).unwrap();
+
+        let second = decide(&mut s, json!({"approved": true}));
+
         assert!(second.unwrap_err().starts_with("already_decided: rejected by bo"));
         assert!(!s.decision.unwrap().approved);
     }
 
     #[test]
-    fn malformed_and_early_decisions_change_nothing() {
+    fn malformed_early_and_late_decisions_change_nothing_and_say_which() {
         let mut s = waiting();
-        assert!(apply(&mut s, input(json!({"approved": "yes"})), 0).unwrap_err().starts_with("invalid"));
-        assert_eq!(apply(&mut s, Err("empty payload".into()), 0).unwrap_err(), "invalid: empty payload");
-        s.phase = "stage-b-usage-and-alias".into();
-        assert!(apply(&mut s, input(json!({"approved": true})), 0).unwrap_err().starts_with("not_waiting"));
+        assert!(decide(&mut s, json!({"approved": "yes"})).unwrap_err().starts_with("invalid"));
+        assert_eq!(apply(&mut s, &candidates(), Err("empty payload".into()), 0).unwrap_err(), "invalid: empty payload");
+        s.phase = "send-approval-email".into();
+        s.deadline_unix = None;
+        assert!(decide(&mut s, json!({"approved": true})).unwrap_err().starts_with("not_yet: "));
+        s.phase = "timed_out".into();
+        assert!(decide(&mut s, json!({"approved": true})).unwrap_err().starts_with("not_waiting: "));
         assert!(s.decision.is_none());
+    }
+
+    #[test]
+    fn ignored_decisions_keep_the_latest_twenty_short_reasons_and_a_total() {
+        let mut s = waiting();
+
+        for i in 0..300 {
+            ignore(&mut s, format!("{i} {}", "x".repeat(16 * 1024)), i);
+        }
+
+        assert_eq!((s.ignored_decisions.len(), s.ignored_decisions_total), (KEEP_IGNORED, 300));
+        assert!(s.ignored_decisions[0].reason.starts_with("280 "));
+        assert!(s.ignored_decisions.iter().all(|d| d.reason.chars().count() == REASON_CHARS + 1));
+        assert!(serde_json::to_vec(&s).unwrap().len() < 8 * 1024);
     }
 
     #[test]
@@ -164,7 +296,9 @@ mod tests {
         let results: Vec<DeletionResult> = (0..1200)
             .map(|i| DeletionResult { version: i.to_string(), outcome: if i == 1199 { "error" } else { "deleted" }.into(), ..Default::default() })
             .collect();
+
         let r = result_of("done", &ReportSummary::default(), results, false, None, "wf");
+
         assert_eq!(r.deletion_results.len(), 1000);
         assert_eq!(r.deletion_results[0].outcome, "error");
         assert_eq!((r.deletion_counts["deleted"], r.deletion_results_omitted), (1199, 200));

@@ -3,6 +3,7 @@
 
 pub mod activities;
 pub mod aws;
+pub mod candidates;
 pub mod cleanup_activities;
 pub mod cli;
 pub mod decision;

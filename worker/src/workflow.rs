@@ -7,10 +7,10 @@ use std::time::{Duration, UNIX_EPOCH};
 use snapstart_proto::{
     names,
     pack::{pack, unpack},
-    status::{DecisionRecord, RunStatus, PHASE_AWAITING_APPROVAL},
+    status::{CandidatePage, DecisionRecord, FunctionPage, RunStatus, PHASE_AWAITING_APPROVAL},
     v1::{
         ApprovalEmailRequest, BuildReportOutput, CandidateList, CleanupResult, CompletionEmailRequest, DeleteRequest,
-        DeletionResultList, PackedScan, PhaseOutput, ReportSummary, ScanRequest, ScanSettings,
+        DeletionResultList, PackedScan, PhaseOutput, ReportRow, ReportSummary, ScanRequest, ScanSettings,
     },
     InvalidRequest,
 };
@@ -32,7 +32,12 @@ use crate::{
 #[workflow]
 #[derive(Default)]
 pub struct SnapStartCleanup {
+    /// What the `status` query shows (small: candidates are cut to a preview).
     status: RunStatus,
+    /// Every candidate, in report order; indexes into this list name them in selections.
+    candidates: Vec<ReportRow>,
+    /// Indexes of the approved candidates, once a decision approved some.
+    approved: Vec<u32>,
 }
 
 /// Retries for AWS-bound phases; invalid data and oversized payloads are never retried.
@@ -76,27 +81,44 @@ impl SnapStartCleanup {
         let candidates: CandidateList = unpack(&built.candidates.clone().unwrap_or_default()).map_err(|e| ApplicationFailure::non_retryable(e.to_string()))?;
         ctx.state_mut(|s| {
             s.status.summary = Some(summary.clone());
-            s.status.candidates = candidates.rows.clone();
+            s.status.candidates = crate::candidates::preview(&candidates.rows);
+            s.status.candidates_total = candidates.rows.len() as u32;
+            s.status.candidates_digest = crate::candidates::digest(&candidates.rows);
             s.status.dry_run = settings.dry_run_requested;
+            s.candidates = candidates.rows;
         });
-        if candidates.rows.is_empty() {
+        if ctx.state(|s| s.candidates.is_empty()) {
             return Self::finish(ctx, "no_candidates", &summary, DeletionResultList::default()).await;
         }
-        Self::ask(ctx, &settings, &summary, built.candidates.clone().unwrap_or_default()).await?;
-        let Some(decision) = Self::wait_for_decision(ctx, settings.approval_timeout_seconds).await else {
+        let deadline_unix = Self::ask(ctx, &settings, &summary, built.candidates.clone().unwrap_or_default()).await?;
+        let wait = Self::wait_seconds(ctx, &settings, deadline_unix);
+        let Some(decision) = Self::wait_for_decision(ctx, wait).await else {
             return Self::finish(ctx, "timed_out", &summary, DeletionResultList::default()).await;
         };
         if !decision.approved {
             return Self::finish(ctx, "rejected", &summary, DeletionResultList::default()).await;
         }
-        let results = Self::delete(ctx, &settings, &decision).await?;
+        let results = Self::delete(ctx, &settings).await?;
         Self::finish(ctx, "done", &summary, results).await
     }
 
-    /// The run's phase, counts, deadline, candidates and decision.
+    /// The run's phase, counts, deadline, decision and the first candidates (small at any scale).
     #[query(name = names::QUERY_STATUS)]
     pub fn status(&self, _ctx: &WorkflowContextView) -> RunStatus {
         self.status.clone()
+    }
+
+    /// A page of candidates (`{"offset", "limit", "function"}`, all optional; a bad input is the
+    /// first page).
+    #[query(name = names::QUERY_CANDIDATES)]
+    pub fn candidates(&self, _ctx: &WorkflowContextView, input: RawValue) -> CandidatePage {
+        crate::candidates::page(&self.candidates, &query_input(&input))
+    }
+
+    /// A page of the functions that have candidates (`{"offset", "limit"}`).
+    #[query(name = names::QUERY_FUNCTIONS)]
+    pub fn functions(&self, _ctx: &WorkflowContextView, input: RawValue) -> FunctionPage {
+        crate::candidates::function_page(&self.candidates, &query_input(&input))
     }
 
     /// The approver's decision (the original's callback payload). Malformed or late decisions
@@ -105,25 +127,26 @@ impl SnapStartCleanup {
     #[signal(name = names::SIGNAL_APPROVAL)]
     pub fn approval(&mut self, ctx: &mut SyncWorkflowContext<Self>, input: RawValue) {
         let now = now_unix(ctx.workflow_time());
-        if let Err(reason) = decision::apply(&mut self.status, decision::parse_raw(&input), now) {
-            decision::ignore(&mut self.status, reason, now);
+        match decision::apply(&mut self.status, &self.candidates, decision::parse_raw(&input), now) {
+            Ok((_, approved)) => self.approved = approved,
+            Err(reason) => decision::ignore(&mut self.status, reason, now),
         }
     }
 
     /// Rejects a decision that would not count, before it reaches history.
     #[update_validator(decide)]
     fn validate_decide(&self, _ctx: &WorkflowContextView, input: &RawValue) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-        decision::check(&self.status, &decision::parse_raw(input)).map_err(Into::into)
+        decision::check(&self.status, &self.candidates, &decision::parse_raw(input)).map(|_| ()).map_err(Into::into)
     }
 
-    /// The resolver's way to decide: the answer says, atomically, what was recorded.
+    /// The resolver's way to decide: the answer says, atomically, what was recorded; a decision
+    /// that does not count fails the update (with a `rejection` prefix) and records nothing.
     #[update(name = names::UPDATE_DECIDE)]
-    pub fn decide(&mut self, ctx: &mut SyncWorkflowContext<Self>, input: RawValue) -> DecisionRecord {
+    pub fn decide(&mut self, ctx: &mut SyncWorkflowContext<Self>, input: RawValue) -> Result<DecisionRecord, Box<dyn std::error::Error + Send + Sync>> {
         let now = now_unix(ctx.workflow_time());
-        match decision::apply(&mut self.status, decision::parse_raw(&input), now) {
-            Ok(record) => record,
-            Err(_) => self.status.decision.clone().unwrap_or_default(),
-        }
+        let (record, approved) = decision::apply(&mut self.status, &self.candidates, decision::parse_raw(&input), now)?;
+        self.approved = approved;
+        Ok(record)
     }
 }
 
@@ -150,7 +173,19 @@ impl SnapStartCleanup {
         Ok(out)
     }
 
-    async fn ask(ctx: &mut WorkflowContext<Self>, settings: &ScanSettings, summary: &ReportSummary, candidates: PackedScan) -> WorkflowResult<()> {
+    /// How long to wait for a decision. The links expire at the deadline set before the email
+    /// went out, so the wait ends then too (runs started before this patch waited the full
+    /// timeout after the email, and keep doing so on replay).
+    fn wait_seconds(ctx: &WorkflowContext<Self>, settings: &ScanSettings, deadline_unix: i64) -> u64 {
+        if ctx.patched(names::PATCH_ONE_DEADLINE) {
+            u64::try_from(deadline_unix - now_unix(ctx.workflow_time())).unwrap_or(0).max(1)
+        } else {
+            settings.approval_timeout_seconds
+        }
+    }
+
+    /// Sends the approval email; returns the deadline its links carry.
+    async fn ask(ctx: &mut WorkflowContext<Self>, settings: &ScanSettings, summary: &ReportSummary, candidates: PackedScan) -> WorkflowResult<i64> {
         let deadline_unix = now_unix(ctx.workflow_time()) + settings.approval_timeout_seconds as i64;
         ctx.state_mut(|s| s.status.phase = names::ACTIVITY_SEND_APPROVAL_EMAIL.into());
         let request = ApprovalEmailRequest {
@@ -168,7 +203,7 @@ impl SnapStartCleanup {
             s.status.deadline = Some(decision::iso(deadline_unix));
             s.status.phase = PHASE_AWAITING_APPROVAL.into();
         });
-        Ok(())
+        Ok(deadline_unix)
     }
 
     /// Waits for the first valid decision or the deadline; the timer is cancelled when a decision wins.
@@ -190,8 +225,8 @@ impl SnapStartCleanup {
         decision
     }
 
-    async fn delete(ctx: &mut WorkflowContext<Self>, settings: &ScanSettings, decision: &DecisionRecord) -> WorkflowResult<DeletionResultList> {
-        let approved = ctx.state(|s| decision::approved_rows(&s.status.candidates, decision));
+    async fn delete(ctx: &mut WorkflowContext<Self>, settings: &ScanSettings) -> WorkflowResult<DeletionResultList> {
+        let approved = ctx.state(|s| decision::rows_at(&s.candidates, &s.approved));
         let dry_run = ctx.state(|s| s.status.dry_run);
         ctx.state_mut(|s| s.status.phase = names::ACTIVITY_DELETE_VERSIONS.into());
         let request = DeleteRequest {
@@ -222,6 +257,11 @@ impl SnapStartCleanup {
         ctx.state_mut(|s| s.status.phase = status.into());
         Ok(result_of(status, summary, results.results, dry_run, decision.as_ref(), ctx.workflow_id()))
     }
+}
+
+/// A query's JSON input; anything unreadable is the default (first page), never an error.
+fn query_input<T: serde::de::DeserializeOwned + Default>(input: &RawValue) -> T {
+    input.payloads.first().and_then(|p| serde_json::from_slice(&p.data).ok()).unwrap_or_default()
 }
 
 fn packed(out: PhaseOutput) -> ProstSerializable<PackedScan> {

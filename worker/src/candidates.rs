@@ -1,0 +1,131 @@
+//! The run's candidate list as the approver pages through it: the `status` preview, the
+//! `candidates` and `functions` queries. Plain functions over the list the workflow keeps.
+
+use std::collections::BTreeMap;
+
+use snapstart_proto::{
+    selection,
+    status::{CandidateItem, CandidatePage, CandidatesQuery, FunctionGroup, FunctionPage, FunctionsQuery, MAX_PAGE, STATUS_CANDIDATES},
+    v1::ReportRow,
+};
+
+/// The digest a compact selection must name (see `selection::digest`).
+pub fn digest(candidates: &[ReportRow]) -> String {
+    selection::digest(candidates.iter().map(|c| (c.function_name.as_str(), c.version.as_str())))
+}
+
+/// The rows the `status` answer carries.
+pub fn preview(candidates: &[ReportRow]) -> Vec<ReportRow> {
+    candidates.iter().take(STATUS_CANDIDATES).cloned().collect()
+}
+
+fn page_bounds(offset: u32, limit: u32, total: usize) -> std::ops::Range<usize> {
+    let limit = if limit == 0 { MAX_PAGE } else { limit.min(MAX_PAGE) };
+    let start = (offset as usize).min(total);
+    start..(start + limit as usize).min(total)
+}
+
+fn item(index: usize, row: &ReportRow) -> CandidateItem {
+    CandidateItem {
+        index: index as u32,
+        function_name: row.function_name.clone(),
+        version: row.version.clone(),
+        runtime: row.runtime.clone(),
+        memory_size_mb: row.memory_size_mb,
+        age_days: row.age_days,
+        version_last_invoked_utc: row.version_last_invoked_utc.clone(),
+        estimated_monthly_cost_usd: row.estimated_monthly_cost_usd,
+    }
+}
+
+/// One page of candidates, optionally of one function.
+pub fn page(candidates: &[ReportRow], query: &CandidatesQuery) -> CandidatePage {
+    let matching: Vec<(usize, &ReportRow)> =
+        candidates.iter().enumerate().filter(|(_, c)| query.function.as_ref().is_none_or(|f| &c.function_name == f)).collect();
+    let bounds = page_bounds(query.offset, query.limit, matching.len());
+    CandidatePage {
+        total: matching.len() as u32,
+        offset: bounds.start as u32,
+        items: matching[bounds].iter().map(|(i, row)| item(*i, row)).collect(),
+    }
+}
+
+/// Every function with candidates, in order of first appearance.
+pub fn groups(candidates: &[ReportRow]) -> Vec<FunctionGroup> {
+    let mut order: Vec<String> = Vec::new();
+    let mut by_name: BTreeMap<&str, FunctionGroup> = BTreeMap::new();
+    for (i, c) in candidates.iter().enumerate() {
+        let group = by_name.entry(c.function_name.as_str()).or_insert_with(|| {
+            order.push(c.function_name.clone());
+            FunctionGroup { function_name: c.function_name.clone(), ..Default::default() }
+        });
+        group.candidates += 1;
+        group.estimated_monthly_saving_usd += c.estimated_monthly_cost_usd;
+        group.indexes.push(i as u32);
+    }
+    order.iter().filter_map(|name| by_name.remove(name.as_str())).collect()
+}
+
+/// One page of the functions that have candidates.
+pub fn function_page(candidates: &[ReportRow], query: &FunctionsQuery) -> FunctionPage {
+    let all = groups(candidates);
+    let bounds = page_bounds(query.offset, query.limit, all.len());
+    FunctionPage { total: all.len() as u32, offset: bounds.start as u32, functions: all[bounds].to_vec() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rows(spec: &[(&str, &str)]) -> Vec<ReportRow> {
+        spec.iter().map(|(f, v)| ReportRow { function_name: f.to_string(), version: v.to_string(), estimated_monthly_cost_usd: 1.5, ..Default::default() }).collect()
+    }
+
+    #[test]
+    fn pages_cover_the_list_once_and_carry_each_rows_index() {
+        let list = rows(&[("a", "1"), ("a", "2"), ("b", "1"), ("c", "4"), ("c", "5")]);
+
+        let first = page(&list, &CandidatesQuery { offset: 0, limit: 2, function: None });
+        let last = page(&list, &CandidatesQuery { offset: 4, limit: 2, function: None });
+        let past = page(&list, &CandidatesQuery { offset: 9, limit: 2, function: None });
+
+        assert_eq!((first.total, first.items.iter().map(|i| i.index).collect::<Vec<_>>()), (5, vec![0, 1]));
+        assert_eq!(last.items.iter().map(|i| (i.function_name.as_str(), i.version.as_str())).collect::<Vec<_>>(), vec![("c", "5")]);
+        assert_eq!((past.offset, past.items.len()), (5, 0));
+    }
+
+    #[test]
+    fn a_function_filter_keeps_indexes_into_the_whole_list() {
+        let list = rows(&[("a", "1"), ("b", "1"), ("a", "2")]);
+
+        let only_a = page(&list, &CandidatesQuery { function: Some("a".into()), ..Default::default() });
+
+        assert_eq!((only_a.total, only_a.items.iter().map(|i| i.index).collect::<Vec<_>>()), (2, vec![0, 2]));
+    }
+
+    #[test]
+    fn a_page_is_never_larger_than_the_maximum() {
+        let list = rows(&vec![("f", "1"); 2500]);
+
+        assert_eq!(page(&list, &CandidatesQuery { limit: 5000, ..Default::default() }).items.len(), MAX_PAGE as usize);
+        assert_eq!(page(&list, &CandidatesQuery::default()).items.len(), MAX_PAGE as usize);
+    }
+
+    #[test]
+    fn functions_are_grouped_in_order_of_first_appearance_with_counts_savings_and_indexes() {
+        let list = rows(&[("b", "1"), ("a", "1"), ("b", "2")]);
+
+        let all = function_page(&list, &FunctionsQuery::default());
+
+        assert_eq!(all.total, 2);
+        assert_eq!(all.functions[0].function_name, "b");
+        assert_eq!((all.functions[0].candidates, all.functions[0].indexes.clone()), (2, vec![0, 2]));
+        assert!((all.functions[0].estimated_monthly_saving_usd - 3.0).abs() < 1e-9);
+        assert_eq!(function_page(&list, &FunctionsQuery { offset: 1, limit: 1 }).functions[0].function_name, "a");
+    }
+
+    #[test]
+    fn the_preview_is_bounded() {
+        assert_eq!(preview(&rows(&vec![("f", "1"); 500])).len(), STATUS_CANDIDATES);
+    }
+}

@@ -15,6 +15,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     prost_build::Config::new()
         .out_dir(out)
         .btree_map(["."])
+        .enable_type_names()
         .type_attribute(".snapstart.v1", "#[derive(serde::Serialize, serde::Deserialize)]")
         .message_attribute(".snapstart.v1", "#[serde(default)]")
         .type_attribute(".snapstart.v1.ScanRequest", "#[serde(deny_unknown_fields)]")

@@ -6,14 +6,14 @@ use std::{path::PathBuf, sync::Arc, time::Duration};
 use snapstart_proto::{
     names,
     pack::{pack, unpack},
-    v1::{BuildReportOutput, CandidateList, PackedScan, PhaseOutput, ScanSettings, ScanState},
+    v1::{BuildReportOutput, CandidateList, PhaseOutput, ScanSettings, ScanState},
 };
-use temporalio_common::data_converters::ProstSerializable;
 use temporalio_macros::activities;
 use temporalio_sdk::activities::{ActivityContext, ActivityError};
 use temporalio_common::error::ApplicationFailure;
 
 use crate::{
+    payload::Typed,
     aws::{factory::AwsFactory, CallCounter},
     scan::{self, report},
 };
@@ -42,25 +42,25 @@ pub const DEFAULT_PAYLOAD_LIMIT: usize = 2_000_000;
 
 /// Returns `message` if it encodes within `limit` bytes, else a non-retryable
 /// `PayloadsTooLarge` failure naming the phase and the size: the same data would fail again.
-pub fn fit<M: prost::Message>(phase: &str, message: M, limit: usize) -> Result<ProstSerializable<M>, ActivityError> {
+pub fn fit<M: prost::Message + prost::Name>(phase: &str, message: M, limit: usize) -> Result<Typed<M>, ActivityError> {
     let size = message.encoded_len();
     if size <= limit {
-        return Ok(ProstSerializable(message));
+        return Ok(Typed(message));
     }
     let text = format!("{phase}: result of {size} bytes exceeds the payload limit of {limit} bytes (MAX_PAYLOAD_BYTES)");
     let failure = ApplicationFailure::builder(text).type_name(names::ERROR_PAYLOADS_TOO_LARGE.to_string()).non_retryable(true);
     Err(ActivityError::application(failure.build()))
 }
 
-type Packed = ProstSerializable<PackedScan>;
-type Output = ProstSerializable<PhaseOutput>;
+type Packed = crate::payload::Packed<ScanState>;
+type Output = Typed<PhaseOutput>;
 
 fn corrupt(e: impl std::fmt::Display) -> ActivityError {
     ActivityError::application(ApplicationFailure::non_retryable(format!("{e}")))
 }
 
 fn open(input: &Packed) -> Result<ScanState, ActivityError> {
-    unpack::<ScanState>(&input.0).map_err(corrupt)
+    unpack::<ScanState>(&input.packed).map_err(corrupt)
 }
 
 impl ScanActivities {
@@ -93,7 +93,7 @@ async fn heartbeating<T>(ctx: &ActivityContext, phase: &str, work: impl std::fut
 impl ScanActivities {
     /// Lists every SnapStart published version in the region.
     #[activity(name = names::ACTIVITY_DISCOVER)]
-    pub async fn discover(self: Arc<Self>, ctx: ActivityContext, settings: ProstSerializable<ScanSettings>) -> Result<Output, ActivityError> {
+    pub async fn discover(self: Arc<Self>, ctx: ActivityContext, settings: Typed<ScanSettings>) -> Result<Output, ActivityError> {
         let settings = settings.0;
         let (deps, counter) = self.aws.scan_deps(&settings.region).await;
         let state = heartbeating(&ctx, "discover", scan::discover::discover(deps.lambda.as_ref(), settings)).await?;
@@ -131,7 +131,7 @@ impl ScanActivities {
 
     /// Classifies, summarises, writes the full report (if configured) and returns the preview.
     #[activity(name = names::ACTIVITY_BUILD_REPORT)]
-    pub async fn build_report(self: Arc<Self>, ctx: ActivityContext, input: Packed) -> Result<ProstSerializable<BuildReportOutput>, ActivityError> {
+    pub async fn build_report(self: Arc<Self>, ctx: ActivityContext, input: Packed) -> Result<Typed<BuildReportOutput>, ActivityError> {
         let state = open(&input)?;
         let full = report::build(&state);
         let path = match &self.report_dir {

@@ -17,12 +17,13 @@ use snapstart_proto::{
         DeletionResultList, NotifyResponse,
     },
 };
-use temporalio_common::{data_converters::ProstSerializable, error::ApplicationFailure};
+use temporalio_common::error::ApplicationFailure;
 use temporalio_macros::activities;
 use temporalio_sdk::activities::{ActivityContext, ActivityError};
 
 use crate::{
     activities::fit,
+    payload::Typed,
     aws::factory::AwsFactory,
     deletion::{self, DeleteDeps},
     notify::{
@@ -88,7 +89,7 @@ const PROGRESS_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
 
 impl HeartbeatProgress<'_> {
     async fn flush(&mut self, done: &[DeletionResult], total: usize) {
-        let _ = self.ctx.record_heartbeat(ProstSerializable(progress_of(done, total))).await;
+        let _ = self.ctx.record_heartbeat(Typed(progress_of(done, total))).await;
         self.last = Some(std::time::Instant::now());
     }
 }
@@ -123,7 +124,7 @@ fn iso(unix: i64) -> String {
 impl CleanupActivities {
     /// Mints the signed links and sends the approval request.
     #[activity(name = names::ACTIVITY_SEND_APPROVAL_EMAIL)]
-    pub async fn send_approval_email(self: Arc<Self>, ctx: ActivityContext, input: ProstSerializable<ApprovalEmailRequest>) -> Result<ProstSerializable<NotifyResponse>, ActivityError> {
+    pub async fn send_approval_email(self: Arc<Self>, ctx: ActivityContext, input: Typed<ApprovalEmailRequest>) -> Result<Typed<NotifyResponse>, ActivityError> {
         let req = input.0;
         let candidates: CandidateList = unpack(&req.candidates.clone().unwrap_or_default()).map_err(bad_input)?;
         let link = |decision: Decision| {
@@ -155,7 +156,7 @@ impl CleanupActivities {
 
     /// Re-checks and deletes (or, in a dry run, reports) each approved version.
     #[activity(name = names::ACTIVITY_DELETE_VERSIONS)]
-    pub async fn delete_versions(self: Arc<Self>, ctx: ActivityContext, input: ProstSerializable<DeleteRequest>) -> Result<ProstSerializable<DeleteResponse>, ActivityError> {
+    pub async fn delete_versions(self: Arc<Self>, ctx: ActivityContext, input: Typed<DeleteRequest>) -> Result<Typed<DeleteResponse>, ActivityError> {
         let req = input.0;
         let approved: CandidateList = unpack(&req.approved.clone().unwrap_or_default()).map_err(bad_input)?;
         let dry_run = req.dry_run || self.config.delete_dry_run;
@@ -163,7 +164,7 @@ impl CleanupActivities {
         // below still keeps a version from being deleted twice).
         let mut done: DeletionResultList = ctx
             .heartbeat_details()
-            .deserialize::<ProstSerializable<DeleteProgress>>()
+            .deserialize::<Typed<DeleteProgress>>()
             .ok()
             .flatten()
             .and_then(|p| unpack(&p.0.results.unwrap_or_default()).ok())
@@ -191,7 +192,7 @@ impl CleanupActivities {
 
     /// Sends the summary for every outcome.
     #[activity(name = names::ACTIVITY_SEND_COMPLETION_EMAIL)]
-    pub async fn send_completion_email(self: Arc<Self>, ctx: ActivityContext, input: ProstSerializable<CompletionEmailRequest>) -> Result<ProstSerializable<NotifyResponse>, ActivityError> {
+    pub async fn send_completion_email(self: Arc<Self>, ctx: ActivityContext, input: Typed<CompletionEmailRequest>) -> Result<Typed<NotifyResponse>, ActivityError> {
         let req = input.0;
         let results: DeletionResultList = match &req.results {
             Some(p) => unpack(p).map_err(bad_input)?,

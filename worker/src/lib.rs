@@ -10,6 +10,7 @@ pub mod decision;
 pub mod deletion;
 pub mod notify;
 pub mod output;
+pub mod payload;
 pub mod scan;
 pub mod temporal;
 pub mod workflow;

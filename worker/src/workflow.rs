@@ -10,12 +10,12 @@ use snapstart_proto::{
     status::{CandidatePage, DecisionRecord, FunctionPage, RunStatus, PHASE_AWAITING_APPROVAL},
     v1::{
         ApprovalEmailRequest, BuildReportOutput, CandidateList, CleanupResult, CompletionEmailRequest, DeleteRequest,
-        DeletionResultList, PackedScan, PhaseOutput, ReportRow, ReportSummary, ScanRequest, ScanSettings,
+        DeletionResultList, PackedScan, PhaseOutput, ReportRow, ReportSummary, ScanRequest, ScanSettings, ScanState,
     },
     InvalidRequest,
 };
 use temporalio_common::{
-    data_converters::{ProstSerializable, RawValue},
+    data_converters::RawValue,
     error::ApplicationFailure,
     RetryPolicy,
 };
@@ -23,6 +23,7 @@ use temporalio_macros::{workflow, workflow_methods};
 use temporalio_sdk::{ActivityOptions, SyncWorkflowContext, WorkflowContext, WorkflowContextView, WorkflowResult};
 
 use crate::{
+    payload::{Packed, Typed},
     activities::ScanActivities,
     cleanup_activities::CleanupActivities,
     decision::{self, result_of},
@@ -152,7 +153,7 @@ impl SnapStartCleanup {
 
 impl SnapStartCleanup {
     async fn scan(ctx: &mut WorkflowContext<Self>, settings: ScanSettings) -> WorkflowResult<BuildReportOutput> {
-        let out = Self::phase(ctx, names::ACTIVITY_DISCOVER, ScanActivities::discover, ProstSerializable(settings), SHORT).await?;
+        let out = Self::phase(ctx, names::ACTIVITY_DISCOVER, ScanActivities::discover, Typed(settings), SHORT).await?;
         let out = Self::phase(ctx, names::ACTIVITY_STAGE_A, ScanActivities::stage_a, packed(out), SHORT).await?;
         let out = Self::phase(ctx, names::ACTIVITY_CONFIRM_STATE, ScanActivities::confirm_state, packed(out), LONG).await?;
         let out = Self::phase(ctx, names::ACTIVITY_STAGE_B, ScanActivities::stage_b, packed(out), LONG).await?;
@@ -164,7 +165,7 @@ impl SnapStartCleanup {
 
     async fn phase<A, I>(ctx: &mut WorkflowContext<Self>, label: &str, activity: A, input: I, timeout: Duration) -> WorkflowResult<PhaseOutput>
     where
-        A: temporalio_common::ActivityDefinition<Output = ProstSerializable<PhaseOutput>>,
+        A: temporalio_common::ActivityDefinition<Output = Typed<PhaseOutput>>,
         I: Into<A::Input>,
     {
         ctx.state_mut(|s| s.status.phase = label.to_string());
@@ -196,7 +197,7 @@ impl SnapStartCleanup {
             deadline_unix,
             dry_run_requested: settings.dry_run_requested,
         };
-        let sent = ctx.execute_activity(CleanupActivities::send_approval_email, ProstSerializable(request), activity_options(SHORT)).await?.0;
+        let sent = ctx.execute_activity(CleanupActivities::send_approval_email, Typed(request), activity_options(SHORT)).await?.0;
         ctx.state_mut(|s| {
             s.status.dry_run = sent.dry_run;
             s.status.deadline_unix = Some(deadline_unix);
@@ -236,7 +237,7 @@ impl SnapStartCleanup {
             dry_run,
             period_seconds: settings.period_seconds,
         };
-        let out = ctx.execute_activity(CleanupActivities::delete_versions, ProstSerializable(request), activity_options(LONG)).await?.0;
+        let out = ctx.execute_activity(CleanupActivities::delete_versions, Typed(request), activity_options(LONG)).await?.0;
         ctx.state_mut(|s| s.status.dry_run = out.dry_run);
         Ok(unpack(&out.results.unwrap_or_default()).map_err(|e| ApplicationFailure::non_retryable(e.to_string()))?)
     }
@@ -253,7 +254,7 @@ impl SnapStartCleanup {
             dry_run,
             decision_json: decision.as_ref().map(|d| serde_json::to_string(d).unwrap_or_default()).unwrap_or_default(),
         };
-        ctx.execute_activity(CleanupActivities::send_completion_email, ProstSerializable(request), activity_options(SHORT)).await?;
+        ctx.execute_activity(CleanupActivities::send_completion_email, Typed(request), activity_options(SHORT)).await?;
         ctx.state_mut(|s| s.status.phase = status.into());
         Ok(result_of(status, summary, results.results, dry_run, decision.as_ref(), ctx.workflow_id()))
     }
@@ -264,8 +265,8 @@ fn query_input<T: serde::de::DeserializeOwned + Default>(input: &RawValue) -> T 
     input.payloads.first().and_then(|p| serde_json::from_slice(&p.data).ok()).unwrap_or_default()
 }
 
-fn packed(out: PhaseOutput) -> ProstSerializable<PackedScan> {
-    ProstSerializable(out.scan.unwrap_or_default())
+fn packed(out: PhaseOutput) -> Packed<ScanState> {
+    Packed::new(out.scan.unwrap_or_default())
 }
 
 /// Reads the start input from the raw payload: any problem is an [`InvalidRequest`] naming the

@@ -1,12 +1,24 @@
 #!/usr/bin/env bash
-# Scan benchmark (run by hand; figures, not assertions): builds the release binary, starts the
-# emulator, and runs scripts/bench.py. Usage: scripts/bench.sh
+# Benchmarks (run by hand; figures, not assertions), on release builds:
+#   1. scan: 200 functions × 10 versions, budget lifted and at the default budget (bench.py);
+#   2. end to end through Temporal: 1,000 functions × 10 versions, approval email, confirm page,
+#      approve-all, dry-run deletion (bench_e2e.py).
+# Usage: scripts/bench.sh [scan|e2e]   (both when no argument)
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 trap stop_services EXIT
 
+what="${1:-all}"
 ensure_venv
 cd "$ROOT"
-cargo build --release --locked -p snapstart-worker
+cargo build --release --locked -p snapstart-worker -p snapstart-resolver
 start_emulator
-"$PY" scripts/bench.py --emulator "$AWS_ENDPOINT_URL" --bin "$ROOT/target/release/snapstart-cleaner"
+if [ "$what" = all ] || [ "$what" = scan ]; then
+  "$PY" scripts/bench.py --emulator "$AWS_ENDPOINT_URL" --bin "$ROOT/target/release/snapstart-cleaner"
+fi
+if [ "$what" = all ] || [ "$what" = e2e ]; then
+  start_temporal
+  start_smtp_sink
+  "$PY" scripts/bench_e2e.py --emulator "$AWS_ENDPOINT_URL" --temporal "$TEMPORAL_ADDRESS" \
+    --temporal-cli "$VENV/bin/temporal" --bin-dir "$ROOT/target/release" --maildir "$MAILDIR" --smtp-url "$SMTP_URL"
+fi

@@ -6,7 +6,7 @@ use std::{path::PathBuf, sync::Arc, time::Duration};
 use snapstart_proto::{
     names,
     pack::{pack, unpack},
-    v1::{BuildReportOutput, CandidateList, PhaseOutput, ScanSettings, ScanState},
+    v1::{BuildReportOutput, CandidateList, PhaseOutput, ScanHeartbeat, ScanSettings, ScanState},
 };
 use temporalio_macros::activities;
 use temporalio_sdk::activities::{ActivityContext, ActivityError};
@@ -15,7 +15,7 @@ use temporalio_common::error::ApplicationFailure;
 use crate::{
     payload::Typed,
     aws::{factory::AwsFactory, CallCounter},
-    scan::{self, report},
+    scan::{self, progress::ScanProgress, report},
 };
 
 /// How often a long phase reports that it is alive.
@@ -75,17 +75,37 @@ impl ScanActivities {
     }
 }
 
-/// Runs `work` while heartbeating, so a dead worker is noticed within the heartbeat timeout.
-async fn heartbeating<T>(ctx: &ActivityContext, phase: &str, work: impl std::future::Future<Output = T>) -> T {
+/// Runs `work` while heartbeating its progress every [`HEARTBEAT_EVERY`], with the latest
+/// checkpoint of the working set, so a dead worker is noticed within the heartbeat timeout and
+/// its retry resumes where the checkpoint left off.
+async fn heartbeating<T>(ctx: &ActivityContext, progress: &ScanProgress, work: impl std::future::Future<Output = T>) -> T {
     let beat = async {
+        let mut checkpoint = None;
         loop {
-            let _ = ctx.record_heartbeat(phase.to_string()).await;
+            if let Some(state) = progress.take_checkpoint() {
+                checkpoint = Some(pack(&state));
+            }
+            let snapshot = progress.snapshot();
+            let beat = ScanHeartbeat { step: snapshot.step, done: snapshot.done, total: snapshot.total, checkpoint: checkpoint.clone() };
+            let _ = ctx.record_heartbeat(Typed(beat)).await;
             tokio::time::sleep(HEARTBEAT_EVERY).await;
         }
     };
     tokio::select! {
         out = work => out,
         _ = beat => unreachable!("the heartbeat loop never ends"),
+    }
+}
+
+/// The working set to continue from: the last checkpoint of an earlier attempt, else the input.
+fn resume_or(ctx: &ActivityContext, phase: &str, input: ScanState) -> ScanState {
+    let beat = ctx.heartbeat_details().deserialize::<Typed<ScanHeartbeat>>().ok().flatten().map(|t| t.0);
+    match beat.and_then(|b| b.checkpoint).and_then(|p| unpack::<ScanState>(&p).ok()) {
+        Some(state) => {
+            tracing::info!(phase, "resuming from the last checkpoint of an earlier attempt");
+            state
+        }
+        None => input,
     }
 }
 
@@ -96,7 +116,7 @@ impl ScanActivities {
     pub async fn discover(self: Arc<Self>, ctx: ActivityContext, settings: Typed<ScanSettings>) -> Result<Output, ActivityError> {
         let settings = settings.0;
         let (deps, counter) = self.aws.scan_deps(&settings.region).await;
-        let state = heartbeating(&ctx, "discover", scan::discover::discover(deps.lambda.as_ref(), settings)).await?;
+        let state = heartbeating(&ctx, &deps.progress, scan::discover::discover(deps.lambda.as_ref(), &deps.progress, settings)).await?;
         tracing::info!(functions = state.functions.len(), "discovered SnapStart versions");
         self.output(names::ACTIVITY_DISCOVER, state, Some(&counter))
     }
@@ -112,20 +132,20 @@ impl ScanActivities {
     /// Reads State where it matters.
     #[activity(name = names::ACTIVITY_CONFIRM_STATE)]
     pub async fn confirm_state(self: Arc<Self>, ctx: ActivityContext, input: Packed) -> Result<Output, ActivityError> {
-        let mut state = open(&input)?;
+        let mut state = resume_or(&ctx, names::ACTIVITY_CONFIRM_STATE, open(&input)?);
         let region = state.settings.clone().unwrap_or_default().region;
         let (deps, counter) = self.aws.scan_deps(&region).await;
-        heartbeating(&ctx, "confirm-state", scan::confirm_state::confirm(&deps, &mut state)).await;
+        heartbeating(&ctx, &deps.progress, scan::confirm_state::confirm(&deps, &mut state)).await;
         self.output(names::ACTIVITY_CONFIRM_STATE, state, Some(&counter))
     }
 
     /// Aliases, event source mappings and invocations.
     #[activity(name = names::ACTIVITY_STAGE_B)]
     pub async fn stage_b(self: Arc<Self>, ctx: ActivityContext, input: Packed) -> Result<Output, ActivityError> {
-        let mut state = open(&input)?;
+        let mut state = resume_or(&ctx, names::ACTIVITY_STAGE_B, open(&input)?);
         let region = state.settings.clone().unwrap_or_default().region;
         let (deps, counter) = self.aws.scan_deps(&region).await;
-        heartbeating(&ctx, "stage-b", scan::stage_b::check_usage(&deps, &mut state)).await;
+        heartbeating(&ctx, &deps.progress, scan::stage_b::check_usage(&deps, &mut state)).await;
         self.output(names::ACTIVITY_STAGE_B, state, Some(&counter))
     }
 

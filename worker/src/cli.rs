@@ -230,7 +230,11 @@ pub async fn scan(args: ScanArgs) -> anyhow::Result<()> {
     let factory = AwsFactory::new(args.aws.lambda_rps, args.aws.concurrency);
     let (deps, counter) = factory.scan_deps(&settings.region).await;
     let started = std::time::Instant::now();
-    let mut report = crate::scan::run_all(&deps, settings).await.context("discover-snapstart")?;
+    let reporter = tokio::spawn(crate::progress_report::report(deps.progress.clone(), counter.clone()));
+    let scanned = crate::scan::run_all(&deps, settings).await;
+    reporter.abort();
+    crate::progress_report::finish();
+    let mut report = scanned.context("discover-snapstart")?;
     if let Some(summary) = report.summary.as_mut() {
         summary.aws_calls = counter.snapshot().into_iter().collect();
     }

@@ -11,6 +11,7 @@ pub mod deletion;
 pub mod notify;
 pub mod output;
 pub mod payload;
+pub mod progress_report;
 pub mod scan;
 pub mod temporal;
 pub mod workflow;

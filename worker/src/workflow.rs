@@ -43,8 +43,16 @@ pub struct SnapStartCleanup {
 
 /// Retries for AWS-bound phases; invalid data and oversized payloads are never retried.
 fn activity_options(start_to_close: Duration) -> ActivityOptions {
+    activity_options_beating(start_to_close, Duration::from_secs(30))
+}
+
+/// The scan phases heartbeat every 5 s from a background loop, so a dead worker is noticed
+/// within 10 s (and the SDK sends their progress at least every 8 s).
+const SCAN_HEARTBEAT: Duration = Duration::from_secs(10);
+
+fn activity_options_beating(start_to_close: Duration, heartbeat: Duration) -> ActivityOptions {
     ActivityOptions::with_start_to_close_timeout(start_to_close)
-        .heartbeat_timeout(Duration::from_secs(30))
+        .heartbeat_timeout(heartbeat)
         .retry_policy(
             RetryPolicy::builder()
                 .initial_interval(Duration::from_secs(2))
@@ -153,23 +161,24 @@ impl SnapStartCleanup {
 
 impl SnapStartCleanup {
     async fn scan(ctx: &mut WorkflowContext<Self>, settings: ScanSettings) -> WorkflowResult<BuildReportOutput> {
-        let out = Self::phase(ctx, names::ACTIVITY_DISCOVER, ScanActivities::discover, Typed(settings), SHORT).await?;
-        let out = Self::phase(ctx, names::ACTIVITY_STAGE_A, ScanActivities::stage_a, packed(out), SHORT).await?;
-        let out = Self::phase(ctx, names::ACTIVITY_CONFIRM_STATE, ScanActivities::confirm_state, packed(out), LONG).await?;
-        let out = Self::phase(ctx, names::ACTIVITY_STAGE_B, ScanActivities::stage_b, packed(out), LONG).await?;
+        let beating = |timeout| activity_options_beating(timeout, SCAN_HEARTBEAT);
+        let out = Self::phase(ctx, names::ACTIVITY_DISCOVER, ScanActivities::discover, Typed(settings), beating(SHORT)).await?;
+        let out = Self::phase(ctx, names::ACTIVITY_STAGE_A, ScanActivities::stage_a, packed(out), activity_options(SHORT)).await?;
+        let out = Self::phase(ctx, names::ACTIVITY_CONFIRM_STATE, ScanActivities::confirm_state, packed(out), beating(LONG)).await?;
+        let out = Self::phase(ctx, names::ACTIVITY_STAGE_B, ScanActivities::stage_b, packed(out), beating(LONG)).await?;
         ctx.state_mut(|s| s.status.phase = names::ACTIVITY_BUILD_REPORT.into());
         let built = ctx.execute_activity(ScanActivities::build_report, packed(out), activity_options(SHORT)).await?.0;
         ctx.state_mut(|s| s.status.counts = built.counts);
         Ok(built)
     }
 
-    async fn phase<A, I>(ctx: &mut WorkflowContext<Self>, label: &str, activity: A, input: I, timeout: Duration) -> WorkflowResult<PhaseOutput>
+    async fn phase<A, I>(ctx: &mut WorkflowContext<Self>, label: &str, activity: A, input: I, options: ActivityOptions) -> WorkflowResult<PhaseOutput>
     where
         A: temporalio_common::ActivityDefinition<Output = Typed<PhaseOutput>>,
         I: Into<A::Input>,
     {
         ctx.state_mut(|s| s.status.phase = label.to_string());
-        let out = ctx.execute_activity(activity, input, activity_options(timeout)).await?.0;
+        let out = ctx.execute_activity(activity, input, options).await?.0;
         ctx.state_mut(|s| s.status.counts = out.counts);
         Ok(out)
     }

@@ -348,3 +348,35 @@ async fn a_channel_that_fails_after_another_delivered_is_retried_alone() {
     assert!(attempts.contains(&("send-approval-email".to_string(), 2)) || attempts.iter().any(|(t, a)| t == "send-approval-email" && *a > 1), "{attempts:?}");
     h.temporal(&["workflow", "terminate", "--workflow-id", &id, "--reason", "test done"]);
 }
+
+#[tokio::test]
+#[ignore = "needs the services scripts/test.sh starts (Temporal dev server, AWS emulator, SMTP sink, Chromium): run scripts/test.sh"]
+async fn scan_progress_shows_on_the_pending_activity_and_a_killed_scan_resumes_from_its_checkpoint() {
+    let mut h = Harness::start(false).await;
+    let functions: Vec<Value> = (0..60)
+        .map(|i| serde_json::json!({"name": format!("svc-{i:02}"), "runtime": "python3.12", "snapstart": true, "versions": common::versions(5, 40.0)}))
+        .collect();
+    h.emulator.seed(serde_json::json!({"functions": functions})).await;
+    let wanted = 60 * 2 + 5; // stage A passes 2 of each 5, and 5 of the demo account
+    h.start_worker(5);
+    let id = h.cli_start(r#"{"region": "us-west-2"}"#);
+
+    let beat = eventually(Duration::from_secs(90), "a checkpointed confirm-state heartbeat", || async {
+        h.pending_heartbeat(&id).filter(|b| b.step.starts_with("confirm-state") && b.done >= 50 && b.checkpoint.is_some())
+    })
+    .await;
+    h.stop_worker();
+    let before_kill = h.emulator.count("GetFunctionConfiguration").await as u64;
+    h.start_worker(0);
+    h.wait_for_phase(&id, "awaiting_approval").await;
+
+    assert_eq!(beat.total, wanted, "{beat:?}");
+    let after_kill = h.emulator.count("GetFunctionConfiguration").await as u64 - before_kill;
+    assert!(
+        after_kill <= wanted - beat.done,
+        "the retry read {after_kill} states; resuming from a checkpoint of {} it needs at most {}",
+        beat.done,
+        wanted - beat.done
+    );
+    h.temporal(&["workflow", "terminate", "--workflow-id", &id, "--reason", "test done"]);
+}

@@ -6,6 +6,7 @@ use std::{collections::BTreeMap, sync::Mutex};
 #[derive(Debug, Default)]
 pub struct CallCounter {
     counts: Mutex<BTreeMap<String, u32>>,
+    throttled: Mutex<BTreeMap<String, u32>>,
 }
 
 impl CallCounter {
@@ -15,8 +16,20 @@ impl CallCounter {
         *counts.entry(operation.to_string()).or_default() += 1;
     }
 
+    /// Records that an attempt of `operation` was throttled.
+    pub fn record_throttle(&self, operation: &str) {
+        let mut throttled = self.throttled.lock().expect("call counter poisoned");
+        *throttled.entry(operation.to_string()).or_default() += 1;
+    }
+
     /// The tally so far.
     pub fn snapshot(&self) -> BTreeMap<String, u32> {
         self.counts.lock().expect("call counter poisoned").clone()
+    }
+
+    /// Calls and throttled attempts so far, over every operation.
+    pub fn totals(&self) -> (u32, u32) {
+        let sum = |m: &Mutex<BTreeMap<String, u32>>| m.lock().expect("call counter poisoned").values().sum();
+        (sum(&self.counts), sum(&self.throttled))
     }
 }

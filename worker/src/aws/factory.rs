@@ -47,6 +47,7 @@ impl AwsFactory {
             lambda: Arc::new(LambdaAdapter::new(clients.lambda.clone(), clients.budget.clone(), counter.clone())),
             metrics: Arc::new(CloudWatchAdapter::new(clients.cloudwatch.clone(), counter.clone())),
             concurrency: self.concurrency,
+            progress: Default::default(),
         };
         (deps, counter)
     }

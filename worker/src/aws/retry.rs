@@ -79,6 +79,9 @@ where
             Err(err) => err,
         };
         let (retryable, code, message) = classify(&err);
+        if THROTTLING_CODES.contains(&code.as_str()) || message.contains("(HTTP 429)") {
+            counter.record_throttle(operation);
+        }
         if !retryable || attempt >= policy.max_attempts {
             let message = if retryable { format!("{message} (gave up after {attempt} attempts)") } else { message };
             return Err(AwsError { operation, code, message });

@@ -6,14 +6,17 @@ use std::collections::BTreeMap;
 use snapstart_proto::v1::{FunctionScan, ScanSettings, ScanState, VersionScan};
 use snapstart_rules::parse_version_number;
 
+use super::progress::ScanProgress;
 use crate::aws::{AwsError, LambdaRead, ListedVersion};
 
 /// Lists every version in the region (all pages) and keeps the SnapStart ones.
-pub async fn discover(lambda: &dyn LambdaRead, settings: ScanSettings) -> Result<ScanState, AwsError> {
+pub async fn discover(lambda: &dyn LambdaRead, progress: &ScanProgress, settings: ScanSettings) -> Result<ScanState, AwsError> {
     let mut functions: BTreeMap<String, FunctionScan> = BTreeMap::new();
     let mut marker = None;
+    progress.start("discover-snapstart: versions listed", 0);
     loop {
         let page = lambda.list_versions_page(marker).await?;
+        progress.advance(page.versions.len());
         for v in page.versions {
             if v.function_name.starts_with(&settings.function_name_prefix) {
                 add(&mut functions, v);

@@ -7,6 +7,7 @@
 
 pub mod confirm_state;
 pub mod discover;
+pub mod progress;
 pub mod report;
 pub mod stage_a;
 pub mod stage_b;
@@ -24,11 +25,13 @@ pub struct ScanDeps {
     pub metrics: Arc<dyn InvocationMetrics>,
     /// How many AWS calls may be in flight at once (the rate budget still applies).
     pub concurrency: usize,
+    /// Where the phases report how far they got.
+    pub progress: Arc<progress::ScanProgress>,
 }
 
 /// Runs every phase in-process and returns the full report.
 pub async fn run_all(deps: &ScanDeps, settings: ScanSettings) -> Result<Report, AwsError> {
-    let mut state = discover::discover(deps.lambda.as_ref(), settings).await?;
+    let mut state = discover::discover(deps.lambda.as_ref(), &deps.progress, settings).await?;
     stage_a::apply(&mut state);
     confirm_state::confirm(deps, &mut state).await;
     stage_b::check_usage(deps, &mut state).await;

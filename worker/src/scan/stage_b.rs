@@ -24,17 +24,36 @@ pub async fn check_usage(deps: &ScanDeps, state: &mut ScanState) {
     read_invocations(deps, state).await;
 }
 
+/// Functions whose aliases are listed between two checkpoints.
+const CHUNK: usize = 50;
+
+/// One ListAliases per function not listed yet (a resumed attempt skips those it has), in
+/// chunks with a checkpoint after each.
 async fn list_aliases(deps: &ScanDeps, state: &mut ScanState) {
-    let names: Vec<(usize, String)> =
-        state.functions.iter().enumerate().map(|(i, f)| (i, f.function_name.clone())).collect();
-    let results: Vec<_> = stream::iter(names)
-        .map(|(i, name)| {
-            let lambda = deps.lambda.clone();
-            async move { (i, lambda.list_aliases(&name).await) }
-        })
-        .buffer_unordered(deps.concurrency.max(1))
-        .collect()
-        .await;
+    let names: Vec<(usize, String)> = state
+        .functions
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.aliases_observation == Observation::NotChecked as i32)
+        .map(|(i, f)| (i, f.function_name.clone()))
+        .collect();
+    deps.progress.start("stage-b: functions' aliases listed", names.len());
+    for chunk in names.chunks(CHUNK) {
+        let results: Vec<_> = stream::iter(chunk.iter().cloned())
+            .map(|(i, name)| {
+                let lambda = deps.lambda.clone();
+                async move { (i, lambda.list_aliases(&name).await) }
+            })
+            .buffer_unordered(deps.concurrency.max(1))
+            .collect()
+            .await;
+        record_aliases(state, results);
+        deps.progress.advance(chunk.len());
+        deps.progress.checkpoint(state);
+    }
+}
+
+fn record_aliases(state: &mut ScanState, results: Vec<(usize, Result<Vec<crate::aws::AliasInfo>, crate::aws::AwsError>)>) {
     for (i, result) in results {
         let f = &mut state.functions[i];
         match result {
@@ -152,10 +171,13 @@ fn plan(state: &mut ScanState) -> Plan {
 
 async fn fetch(deps: &ScanDeps, queries: &[SeriesQuery], window: Window) -> BTreeMap<String, Series> {
     let batches: Vec<Vec<SeriesQuery>> = queries.chunks(MAX_QUERIES_PER_CALL).map(<[_]>::to_vec).collect();
+    deps.progress.start("stage-b: invocation series read", queries.len());
     let results: Vec<Vec<Series>> = stream::iter(batches)
         .map(|batch| {
             let metrics = deps.metrics.clone();
+            let progress = deps.progress.clone();
             async move {
+                let _advance = Advance(&progress, batch.len());
                 match metrics.invocations(&batch, window).await {
                     Ok(series) => series,
                     Err(e) => batch.iter().map(|q| Series { id: q.id.clone(), error: Some(e.to_string()), ..Default::default() }).collect(),
@@ -166,6 +188,15 @@ async fn fetch(deps: &ScanDeps, queries: &[SeriesQuery], window: Window) -> BTre
         .collect()
         .await;
     results.into_iter().flatten().map(|s| (s.id.clone(), s)).collect()
+}
+
+/// Counts a batch as done when it finishes, whichever way.
+struct Advance<'a>(&'a super::progress::ScanProgress, usize);
+
+impl Drop for Advance<'_> {
+    fn drop(&mut self) {
+        self.0.advance(self.1);
+    }
 }
 
 async fn read_invocations(deps: &ScanDeps, state: &mut ScanState) {

@@ -154,16 +154,29 @@ impl Harness {
     }
 
     pub async fn wait_for_phase(&self, id: &str, phase: &str) -> RunStatus {
-        eventually(Duration::from_secs(90), phase, || async { self.status(id).await.filter(|s| s.phase == phase) }).await
+        self.wait_for_phase_within(id, phase, Duration::from_secs(90)).await
+    }
+
+    pub async fn wait_for_phase_within(&self, id: &str, phase: &str, timeout: Duration) -> RunStatus {
+        eventually(timeout, phase, || async { self.status(id).await.filter(|s| s.phase == phase) }).await
     }
 
     pub async fn result(&self, id: &str) -> CleanupResult {
+        self.result_within(id, Duration::from_secs(180)).await
+    }
+
+    pub async fn result_within(&self, id: &str, timeout: Duration) -> CleanupResult {
         let client = self.client().await;
         let handle = client.get_workflow_handle::<SnapStartCleanup>(id.to_string());
-        tokio::time::timeout(Duration::from_secs(180), handle.get_result(WorkflowGetResultOptions::default()))
+        tokio::time::timeout(timeout, handle.get_result(WorkflowGetResultOptions::default()))
             .await
             .expect("run finished in time")
             .expect("run succeeded")
+    }
+
+    /// The Temporal CLI binary.
+    pub fn cli(&self) -> &str {
+        &self.cli
     }
 
     pub async fn subjects(&self) -> Vec<String> {
@@ -233,6 +246,20 @@ impl Harness {
             .expect("temporal workflow describe");
         let v: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|_| panic!("describe: {}", String::from_utf8_lossy(&out.stderr)));
         v["workflowExecutionInfo"]["execution"]["runId"].as_str().unwrap_or_else(|| panic!("no run id in {v}")).to_string()
+    }
+
+    /// The heartbeat details of the run's pending scan activity, if it has sent any.
+    pub fn pending_heartbeat(&self, id: &str) -> Option<snapstart_proto::v1::ScanHeartbeat> {
+        use base64::Engine;
+        use prost::Message;
+        let out = Command::new(&self.cli)
+            .args(["workflow", "describe", "--workflow-id", id, "--output", "json", "--address", &self.address])
+            .output()
+            .ok()?;
+        let v: Value = serde_json::from_slice(&out.stdout).ok()?;
+        let data = v["pendingActivities"][0]["heartbeatDetails"]["payloads"][0]["data"].as_str()?;
+        let bytes = base64::engine::general_purpose::STANDARD.decode(data).ok()?;
+        snapstart_proto::v1::ScanHeartbeat::decode(bytes.as_slice()).ok()
     }
 
     /// The run's history as the Temporal CLI prints it (JSON).

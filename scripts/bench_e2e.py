@@ -1,0 +1,212 @@
+"""End-to-end benchmark through Temporal: 1,000 SnapStart functions × 10 versions (all old, one
+alias each on the newest: 7,000 candidates), the release worker and resolver, a dry run.
+Scan, approval email, confirm page GET, approve-all POST as a browser sends it, dry-run
+deletion. Prints wall time per phase, the worker's peak RSS, the largest payload in the history,
+the history's event count and bytes, and the AWS calls of the deletion phase. Figures, not
+assertions.
+
+    python scripts/bench_e2e.py --emulator URL --temporal HOST:PORT --temporal-cli PATH \\
+        --bin-dir target/release --maildir DIR --smtp-url smtp://127.0.0.1:PORT
+"""
+
+import argparse
+import base64
+import collections
+import email
+import glob
+import json
+import os
+import secrets
+import socket
+import subprocess
+import time
+import urllib.parse
+import urllib.request
+from datetime import datetime
+from html.parser import HTMLParser
+
+from bench import call, scenario
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def wait(what, check, timeout=3600, every=0.5):
+    start = time.monotonic()
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() - start > timeout:
+            raise SystemExit(f"timed out waiting for {what}")
+        time.sleep(every)
+
+
+class FormFields(HTMLParser):
+    """The fields a browser submits from the first POST form: hidden and text inputs, and the
+    checkboxes that are checked (as they are when the page loads)."""
+
+    def __init__(self):
+        super().__init__()
+        self.fields, self.action, self.in_form = [], None, False
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "form" and a.get("method", "").lower() == "post" and self.action is None:
+            self.in_form, self.action = True, a.get("action", "")
+        elif tag == "input" and self.in_form and a.get("name"):
+            kind = a.get("type", "text")
+            if kind in ("hidden", "text") or (kind == "checkbox" and "checked" in a):
+                self.fields.append((a["name"], a.get("value", "on" if kind == "checkbox" else "")))
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self.in_form = False
+
+
+def mails(maildir):
+    out = []
+    for path in sorted(glob.glob(os.path.join(maildir, "new", "*"))):
+        msg = email.message_from_binary_file(open(path, "rb"))
+        parts = [p for p in msg.walk() if p.get_content_type() == "text/plain"]
+        out.append((msg["Subject"], parts[0].get_payload(decode=True).decode() if parts else ""))
+    return out
+
+
+def up(url):
+    try:
+        return urllib.request.urlopen(url, timeout=2).status == 200
+    except OSError:
+        return False
+
+
+def rss_peak_kb(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    return 0
+
+
+def history(cli, address, workflow_id):
+    out = subprocess.run([cli, "workflow", "show", "--workflow-id", workflow_id, "--output", "json", "--address", address],
+                         capture_output=True, check=True)
+    return out.stdout
+
+
+def payload_sizes(node, found):
+    """Every payload's data size in a history JSON (base64-decoded)."""
+    if isinstance(node, dict):
+        if "data" in node and "metadata" in node and isinstance(node["data"], str):
+            found.append(len(base64.b64decode(node["data"])))
+        for v in node.values():
+            payload_sizes(v, found)
+    elif isinstance(node, list):
+        for v in node:
+            payload_sizes(v, found)
+    return found
+
+
+def ts(text):
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+
+
+def phases(events):
+    """(activity type, scheduled, closed) for each activity, from history event times."""
+    scheduled, out = {}, []
+    for e in events:
+        eid = int(e["eventId"])
+        if "activityTaskScheduledEventAttributes" in e:
+            scheduled[eid] = (e["activityTaskScheduledEventAttributes"]["activityType"]["name"], ts(e["eventTime"]))
+        for key in ("activityTaskCompletedEventAttributes", "activityTaskFailedEventAttributes"):
+            if key in e:
+                name, start = scheduled[int(e[key]["scheduledEventId"])]
+                out.append((name, start, ts(e["eventTime"])))
+    return out
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    for flag in ("--emulator", "--temporal", "--temporal-cli", "--bin-dir", "--maildir", "--smtp-url"):
+        p.add_argument(flag, required=True)
+    p.add_argument("--functions", type=int, default=1000)
+    p.add_argument("--versions", type=int, default=10)
+    p.add_argument("--lambda-rps", type=int, default=0, help="0 lifts the budget (measures the code)")
+    args = p.parse_args()
+
+    call(f"{args.emulator}/_emulator/reset", "POST")
+    t = time.monotonic()
+    seeded = call(f"{args.emulator}/_emulator/seed", "POST", scenario(args.functions, args.versions, 40))
+    print(f"seeded {seeded['functions']} functions, {seeded['versions']} versions in {time.monotonic() - t:.1f} s")
+
+    port = free_port()
+    resolver_url = f"http://127.0.0.1:{port}"
+    env = dict(os.environ, AWS_ENDPOINT_URL=args.emulator, AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench",
+               APPROVAL_LINK_SECRET=secrets.token_urlsafe(48), RESOLVER_PUBLIC_URL=resolver_url, TEMPORAL_ADDRESS=args.temporal,
+               SMTP_URL=args.smtp_url, APPROVAL_EMAIL_FROM="bench@example.test", APPROVAL_EMAIL_TO="approver@example.test",
+               DELETE_DRY_RUN="true", RUST_LOG="warn")
+    queue = f"bench-{secrets.token_hex(4)}"
+    worker = subprocess.Popen([f"{args.bin_dir}/snapstart-cleaner", "worker", "--task-queue", queue,
+                               "--lambda-rps", str(args.lambda_rps)], env=env)
+    resolver = subprocess.Popen([f"{args.bin_dir}/snapstart-cleaner-resolver", "--listen", f"127.0.0.1:{port}",
+                                 "--public-url", resolver_url, "--address", args.temporal], env=env)
+    try:
+        wait("the resolver", lambda: up(f"{resolver_url}/healthz"))
+        workflow_id = f"bench-{secrets.token_hex(4)}"
+        started = time.monotonic()
+        subprocess.run([args.temporal_cli, "workflow", "start", "--type", "SnapStartCleanup", "--task-queue", queue,
+                        "--workflow-id", workflow_id, "--input", json.dumps({"region": "us-west-2"}), "--address", args.temporal],
+                       check=True, capture_output=True)
+        mail = wait("the approval email", lambda: next((m for m in mails(args.maildir) if "/approve?token=" in m[1]), None))
+        email_at = time.monotonic()
+        link = next(w for w in mail[1].split() if "/approve?token=" in w)
+        t = time.monotonic()
+        page = urllib.request.urlopen(link, timeout=60).read()
+        get_seconds = time.monotonic() - t
+        form = FormFields()
+        form.feed(page.decode())
+        body = urllib.parse.urlencode(form.fields).encode()
+        request = urllib.request.Request(urllib.parse.urljoin(link, form.action or "approve"), data=body, method="POST",
+                                         headers={"Origin": resolver_url, "Content-Type": "application/x-www-form-urlencoded"})
+        t = time.monotonic()
+        answer = urllib.request.urlopen(request, timeout=60).read().decode()
+        post_seconds = time.monotonic() - t
+        done = wait("the completion email", lambda: next((m for m in mails(args.maildir) if "/approve?token=" not in m[1]), None))
+        finished = time.monotonic()
+        peak = rss_peak_kb(worker.pid)
+    finally:
+        worker.terminate()
+        resolver.terminate()
+
+    raw = history(args.temporal_cli, args.temporal, workflow_id)
+    doc = json.loads(raw)
+    events = doc.get("events", [])
+    sizes = payload_sizes(doc, [])
+    print(f"\n## end to end, {args.functions} functions × {args.versions} versions (--lambda-rps {args.lambda_rps})")
+    print(f"start → approval email:   {email_at - started:.1f} s")
+    for name, start, end in phases(events):
+        print(f"  {name:<30} {end - start:7.2f} s")
+    print(f"confirm page GET:          {get_seconds * 1000:.0f} ms ({len(page) / 1024:.0f} KiB of HTML)")
+    print(f"approve-all POST:          {post_seconds * 1000:.0f} ms ({len(body)} bytes of form)"
+          f"{'' if 'recorded' in answer.lower() else ' — UNEXPECTED ANSWER'}")
+    print(f"POST → completion email:   {finished - email_at - get_seconds - post_seconds:.1f} s ({done[0]})")
+    print(f"worker peak RSS:           {peak / 1024:.1f} MB")
+    print(f"history:                   {len(events)} events, {len(raw) / 1024:.0f} KiB as JSON; "
+          f"largest payload {max(sizes, default=0) / 1024:.1f} KiB")
+    delete = [(s, e) for n, s, e in phases(events) if n == "delete-versions"]
+    if delete:
+        start, end = delete[-1]
+        log = call(f"{args.emulator}/_emulator/requests")
+        ops = collections.Counter(r["operation"] for r in log if start - 1 <= r["received"] <= end + 1)
+        print(f"deletion phase AWS calls:  {sum(ops.values())}")
+        for op, n in sorted(ops.items()):
+            print(f"  {op:<30} {n}")
+
+
+if __name__ == "__main__":
+    main()

@@ -313,9 +313,17 @@ async fn wait_for_report(client: &temporalio_client::Client, workflow_id: &str) 
     let handle = client.get_workflow_handle::<crate::workflow::SnapStartCleanup>(workflow_id.to_string());
     let settled = ["awaiting_approval", "done", "rejected", "timed_out", "no_candidates", "invalid_input"];
     let started = std::time::Instant::now();
+    let mut reported = std::time::Instant::now();
     loop {
         match handle.query(crate::workflow::SnapStartCleanup::status, (), WorkflowQueryOptions::default()).await {
-            Ok(status) if settled.contains(&status.phase.as_str()) => return Ok(status),
+            Ok(status) if settled.contains(&status.phase.as_str()) => {
+                crate::progress_report::finish();
+                return Ok(status);
+            }
+            Ok(status) if reported.elapsed() >= crate::progress_report::every() => {
+                reported = std::time::Instant::now();
+                crate::progress_report::show(&pending_progress(&handle).await.unwrap_or(status.phase));
+            }
             Ok(_) => {}
             Err(e) if started.elapsed() > std::time::Duration::from_secs(30) => return Err(e.into()),
             Err(_) => {}
@@ -325,6 +333,15 @@ async fn wait_for_report(client: &temporalio_client::Client, workflow_id: &str) 
         }
         tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     }
+}
+
+/// The progress line of the run's pending activity, from its last heartbeat.
+async fn pending_progress(handle: &temporalio_client::WorkflowHandle<temporalio_client::Client, crate::workflow::SnapStartCleanup>) -> Option<String> {
+    let description = handle.describe(Default::default()).await.ok()?;
+    let pending = description.raw_description.pending_activities.first()?;
+    let payload = pending.heartbeat_details.as_ref()?.payloads.first()?;
+    let kind = payload.metadata.get(snapstart_proto::codec::MESSAGE_TYPE_KEY).map(Vec::as_slice);
+    crate::progress_report::heartbeat_line(&payload.data, kind)
 }
 
 /// The start input as the JSON payload `temporal workflow start --input` would send.

@@ -20,16 +20,19 @@ log "building snapstart-cleaner and snapstart-cleaner-resolver"
 cargo build --locked -q -p snapstart-worker -p snapstart-resolver
 BIN="$ROOT/target/debug"
 
-start_temporal ui
+# The resolver's port first: the UI decodes payloads through its codec endpoint.
+RESOLVER_PORT="$(free_port)"
+export RESOLVER_PUBLIC_URL="http://127.0.0.1:$RESOLVER_PORT"
+CODEC_ENDPOINT="$RESOLVER_PUBLIC_URL/codec" start_temporal ui
 start_emulator
 start_smtp_sink
 "$PY" emulator/seed.py --endpoint "$AWS_ENDPOINT_URL" --scenario demo >/dev/null
 
 # A fresh link-signing secret for this demo only.
 export APPROVAL_LINK_SECRET="$("$PY" -c 'import secrets; print(secrets.token_urlsafe(48))')"
-RESOLVER_PORT="$(free_port)"
-export RESOLVER_PUBLIC_URL="http://127.0.0.1:$RESOLVER_PORT"
 export TEMPORAL_UI_URL="http://127.0.0.1:$TEMPORAL_UI_PORT"
+# The UI runs on 127.0.0.1 or localhost, whichever the user opens: both may call the codec.
+export CODEC_CORS_ORIGINS="http://127.0.0.1:$TEMPORAL_UI_PORT,http://localhost:$TEMPORAL_UI_PORT"
 export APPROVAL_EMAIL_FROM="snapstart-cleaner <cleaner@demo.test>" APPROVAL_EMAIL_TO="approver@demo.test"
 export NOTIFY_LOG_LINKS=true REPORT_DIR="$RUN_DIR/reports" DELETE_DRY_RUN="$([ "$LIVE" = true ] && echo false || echo true)"
 
@@ -55,7 +58,7 @@ PYEOF
 echo
 echo "Approval email:  $MAIL"
 echo "Approve link:    $APPROVE"
-echo "Temporal UI:     $TEMPORAL_UI_URL/namespaces/default/workflows/$ID"
+echo "Temporal UI:     $TEMPORAL_UI_URL/namespaces/default/workflows/$ID (payloads decoded by $RESOLVER_PUBLIC_URL/codec)"
 echo "Run status:      $VENV/bin/temporal workflow query --address $TEMPORAL_ADDRESS --workflow-id $ID --name status"
 if [ "$NO_WAIT" = true ]; then exit 0; fi
 echo

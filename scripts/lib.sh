@@ -34,13 +34,15 @@ wait_for() {
   done
 }
 
-# start_temporal [ui]: a Temporal dev server (with the web UI when $1 = ui).
+# start_temporal [ui]: a Temporal dev server (with the web UI when $1 = ui; its codec endpoint is
+# $CODEC_ENDPOINT when set).
 start_temporal() {
   TEMPORAL_PORT="${TEMPORAL_PORT:-$(free_port)}"
   local args=(server start-dev --port "$TEMPORAL_PORT" --db-filename "$RUN_DIR/temporal.db" --log-level error)
   if [ "${1:-}" = ui ]; then
     TEMPORAL_UI_PORT="${TEMPORAL_UI_PORT:-$(free_port)}"
     args+=(--ui-port "$TEMPORAL_UI_PORT")
+    if [ -n "${CODEC_ENDPOINT:-}" ]; then args+=(--ui-codec-endpoint "$CODEC_ENDPOINT"); fi
   else
     args+=(--headless)
   fi

@@ -3,23 +3,34 @@
 //! A link in the approval email opens a confirmation page (GET/HEAD never change anything, since
 //! mail scanners prefetch links); only the page's POST, carrying the link token and a CSRF token
 //! bound to it, delivers the decision. Modules: `messenger` (the run, in domain terms),
-//! `temporal` (that messenger over Temporal), `routes` (handlers), `error` (the one error enum and
-//! its pages), `pages` (HTML), `headers` (security headers on every response).
+//! `temporal` (that messenger over Temporal), `listing` (the whole candidate list through the
+//! paged queries), `truth` (what the run says about itself), `routes` (handlers), `form` (the
+//! form and the approver's name), `selection` (what an approval selects), `error` (the one error
+//! enum and its pages), `pages` (HTML), `headers` (security headers on every response), `limits`
+//! and `server` (what one client may cost the others).
 
+pub mod codec;
 pub mod error;
+pub mod form;
 pub mod headers;
+pub mod limits;
+pub mod listing;
 pub mod messenger;
 pub mod pages;
 pub mod routes;
+pub mod selection;
+pub mod server;
 pub mod temporal;
+pub mod truth;
 
 use std::sync::Arc;
 
 use axum::Router;
 use snapstart_proto::links::LinkSecret;
-use tokio::net::TcpListener;
 
+pub use limits::Limits;
 pub use messenger::{MessengerError, RunMessenger};
+pub use server::serve;
 
 /// Current unix time in seconds; replaceable so tests can expire links.
 pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
@@ -35,18 +46,34 @@ pub struct AppState {
     pub public_url: url::Url,
     /// The clock links are checked against.
     pub clock: Clock,
+    /// What one client may cost the others.
+    pub limits: Limits,
+    /// Browser origins allowed to call `/codec` (`CODEC_CORS_ORIGINS`).
+    pub codec_origins: codec::CorsOrigins,
 }
 
 impl AppState {
     /// State with the system clock.
     pub fn new(messenger: Arc<dyn RunMessenger>, secret: LinkSecret, public_url: url::Url) -> Self {
         let clock: Clock = Arc::new(|| std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64));
-        Self { messenger, secret, public_url, clock }
+        Self { messenger, secret, public_url, clock, limits: Limits::default(), codec_origins: codec::CorsOrigins::default() }
     }
 
     /// Replaces the clock (tests).
     pub fn with_clock(mut self, clock: impl Fn() -> i64 + Send + Sync + 'static) -> Self {
         self.clock = Arc::new(clock);
+        self
+    }
+
+    /// Replaces the limits (tests use small ones).
+    pub fn with_limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Replaces the origins allowed to call `/codec`.
+    pub fn with_codec_origins(mut self, origins: codec::CorsOrigins) -> Self {
+        self.codec_origins = origins;
         self
     }
 
@@ -56,12 +83,9 @@ impl AppState {
     }
 }
 
-/// The resolver's routes, with the security headers on every response (404s included).
+/// The resolver's routes, with the security headers on every response (404s and 503s included).
 pub fn app(state: AppState) -> Router {
-    routes::router(state).layer(axum::middleware::map_response(headers::add_security_headers))
-}
-
-/// Serves `app(state)` on an already-bound listener until `shutdown` resolves.
-pub async fn serve(listener: TcpListener, state: AppState, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
-    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown).await
+    let hsts = headers::Hsts::for_url(&state.public_url);
+    let codec = codec::router(state.codec_origins.clone());
+    routes::router(state).merge(codec).layer(axum::middleware::map_response_with_state(hsts, headers::add_security_headers))
 }

@@ -7,6 +7,7 @@ use anyhow::Context;
 use clap::Parser;
 use snapstart_proto::links::LinkSecret;
 use snapstart_resolver::{
+    codec::CorsOrigins,
     temporal::{TemporalArgs, TemporalMessenger},
     AppState,
 };
@@ -22,6 +23,9 @@ struct Args {
     /// Public base URL of this resolver as it appears in the emailed links, e.g. https://approve.example.com
     #[arg(long, env = "RESOLVER_PUBLIC_URL")]
     public_url: String,
+    /// Browser origins (comma-separated) allowed to call /codec, the Temporal UI's; empty allows none
+    #[arg(long, env = "CODEC_CORS_ORIGINS", default_value = snapstart_resolver::codec::DEFAULT_CORS_ORIGINS)]
+    codec_cors_origins: String,
     #[command(flatten)]
     temporal: TemporalArgs,
 }
@@ -70,7 +74,8 @@ async fn run(args: Args) -> anyhow::Result<()> {
     let secret = LinkSecret::from_env().context("APPROVAL_LINK_SECRET is missing or shorter than 32 bytes; set it to the worker's link secret")?;
     let public_url = public_url(&args.public_url)?;
     let messenger = Arc::new(TemporalMessenger::new(args.temporal.clone()));
-    let state = AppState::new(messenger, secret, public_url);
+    let codec_origins = CorsOrigins::parse(&args.codec_cors_origins).map_err(|e| anyhow::anyhow!("CODEC_CORS_ORIGINS: {e}"))?;
+    let state = AppState::new(messenger, secret, public_url).with_codec_origins(codec_origins);
     let listener = tokio::net::TcpListener::bind(&args.listen).await.with_context(|| format!("binding {}", args.listen))?;
     eprintln!("resolver listening on http://{}", listener.local_addr()?);
     snapstart_resolver::serve(listener, state, shutdown_signal()).await?;

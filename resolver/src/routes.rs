@@ -1,36 +1,47 @@
 //! The handlers. `GET`/`HEAD /approve|/reject?token=…` verify the link and show a confirmation
 //! page, changing nothing (mail scanners prefetch links); `POST` to the same path, from this
 //! origin and with the CSRF token bound to the link, delivers the decision and shows what the run
-//! recorded.
+//! recorded. An expired link, correctly signed, shows what its run recorded instead.
 
 use axum::{
     body::Bytes,
-    extract::{RawQuery, State},
+    extract::{rejection::BytesRejection, DefaultBodyLimit, RawQuery, State},
     http::{header, HeaderMap, StatusCode},
+    middleware::from_fn_with_state,
     response::Html,
     routing::get,
     Router,
 };
-use serde_json::{json, Value};
-use snapstart_proto::{
-    approval::MAX_TEXT,
-    links::{fingerprint, Claims, Decision},
-    status::{RunStatus, PHASE_AWAITING_APPROVAL},
+use serde_json::json;
+use snapstart_proto::links::{fingerprint, Claims, Decision, LinkError};
+
+use crate::{
+    error::AppError,
+    form::{approver, Fields},
+    limits::{self, Gate},
+    listing::{self, RunRef},
+    messenger::MessengerError,
+    pages,
+    selection::{self, fields, Asked},
+    truth, AppState,
 };
 
-use crate::{error::AppError, messenger::MessengerError, pages, AppState};
-
-/// The routes, without the security-header layer (see [`crate::app`]).
+/// The routes, without the security-header layer (see [`crate::app`]). Link routes share one
+/// in-flight limit and deadline; `/healthz` is outside them so probes see a busy server as alive.
 pub fn router(state: AppState) -> Router {
+    let gate = Gate::new(&state.limits);
     Router::new()
-        .route("/healthz", get(|| async { "ok" }))
         .route("/approve", get(show_approve).post(accept_approve))
         .route("/reject", get(show_reject).post(accept_reject))
+        .route_layer(from_fn_with_state(gate, limits::guard))
+        .layer(DefaultBodyLimit::max(state.limits.max_body_bytes))
+        .route("/healthz", get(|| async { "ok" }))
         .fallback(|| async { (StatusCode::NOT_FOUND, Html(pages::not_found_path())) })
         .with_state(state)
 }
 
 type Page = Result<Html<String>, AppError>;
+type Body = Result<Bytes, BytesRejection>;
 
 async fn show_approve(State(state): State<AppState>, RawQuery(query): RawQuery) -> Page {
     show(&state, Decision::Approve, query.as_deref().unwrap_or_default()).await
@@ -40,78 +51,77 @@ async fn show_reject(State(state): State<AppState>, RawQuery(query): RawQuery) -
     show(&state, Decision::Reject, query.as_deref().unwrap_or_default()).await
 }
 
-async fn accept_approve(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Page {
-    accept(&state, Decision::Approve, &headers, &body).await
+async fn accept_approve(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Page {
+    accept(&state, Decision::Approve, &headers, body).await
 }
 
-async fn accept_reject(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Page {
-    accept(&state, Decision::Reject, &headers, &body).await
+async fn accept_reject(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Page {
+    accept(&state, Decision::Reject, &headers, body).await
+}
+
+fn run_of(claims: &Claims) -> RunRef<'_> {
+    RunRef { workflow_id: &claims.workflow_id, run_id: &claims.run_id }
 }
 
 /// Read-only: verify the link, read the run, render the confirmation (or the truthful state).
 async fn show(state: &AppState, decision: Decision, query: &str) -> Page {
-    let fields = Fields::parse(query.as_bytes());
-    let token = fields.first("token").ok_or(AppError::MissingToken)?;
-    let claims = verify(state, token, decision)?;
+    let form = Fields::parse(query.as_bytes());
+    let token = form.first("token").ok_or(AppError::MissingToken)?;
+    let claims = verify(state, token, decision).await?;
     let status = state.messenger.status(&claims.workflow_id, &claims.run_id).await?;
-    ensure_waiting(&status)?;
+    truth::ensure_waiting(&status)?;
+    let csrf = state.secret.csrf_for(token);
+    let html = match decision {
+        Decision::Approve => {
+            let listing = listing::listing(state.messenger.as_ref(), run_of(&claims), status.candidates_total).await?;
+            pages::approve(&status, &listing, token, &csrf)
+        }
+        Decision::Reject => pages::reject(&status, token, &csrf),
+    };
     tracing::info!(link = %fingerprint(token), workflow_id = %claims.workflow_id, decision = decision.as_str(), "confirmation page shown");
-    Ok(Html(pages::confirm(decision, &status, token, &state.secret.csrf_for(token))))
+    Ok(Html(html))
 }
 
-/// The only path that changes anything: checks origin, link and CSRF, then sends `decide`.
-async fn accept(state: &AppState, decision: Decision, headers: &HeaderMap, body: &[u8]) -> Page {
+/// The only path that changes anything: checks origin, link, CSRF and name, then sends `decide`.
+async fn accept(state: &AppState, decision: Decision, headers: &HeaderMap, body: Body) -> Page {
     check_origin(state, headers)?;
-    let fields = Fields::parse(body);
-    let token = fields.first("token").ok_or(AppError::MissingToken)?;
-    let claims = verify(state, token, decision)?;
-    let csrf = fields.first("csrf").unwrap_or_default();
-    if !state.secret.verify_csrf(token, csrf) {
+    let form = Fields::parse(&body.map_err(limits::body_error)?);
+    let token = form.first("token").ok_or(AppError::MissingToken)?;
+    let claims = verify(state, token, decision).await?;
+    if !state.secret.verify_csrf(token, form.first("csrf").unwrap_or_default()) {
         return Err(AppError::BadCsrf);
     }
-    let approver = approver(fields.first("approver"))?;
+    let approver = approver(form.first(fields::APPROVER))?;
+    let asked = if decision == Decision::Approve { Some(Asked::from_fields(&form)?) } else { None };
     let status = state.messenger.status(&claims.workflow_id, &claims.run_id).await?;
-    ensure_waiting(&status)?;
-    let payload = match decision {
-        Decision::Approve => json!({"approved": true, "approver": approver, "approved_versions": checked_versions(&fields, &status)?, "decision_source": "email-link"}),
-        Decision::Reject => json!({"approved": false, "approver": approver, "decision_source": "email-link"}),
+    truth::ensure_waiting(&status)?;
+    let payload = match asked {
+        Some(asked) => selection::approval(state.messenger.as_ref(), run_of(&claims), &status, approver, asked).await?,
+        None => json!({"approved": false, "approver": approver, "decision_source": "email-link"}),
     };
     let record = state.messenger.decide(&claims.workflow_id, &claims.run_id, payload).await.map_err(|e| match e {
         MessengerError::Timeout => AppError::Unconfirmed,
         other => AppError::Run(other),
     })?;
-    tracing::info!(link = %fingerprint(token), workflow_id = %claims.workflow_id, approved = record.approved, versions = record.approved_versions.len(), "decision recorded");
+    tracing::info!(link = %fingerprint(token), workflow_id = %claims.workflow_id, approved = record.approved, versions = record.approved_count, "decision recorded");
     Ok(Html(pages::accepted(&record, Some(status.dry_run))))
 }
 
-fn verify(state: &AppState, token: &str, decision: Decision) -> Result<Claims, AppError> {
-    state.secret.verify(token, decision, (state.clock)()).map_err(|e| {
-        tracing::info!(link = %fingerprint(token), reason = %e, "link refused");
-        AppError::Link(e)
-    })
-}
-
-/// A decided or moving-on run gets the truthful page, never a form.
-fn ensure_waiting(status: &RunStatus) -> Result<(), AppError> {
-    if let Some(record) = &status.decision {
-        return Err(MessengerError::AlreadyDecided(pages::decision_sentence(record)).into());
+/// The link's claims. An expired link whose signature and decision verify becomes the page of
+/// what its run recorded; nothing else about a refused link ever reaches the run.
+async fn verify(state: &AppState, token: &str, decision: Decision) -> Result<Claims, AppError> {
+    let error = match state.secret.verify(token, decision, (state.clock)()) {
+        Ok(claims) => return Ok(claims),
+        Err(error) => error,
+    };
+    tracing::info!(link = %fingerprint(token), reason = %error, "link refused");
+    if error != LinkError::Expired {
+        return Err(AppError::Link(error));
     }
-    if status.phase != PHASE_AWAITING_APPROVAL {
-        return Err(MessengerError::NotWaiting(phase_words(&status.phase)).into());
-    }
-    Ok(())
-}
-
-fn phase_words(phase: &str) -> String {
-    match phase {
-        "done" => "the run has finished".into(),
-        "rejected" => "the run was rejected".into(),
-        "timed_out" => "the approval deadline passed; nothing was deleted".into(),
-        "no_candidates" => "the run found nothing to delete".into(),
-        "invalid_input" => "the run stopped on invalid input".into(),
-        "" => "the run has not reported its state yet".into(),
-        other => format!("the run is in phase {other}"),
-    }
+    // Expired is only reported after the signature and the decision verified; checking again at
+    // the dawn of time yields the claims.
+    let claims = state.secret.verify(token, decision, i64::MIN)?;
+    Err(AppError::Expired(Box::new(truth::recorded(state.messenger.as_ref(), &claims).await)))
 }
 
 /// If the browser says where the form came from, it must be this resolver's public origin.
@@ -126,46 +136,3 @@ fn check_origin(state: &AppState, headers: &HeaderMap) -> Result<(), AppError> {
         _ => Ok(()),
     }
 }
-
-fn approver(name: Option<&str>) -> Result<Value, AppError> {
-    match name.map(str::trim).filter(|n| !n.is_empty()) {
-        None => Ok(Value::Null),
-        Some(n) if n.chars().count() > MAX_TEXT => Err(AppError::BadForm(format!("Your name is longer than {MAX_TEXT} characters"))),
-        Some(n) => Ok(Value::String(n.to_string())),
-    }
-}
-
-/// The checked rows that are candidates of this run; at least one is required.
-fn checked_versions(fields: &Fields, status: &RunStatus) -> Result<Vec<Value>, AppError> {
-    let mut out: Vec<Value> = Vec::new();
-    for value in fields.all("versions") {
-        let (function_name, version) = value.rsplit_once(':').filter(|(f, v)| !f.is_empty() && !v.is_empty()).ok_or_else(|| AppError::BadForm("A checked row could not be read".into()))?;
-        let is_candidate = status.candidates.iter().any(|c| c.function_name == function_name && c.version == version);
-        let item = json!({"function_name": function_name, "version": version});
-        if is_candidate && !out.contains(&item) {
-            out.push(item);
-        }
-    }
-    if out.is_empty() {
-        return Err(AppError::NoRowsChecked);
-    }
-    Ok(out)
-}
-
-/// Decoded `application/x-www-form-urlencoded` pairs (query string or POST body), repeats kept.
-struct Fields(Vec<(String, String)>);
-
-impl Fields {
-    fn parse(bytes: &[u8]) -> Self {
-        Self(url::form_urlencoded::parse(bytes).into_owned().collect())
-    }
-
-    fn first(&self, key: &str) -> Option<&str> {
-        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str()).filter(|v| !v.is_empty())
-    }
-
-    fn all<'a>(&'a self, key: &'a str) -> impl Iterator<Item = &'a str> + 'a {
-        self.0.iter().filter(move |(k, _)| k == key).map(|(_, v)| v.as_str())
-    }
-}
-

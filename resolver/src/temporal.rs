@@ -1,7 +1,8 @@
-//! The Temporal side of [`RunMessenger`]: the `status` query and the `decide` update, sent by
-//! name (the resolver never sees the workflow type) to the exact workflow id + run id of a link.
-//! Connects the way the Temporal CLI does (`TEMPORAL_ADDRESS`, `TEMPORAL_NAMESPACE`, its config
-//! file), lazily, so the resolver starts (and answers `/healthz`) before Temporal is reachable.
+//! The Temporal side of [`RunMessenger`]: the `status`, `candidates` and `functions` queries and
+//! the `decide` update, sent by name (the resolver never sees the workflow type) to the exact
+//! workflow id + run id of a link. Connects the way the Temporal CLI does (`TEMPORAL_ADDRESS`,
+//! `TEMPORAL_NAMESPACE`, its config file), lazily and with a timeout, so the resolver starts (and
+//! answers `/healthz`) before Temporal is reachable and an outage is a quick 503, not a hang.
 
 use std::time::Duration;
 
@@ -9,11 +10,11 @@ use anyhow::Context;
 use async_trait::async_trait;
 use snapstart_proto::{
     names,
-    status::{DecisionRecord, RunStatus},
+    status::{CandidatePage, CandidatesQuery, DecisionRecord, FunctionPage, FunctionsQuery, RunStatus},
 };
 use temporalio_client::{
     envconfig::LoadClientConfigProfileOptions, errors::WorkflowQueryError, errors::WorkflowUpdateError, Client, ClientOptions,
-    Connection, NamespacedClient, UntypedQuery, UntypedUpdate, UntypedWorkflow, UntypedWorkflowHandle, WorkflowExecuteUpdateOptions,
+    Connection, NamespacedClient, tonic, UntypedQuery, UntypedUpdate, UntypedWorkflow, UntypedWorkflowHandle, WorkflowExecuteUpdateOptions,
     WorkflowExecutionInfo, WorkflowQueryOptions,
 };
 use temporalio_common::{data_converters::RawValue, protos::temporal::api::common::v1::Payload};
@@ -21,10 +22,23 @@ use tokio::sync::OnceCell;
 
 use crate::messenger::{classify_rejection, MessengerError, RunMessenger};
 
-/// How long a status query may take (a query needs a live worker).
-const QUERY_TIMEOUT: Duration = Duration::from_secs(15);
-/// How long to wait for the run to accept or reject a decision.
-const UPDATE_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long each call to Temporal may take. A run that does not answer in time gets a clear 503
+/// page, never a hang.
+#[derive(Debug, Clone, Copy)]
+pub struct Timeouts {
+    /// Connecting (TCP, TLS and the first RPC); tried again on the next request after a failure.
+    pub connect: Duration,
+    /// One query (a query needs a live worker).
+    pub query: Duration,
+    /// The `decide` update: the run accepts or rejects it.
+    pub update: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Self { connect: Duration::from_secs(5), query: Duration::from_secs(10), update: Duration::from_secs(30) }
+    }
+}
 
 /// Where the Temporal server is; `None` fields fall back to the environment / CLI config.
 #[derive(Debug, Clone, Default, clap::Args)]
@@ -38,8 +52,8 @@ pub struct TemporalArgs {
 }
 
 impl TemporalArgs {
-    /// Connects a client.
-    pub async fn connect(&self) -> anyhow::Result<Client> {
+    /// Connects a client; `timeout` bounds the TCP/TLS connection (callers bound the whole).
+    pub async fn connect(&self, timeout: Duration) -> anyhow::Result<Client> {
         let (mut conn, mut opts) = ClientOptions::load_from_config(LoadClientConfigProfileOptions::default())
             .map_err(|e| anyhow::anyhow!("reading Temporal client configuration: {e:?}"))?;
         if let Some(address) = &self.address {
@@ -49,26 +63,51 @@ impl TemporalArgs {
         if let Some(namespace) = &self.namespace {
             opts.namespace = namespace.clone();
         }
+        conn.connect_timeout = Some(timeout);
         let target = conn.target.clone();
         let connection = Connection::connect(conn).await.with_context(|| format!("connecting to Temporal at {target}"))?;
         Ok(Client::new(connection, opts)?)
     }
 }
 
-/// [`RunMessenger`] over a Temporal client, connected on first use and then reused.
+/// [`RunMessenger`] over a Temporal client, connected on first use (so the resolver starts and
+/// answers `/healthz` while Temporal is down), reused once connected, and tried again by the
+/// next request after a failed connection.
 pub struct TemporalMessenger {
     args: TemporalArgs,
+    timeouts: Timeouts,
     client: OnceCell<Client>,
 }
 
 impl TemporalMessenger {
     /// A messenger that connects with `args` when first needed.
     pub fn new(args: TemporalArgs) -> Self {
-        Self { args, client: OnceCell::new() }
+        Self { args, timeouts: Timeouts::default(), client: OnceCell::new() }
+    }
+
+    /// Replaces the timeouts (tests use short ones).
+    pub fn with_timeouts(mut self, timeouts: Timeouts) -> Self {
+        self.timeouts = timeouts;
+        self
+    }
+
+    async fn client(&self) -> Result<&Client, MessengerError> {
+        let connect = self.client.get_or_try_init(|| self.args.connect(self.timeouts.connect));
+        match tokio::time::timeout(self.timeouts.connect, connect).await {
+            Ok(Ok(client)) => Ok(client),
+            Ok(Err(e)) => {
+                tracing::warn!(error = format!("{e:#}"), "Temporal is unreachable");
+                Err(MessengerError::Unavailable("the connection failed".into()))
+            }
+            Err(_) => {
+                tracing::warn!(timeout = ?self.timeouts.connect, "Temporal is unreachable: no connection in time");
+                Err(MessengerError::Unavailable(format!("no connection within {} s", self.timeouts.connect.as_secs_f32())))
+            }
+        }
     }
 
     async fn handle(&self, workflow_id: &str, run_id: &str) -> Result<UntypedWorkflowHandle<Client>, MessengerError> {
-        let client = self.client.get_or_try_init(|| self.args.connect()).await?;
+        let client = self.client().await?;
         let info = WorkflowExecutionInfo::builder()
             .namespace(client.namespace())
             .workflow_id(workflow_id)
@@ -76,15 +115,28 @@ impl TemporalMessenger {
             .build();
         Ok(info.bind_untyped(client.clone()))
     }
+
+    /// Sends the query `name` with `input` and decodes its JSON answer.
+    async fn query<T: serde::de::DeserializeOwned>(&self, workflow_id: &str, run_id: &str, name: &str, input: RawValue) -> Result<T, MessengerError> {
+        let handle = self.handle(workflow_id, run_id).await?;
+        let query = handle.query(UntypedQuery::<UntypedWorkflow>::new(name), input, WorkflowQueryOptions::default());
+        let raw = tokio::time::timeout(self.timeouts.query, query).await.map_err(|_| MessengerError::Timeout)?.map_err(|e| query_error(name, e))?;
+        from_json(raw).with_context(|| format!("decoding the {name} query answer")).map_err(MessengerError::Other)
+    }
 }
 
 #[async_trait]
 impl RunMessenger for TemporalMessenger {
     async fn status(&self, workflow_id: &str, run_id: &str) -> Result<RunStatus, MessengerError> {
-        let handle = self.handle(workflow_id, run_id).await?;
-        let query = handle.query(UntypedQuery::<UntypedWorkflow>::new(names::QUERY_STATUS), RawValue::new(vec![]), WorkflowQueryOptions::default());
-        let raw = tokio::time::timeout(QUERY_TIMEOUT, query).await.map_err(|_| MessengerError::Timeout)?.map_err(query_error)?;
-        from_json(raw).context("decoding the status query answer").map_err(MessengerError::Other)
+        self.query(workflow_id, run_id, names::QUERY_STATUS, RawValue::new(vec![])).await
+    }
+
+    async fn candidates(&self, workflow_id: &str, run_id: &str, query: &CandidatesQuery) -> Result<CandidatePage, MessengerError> {
+        self.query(workflow_id, run_id, names::QUERY_CANDIDATES, to_json(query)?).await
+    }
+
+    async fn functions(&self, workflow_id: &str, run_id: &str, query: &FunctionsQuery) -> Result<FunctionPage, MessengerError> {
+        self.query(workflow_id, run_id, names::QUERY_FUNCTIONS, to_json(query)?).await
     }
 
     async fn decide(&self, workflow_id: &str, run_id: &str, decision: serde_json::Value) -> Result<DecisionRecord, MessengerError> {
@@ -94,14 +146,14 @@ impl RunMessenger for TemporalMessenger {
             to_json(&decision)?,
             WorkflowExecuteUpdateOptions::default(),
         );
-        let raw = tokio::time::timeout(UPDATE_TIMEOUT, update).await.map_err(|_| MessengerError::Timeout)?.map_err(update_error)?;
+        let raw = tokio::time::timeout(self.timeouts.update, update).await.map_err(|_| MessengerError::Timeout)?.map_err(update_error)?;
         from_json(raw).context("decoding the decide update answer").map_err(MessengerError::Other)
     }
 }
 
 /// A `json/plain` payload, as the Temporal CLI and the workflow's data converter expect.
-fn to_json(value: &serde_json::Value) -> Result<RawValue, MessengerError> {
-    let data = serde_json::to_vec(value).context("encoding the decision")?;
+fn to_json(value: &impl serde::Serialize) -> Result<RawValue, MessengerError> {
+    let data = serde_json::to_vec(value).context("encoding a query or update input")?;
     let metadata = [("encoding".to_string(), b"json/plain".to_vec())].into();
     Ok(RawValue::new(vec![Payload { metadata, data, ..Default::default() }]))
 }
@@ -111,11 +163,17 @@ fn from_json<T: serde::de::DeserializeOwned>(raw: RawValue) -> anyhow::Result<T>
     Ok(serde_json::from_slice(&payload.data)?)
 }
 
-fn query_error(e: WorkflowQueryError) -> MessengerError {
+/// Whether an RPC failed because the server could not be reached (rather than refused).
+fn unreachable(status: &tonic::Status) -> bool {
+    matches!(status.code(), tonic::Code::Unavailable | tonic::Code::DeadlineExceeded)
+}
+
+fn query_error(name: &str, e: WorkflowQueryError) -> MessengerError {
     match e {
         WorkflowQueryError::NotFound(_) => MessengerError::NotFound,
         WorkflowQueryError::Rejected { status } => MessengerError::NotWaiting(format!("the run is closed ({status:?})")),
-        other => MessengerError::Other(anyhow::Error::new(other).context("status query")),
+        WorkflowQueryError::Rpc(status) if unreachable(&status) => MessengerError::Unavailable(format!("{name} query: {}", status.code())),
+        other => MessengerError::Other(anyhow::Error::new(other).context(format!("{name} query"))),
     }
 }
 
@@ -130,6 +188,7 @@ fn update_error(e: WorkflowUpdateError) -> MessengerError {
             MessengerError::NotWaiting("the run has already finished".into())
         }
         WorkflowUpdateError::NotFound(_) => MessengerError::NotFound,
+        WorkflowUpdateError::Rpc(status) if unreachable(&status) => MessengerError::Unavailable(format!("decide update: {}", status.code())),
         other => MessengerError::Other(anyhow::Error::new(other).context("decide update")),
     }
 }

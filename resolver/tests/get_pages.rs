@@ -12,24 +12,62 @@ use snapstart_proto::{
 use snapstart_resolver::MessengerError;
 
 #[tokio::test]
-async fn valid_approve_link_shows_the_candidates_and_a_form_with_csrf() {
+async fn valid_approve_link_shows_the_candidates_by_function_and_a_form_with_csrf() {
     let run = FakeRun::waiting(vec![row("orders-api", "3"), row("orders-api", "4")]);
     let token = token(Decision::Approve);
 
     let page = get(&run, &link(Decision::Approve, &token)).await;
 
     assert_eq!(page.status, 200);
-    for want in ["orders-api:3", "orders-api:4", "40.2", "2023-09-01T00:00:00Z", "$6.25", "no_invocations_in_lookback", "$12.50", "2023-11-21T22:13:20Z", "LIVE"] {
+    for want in ["<code>orders-api</code>", "keep 3</label> 40.2 d, last 2023-09-01", "keep 4</label>", "2 versions, $12.50/month", "(each python3.12, 2048 MB, $6.25)", "2023-11-21T22:13:20Z", "LIVE", "us-west-2"] {
         assert!(page.body.contains(want), "missing {want}");
     }
     assert!(page.body.contains(r#"<form method="post" action="approve">"#));
     assert!(page.body.contains(&format!(r#"name="csrf" value="{}""#, secret().csrf_for(&token))));
     assert!(page.body.contains(&format!(r#"name="token" value="{token}""#)));
-    assert_eq!(page.body.matches(r#"type="checkbox" name="versions""#).count(), 2);
-    assert!(page.body.contains(r#"value="orders-api:3" checked"#));
+    assert!(page.body.contains(&format!(r#"name="digest" value="{}""#, run.status.lock().unwrap().candidates_digest)));
+    let form = PageForm::parse(&page.body);
+    let boxes = |name: &str| form.named(name).iter().map(|i| (i.value.clone(), i.checked)).collect::<Vec<_>>();
+    assert_eq!(boxes("function"), [("0".to_string(), true)], "one ticked box per function");
+    assert_eq!(boxes("keep"), [("0".to_string(), false), ("1".to_string(), false)], "one unticked keep box per version, by index");
     assert!(page.body.contains(r#"name="approver""#));
     assert!(!page.body.contains("<script"));
     assert!(run.decides().is_empty());
+}
+
+#[tokio::test]
+async fn functions_are_listed_largest_saving_first_each_opening_to_its_versions() {
+    let mut rows = vec![row("small", "1"), row("big", "1"), row("big", "2"), row("big", "3"), row("mid", "7"), row("mid", "8")];
+    rows[0].estimated_monthly_cost_usd = 1.0;
+    let run = FakeRun::waiting(rows);
+
+    let page = get(&run, &link(Decision::Approve, &token(Decision::Approve))).await;
+
+    let at = |name: &str| page.body.find(&format!("<code>{name}</code>")).unwrap_or_else(|| panic!("no {name}"));
+    assert!(at("big") < at("mid") && at("mid") < at("small"), "largest saving first");
+    assert_eq!(page.body.matches("<details").count(), 3, "one expandable line per function");
+    assert!(page.body.contains("3 versions, $18.75/month"));
+    assert!(page.body.contains("1 version, $1.00/month"));
+    assert!(page.body.contains("3 functions, 6 versions, largest saving first"));
+    let big = &page.body[at("big")..at("mid")];
+    assert_eq!(big.matches("name=keep").count(), 3, "big's line opens to its three versions: {big}");
+    let form = PageForm::parse(&page.body);
+    let function_of = |name: &str| form.named("function").iter().map(|i| i.value.clone()).nth(["big", "mid", "small"].iter().position(|n| *n == name).unwrap()).unwrap();
+    assert_eq!((function_of("big"), function_of("mid"), function_of("small")), ("1".into(), "2".into(), "0".into()), "boxes carry the run's function numbers");
+}
+
+#[tokio::test]
+async fn versions_that_differ_in_runtime_memory_or_cost_show_them_on_their_own_line() {
+    let mut rows = vec![row("f", "1"), row("f", "2"), row("g", "1")];
+    (rows[1].runtime, rows[1].memory_size_mb, rows[1].estimated_monthly_cost_usd) = ("python3.11".into(), 1024, 3.9);
+    rows[0].version_last_invoked_utc = None;
+    let run = FakeRun::waiting(rows);
+
+    let page = get(&run, &link(Decision::Approve, &token(Decision::Approve))).await;
+
+    assert!(page.body.contains("keep 1</label> 40.2 d, last —, python3.12, 2048 MB, $6.25"), "{}", page.body);
+    assert!(page.body.contains("keep 2</label> 40.2 d, last 2023-09-01, python3.11, 1024 MB, $3.90"), "{}", page.body);
+    assert_eq!(page.body.matches("(each ").count(), 1, "only g's versions are alike");
 }
 
 #[tokio::test]
@@ -69,7 +107,7 @@ async fn twenty_gets_and_heads_never_call_decide() {
 }
 
 #[tokio::test]
-async fn tampered_expired_wrong_decision_and_missing_tokens_are_refused_without_deciding() {
+async fn tampered_wrong_decision_and_missing_tokens_are_refused_without_reaching_the_run() {
     let run = FakeRun::waiting(vec![row("f", "1")]);
     let good = token(Decision::Approve);
     let (body, tag) = good.split_once('.').unwrap();
@@ -78,7 +116,6 @@ async fn tampered_expired_wrong_decision_and_missing_tokens_are_refused_without_
     let cases = [
         (link(Decision::Approve, &flipped), 403, "This link is not valid"),
         (link(Decision::Approve, &foreign), 403, "This link is not valid"),
-        (link(Decision::Approve, &expired_token(Decision::Approve)), 410, "This link has expired"),
         (link(Decision::Reject, &good), 403, "This link is for the other decision"),
         (link(Decision::Approve, "not-a-token"), 400, "This link is damaged"),
         ("/approve".to_string(), 400, "This link is incomplete"),
@@ -172,7 +209,7 @@ async fn unexpected_errors_are_a_generic_500_that_leaks_nothing() {
 }
 
 #[tokio::test]
-async fn function_names_are_html_escaped() {
+async fn function_names_and_versions_are_html_escaped() {
     let run = FakeRun::waiting(vec![row("<script>alert(1)</script>", "1\"><b>")]);
 
     let page = get(&run, &link(Decision::Approve, &token(Decision::Approve))).await;
@@ -180,7 +217,8 @@ async fn function_names_are_html_escaped() {
     assert_eq!(page.status, 200);
     assert!(!page.body.contains("<script>alert"));
     assert!(!page.body.contains("\"><b>"));
-    assert!(page.body.contains("&lt;script&gt;alert(1)&lt;/script&gt;:1&quot;&gt;&lt;b&gt;"));
+    assert!(page.body.contains("<code>&lt;script&gt;alert(1)&lt;/script&gt;</code>"));
+    assert!(page.body.contains("keep 1&quot;&gt;&lt;b&gt;</label>"));
 }
 
 #[tokio::test]

@@ -1,5 +1,7 @@
 //! POST of the confirmation form: the only request that delivers a decision, and only from this
-//! origin with the CSRF token of the same link.
+//! origin with the CSRF token of the same link. These tests post the earlier form, which names
+//! rows `function:version` (still accepted, for scripts); `grouped_approval.rs` posts the page's
+//! own grouped form.
 
 mod common;
 
@@ -9,7 +11,7 @@ use snapstart_proto::links::Decision;
 use snapstart_resolver::MessengerError;
 
 #[tokio::test]
-async fn same_origin_post_decides_once_with_the_checked_rows() {
+async fn same_origin_post_decides_once_with_the_named_rows() {
     let run = FakeRun::waiting(vec![row("orders-api", "3"), row("orders-api", "4"), row("billing", "9")]);
 
     let page = confirm(&run, Decision::Approve, "  Ana  ", &["orders-api:3", "billing:9"]).await;
@@ -55,24 +57,37 @@ async fn reject_post_sends_approved_false_and_no_versions() {
 }
 
 #[tokio::test]
-async fn rows_that_are_not_candidates_are_never_sent() {
+async fn named_rows_that_are_not_candidates_are_listed_as_ignored_by_the_run() {
     let run = FakeRun::waiting(vec![row("f", "1")]);
 
     let page = confirm(&run, Decision::Approve, "", &["f:1", "other:2", "f:1"]).await;
 
-    assert_eq!(page.status, 200);
-    assert_eq!(run.decides()[0].2["approved_versions"], json!([{"function_name": "f", "version": "1"}]));
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert_eq!(run.decides()[0].2["approved_versions"], json!([{"function_name": "f", "version": "1"}, {"function_name": "other", "version": "2"}]));
+    assert!(page.body.contains("1 version(s) approved for deletion"), "{}", page.body);
+    assert!(page.body.contains("Ignored (not candidates of this run)") && page.body.contains("other:2"), "{}", page.body);
 }
 
 #[tokio::test]
-async fn approve_with_no_rows_checked_is_400_and_decides_nothing() {
+async fn approve_naming_no_rows_is_400_and_decides_nothing() {
     let run = FakeRun::waiting(vec![row("f", "1")]);
-    for versions in [&[][..], &["other:2"][..]] {
-        let page = confirm(&run, Decision::Approve, "ana", versions).await;
-        assert_eq!((page.status.as_u16(), title(&page)), (400, "No version was checked"), "{versions:?}");
-        assert!(page.body.contains("reject link"));
-    }
+
+    let page = confirm(&run, Decision::Approve, "ana", &[]).await;
+
+    assert_eq!((page.status.as_u16(), title(&page)), (400, "No version is selected"));
+    assert!(page.body.contains("reject link"));
     assert!(run.decides().is_empty());
+}
+
+#[tokio::test]
+async fn approve_naming_only_non_candidates_gets_the_same_page_when_the_run_refuses_it() {
+    let run = FakeRun::waiting(vec![row("f", "1")]);
+
+    let page = confirm(&run, Decision::Approve, "ana", &["other:2"]).await;
+
+    assert_eq!((page.status.as_u16(), title(&page)), (400, "No version is selected"), "{}", page.body);
+    assert!(page.body.contains("reject link"));
+    assert_eq!(run.decides().len(), 1, "the resolver cannot know the run's whole list, so the run said no");
 }
 
 #[tokio::test]
@@ -177,8 +192,11 @@ async fn already_decided_rejection_says_who_when_and_which_way() {
 #[tokio::test]
 async fn a_run_that_stopped_waiting_or_vanished_gets_a_truthful_page() {
     type Case = (fn() -> MessengerError, u16, &'static str, &'static str);
-    let cases: [Case; 3] = [
+    let cases: [Case; 6] = [
         (|| MessengerError::NotWaiting("the run has already finished".into()), 409, "This run is no longer waiting for a decision", "the run has already finished"),
+        (|| MessengerError::NotYet("the run is in phase send-approval-email".into()), 503, "This run is not waiting yet", "not waiting yet: try again in a minute"),
+        (|| MessengerError::EmptySelection("this approval selects no candidate".into()), 400, "No version is selected", "reject link"),
+        (|| MessengerError::Unavailable("connection refused".into()), 503, "The cleanup service cannot be reached", "try the link again in a few minutes"),
         (|| MessengerError::NotFound, 404, "Run not found", "does not exist any more"),
         (|| MessengerError::Invalid("`approved` is required".into()), 400, "The decision was refused", "`approved` is required"),
     ];

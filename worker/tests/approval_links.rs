@@ -44,16 +44,14 @@ async fn approving_in_a_browser_deletes_exactly_the_checked_candidates() {
     let page = browser.text().await;
     let name = browser.find("input[name=approver]").await;
     browser.type_into(&name, "Ana Approver").await;
-    for checkbox in browser.find_all("input[name=versions]").await {
-        if browser.attribute(&checkbox, "value").await == "billing:2" {
-            browser.click(&checkbox).await; // keep billing:2
-        }
-    }
+    let status = h.status(&id).await.unwrap();
+    let keep = status.candidates.iter().position(|c| c.function_name == "billing" && c.version == "2").expect("billing:2 is a candidate");
+    browser.click(&browser.find(&format!("input[name=keep][value=\"{keep}\"]")).await).await; // keep billing:2
     browser.click(&browser.find("button[type=submit]").await).await;
     let confirmation = browser.text().await;
     let result = h.result(&id).await;
 
-    assert!(page.contains("orders:1") && page.contains("billing:2"), "{page}");
+    assert!(page.contains("orders") && page.contains("billing") && page.contains("keep 2"), "{page}");
     assert!(confirmation.contains("recorded your decision"), "{confirmation}");
     assert_eq!(result.status, "done");
     assert_eq!(result.approval.unwrap().approver.as_deref(), Some("Ana Approver"));
@@ -148,4 +146,91 @@ async fn prefetching_and_bad_posts_change_nothing() {
     assert!(second_page.contains("already decided"), "{second_page}");
     assert_eq!(result.deletion_counts.get("deleted"), Some(&1));
     h.assert_replays(&id, "approved_by_update_after_refused_posts").await;
+}
+
+#[tokio::test]
+#[ignore = "needs the services scripts/test.sh starts (Temporal dev server, AWS emulator, SMTP sink, Chromium): run scripts/test.sh"]
+async fn a_link_used_while_the_email_is_still_retrying_says_not_yet_and_the_wait_ends_at_the_links_deadline() {
+    let mut h = Harness::start(false).await;
+    h.sns_too = true;
+    h.reserve_smtp_sink(); // SNS delivers the links at once; SMTP fails until the sink starts
+    h.start_resolver().await;
+    h.start_worker(0);
+    let id = h.cli_start(r#"{"region": "us-west-2", "approval_timeout_seconds": 20}"#);
+    let sns = common::eventually(Duration::from_secs(60), "the SNS approval message", || async {
+        h.emulator.sns_messages().await.first().and_then(|m| m["message"].as_str().map(str::to_string))
+    })
+    .await;
+
+    let early = reqwest::get(link(&sns, "approve")).await.unwrap();
+    let (early_status, early_page) = (early.status(), early.text().await.unwrap());
+    tokio::time::sleep(Duration::from_secs(6)).await; // the email activity retries meanwhile
+    h.start_smtp_sink().await;
+    let status = h.wait_for_phase(&id, "awaiting_approval").await;
+    let result = h.result(&id).await;
+
+    assert_eq!(early_status, 503, "{early_page}");
+    assert!(early_page.contains("not waiting yet"), "{early_page}");
+    assert_eq!(result.status, "timed_out");
+    let deadline = status.deadline_unix.unwrap();
+    let events = h.history_json(&id)["events"].as_array().cloned().unwrap();
+    let closed = events.last().unwrap()["eventTime"].as_str().unwrap().to_string();
+    let closed = chrono::DateTime::parse_from_rfc3339(&closed).unwrap().timestamp();
+    assert!(closed - deadline <= 4, "the run closed {}s after the links' deadline", closed - deadline);
+}
+
+/// A static page server (Python's http.server) standing in for the Temporal UI's origin.
+struct UiOrigin(std::process::Child, u16);
+
+impl Drop for UiOrigin {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+async fn ui_origin() -> UiOrigin {
+    let port = common::free_port();
+    let dir = std::env::temp_dir();
+    let child = std::process::Command::new(common::service_env("SNAPSTART_TEST_PYTHON"))
+        .args(["-m", "http.server", &port.to_string(), "--bind", "127.0.0.1", "--directory"])
+        .arg(dir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    common::eventually(Duration::from_secs(30), "the UI origin", || async { std::net::TcpStream::connect(("127.0.0.1", port)).ok() }).await;
+    UiOrigin(child, port)
+}
+
+const FETCH_DECODE: &str = "const done = arguments[arguments.length - 1];
+fetch(arguments[0], {method: 'POST', headers: {'Content-Type': 'application/json', 'X-Namespace': 'default'}, body: JSON.stringify(arguments[1])})
+  .then(r => r.json()).then(j => done(JSON.stringify(j))).catch(e => done('ERROR ' + e));";
+
+#[tokio::test]
+#[ignore = "needs the services scripts/test.sh starts (Temporal dev server, AWS emulator, Chromium): run scripts/test.sh"]
+async fn a_page_on_the_ui_origin_decodes_a_real_payload_through_the_codec_and_another_origin_cannot() {
+    let mut h = Harness::start(false).await;
+    let ui = ui_origin().await;
+    h.resolver_env.push(("CODEC_CORS_ORIGINS".into(), format!("http://127.0.0.1:{}", ui.1)));
+    h.start_resolver().await;
+    h.start_worker(0);
+    let id = h.cli_start(r#"{"region": "us-west-2"}"#);
+    h.wait_for_phase(&id, "awaiting_approval").await;
+    let history = h.history_json(&id);
+    let result = history["events"].as_array().unwrap().iter().find_map(|e| e["activityTaskCompletedEventAttributes"]["result"]["payloads"][0].as_object().cloned()).unwrap();
+    let body = serde_json::json!({"payloads": [result]});
+    let codec = format!("{}/codec/decode", h.resolver_url);
+    let browser = Browser::start().await;
+
+    browser.goto(&format!("http://127.0.0.1:{}/", ui.1)).await;
+    let allowed = browser.execute_async(FETCH_DECODE, vec![codec.clone().into(), body.clone()]).await;
+    browser.goto(&format!("http://localhost:{}/", ui.1)).await;
+    let refused = browser.execute_async(FETCH_DECODE, vec![codec.into(), body]).await;
+    h.temporal(&["workflow", "terminate", "--workflow-id", &id, "--reason", "test done"]);
+
+    let decoded: serde_json::Value = serde_json::from_str(allowed.as_str().unwrap()).unwrap_or_else(|_| panic!("{allowed}"));
+    let encoding = decoded["payloads"][0]["metadata"]["encoding"].as_str().unwrap_or_default();
+    assert_eq!(encoding, "anNvbi9wbGFpbg==", "json/plain, base64: {decoded}");
+    assert!(refused.as_str().unwrap_or_default().starts_with("ERROR"), "an origin not listed is refused by CORS: {refused}");
 }

@@ -1,11 +1,14 @@
 //! The resolver's HTML: small, plain pages with inline CSS and no script. Everything that comes
-//! from a run, a link or a form is escaped here, in one place.
+//! from a run, a link or a form is escaped in these files (`escape`), nowhere else. The confirm
+//! pages are in `confirm.rs`; what a decision or an expired link shows is in `outcome.rs`.
 
-use snapstart_proto::{
-    links::Decision,
-    status::{DecisionRecord, RunStatus},
-    v1::ReportRow,
-};
+mod confirm;
+mod outcome;
+
+pub use confirm::{approve, reject};
+pub use outcome::{accepted, expired_text};
+
+use snapstart_proto::status::DecisionRecord;
 
 /// Title of the generic 500 page.
 pub const GENERIC_TITLE: &str = "Something went wrong";
@@ -15,7 +18,8 @@ pub const GENERIC_BODY: &str = "The resolver hit an unexpected error. If you had
 const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222;line-height:1.45}\
 table{border-collapse:collapse;width:100%;margin:1rem 0}th,td{border:1px solid #ccc;padding:.3rem .5rem;text-align:left;font-size:.9rem}\
 th{background:#f3f3f3}.warn{background:#fff3cd;border:1px solid #e0c36b;padding:.6rem}.note{background:#eef5ff;border:1px solid #9bbbe6;padding:.6rem}\
-button{font-size:1rem;padding:.5rem 1.2rem;margin-top:1rem}input[type=text]{font-size:1rem;padding:.3rem;width:20rem}code{word-break:break-all}";
+button{font-size:1rem;padding:.5rem 1.2rem;margin:.5rem 0}input[type=text]{font-size:1rem;padding:.3rem;width:20rem}code{word-break:break-all}\
+details{margin:.15rem 0}summary{cursor:pointer}details ul{margin:.2rem 0 .6rem 2.5rem;padding:0;font-size:.9rem}details li{list-style:none}.dim{color:#666}";
 
 /// Escapes text for HTML element content and double-quoted attributes.
 pub fn escape(text: &str) -> String {
@@ -63,88 +67,69 @@ pub fn decision_sentence(record: &DecisionRecord) -> String {
     )
 }
 
-fn money(usd: f64) -> String {
-    format!("${usd:.2}")
+/// Dollars with cents and thousands separators: `$1,234.50`.
+pub fn money(usd: f64) -> String {
+    let cents = format!("{usd:.2}");
+    let (whole, frac) = cents.split_once('.').unwrap_or((&cents, "00"));
+    format!("${}.{frac}", thousands(whole))
 }
 
-fn mode_sentence(dry_run: bool) -> &'static str {
+/// An integer with thousands separators: `10,000`.
+pub fn count(n: impl Into<u64>) -> String {
+    thousands(&n.into().to_string())
+}
+
+fn thousands(digits: &str) -> String {
+    let (sign, digits) = digits.strip_prefix('-').map_or(("", digits), |d| ("-", d));
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    format!("{sign}{out}")
+}
+
+/// What deleting means in this run, in one sentence.
+pub fn mode_sentence(dry_run: bool) -> &'static str {
     if dry_run {
         "This run is a DRY RUN: nothing will actually be deleted; the completion email will list what would have been."
     } else {
-        "This run is LIVE: the checked versions will be deleted. A deleted version cannot be recovered."
+        "This run is LIVE: the approved versions will be deleted. A deleted version cannot be recovered."
     }
 }
 
-fn row_html(row: &ReportRow, checkbox: bool) -> String {
-    let id = escape(&format!("{}:{}", row.function_name, row.version));
-    let check = if checkbox { format!("<td><input type=\"checkbox\" name=\"versions\" value=\"{id}\" checked aria-label=\"delete {id}\"></td>") } else { String::new() };
-    format!(
-        "<tr>{check}<td><code>{id}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-        row.age_days.map_or("—".into(), |d| format!("{d:.1}")),
-        escape(row.version_last_invoked_utc.as_deref().unwrap_or("none recorded")),
-        money(row.estimated_monthly_cost_usd),
-        escape(&row.reason_flags.join(", ")),
-    )
-}
-
-fn table(rows: &[ReportRow], checkboxes: bool) -> String {
-    let head = if checkboxes { "<th>Delete</th>" } else { "" };
-    let body: String = rows.iter().map(|r| row_html(r, checkboxes)).collect();
-    format!("<table><thead><tr>{head}<th>Function:version</th><th>Age (days)</th><th>Version last invoked (UTC)</th><th>Est. monthly cost</th><th>Reason flags</th></tr></thead><tbody>{body}</tbody></table>")
-}
-
-/// The confirmation page: what confirming will do, the candidates, and the one POST form.
-pub fn confirm(decision: Decision, status: &RunStatus, token: &str, csrf: &str) -> String {
-    let n = status.candidates.len();
-    let saving = status.summary.as_ref().map_or(0.0, |s| s.estimated_monthly_saving_usd);
-    let deadline = escape(status.deadline.as_deref().unwrap_or("the approval deadline"));
-    let (title, what, button) = match decision {
-        Decision::Approve => (
-            "Approve deleting unused SnapStart versions?",
-            format!("<p class=\"warn\">{}</p><p>Confirming approves deleting the <strong>checked</strong> versions below (all {n} are checked; uncheck any to keep). Estimated saving if all are deleted: <strong>{}</strong> per month.</p>", mode_sentence(status.dry_run), money(saving)),
-            "Confirm approval",
-        ),
-        Decision::Reject => (
-            "Reject this cleanup?",
-            format!("<p class=\"note\">Confirming rejects the run: <strong>nothing will be deleted</strong>. The {n} candidate versions below stay as they are (estimated cost {} per month).</p>", money(saving)),
-            "Confirm rejection",
-        ),
-    };
-    let body = format!(
-        "{what}<p>{n} candidate version(s). Decide before <strong>{deadline}</strong>. Nothing happens until you press the button.</p>\
-<form method=\"post\" action=\"{action}\">\
-<input type=\"hidden\" name=\"token\" value=\"{token}\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
-{table}<p><label>Your name (optional, recorded with the decision): <input type=\"text\" name=\"approver\" maxlength=\"200\" autocomplete=\"name\"></label></p>\
-<button type=\"submit\">{button}</button></form>",
-        action = decision.as_str(),
-        token = escape(token),
-        csrf = escape(csrf),
-        table = table(&status.candidates, decision == Decision::Approve),
-    );
-    layout(title, &body)
-}
-
-fn version_list(versions: &[snapstart_proto::v1::VersionRef]) -> String {
-    let items: String = versions.iter().map(|v| format!("<li><code>{}</code></li>", escape(&format!("{}:{}", v.function_name, v.version)))).collect();
-    format!("<ul>{items}</ul>")
-}
-
-/// The page after the run took the decision: exactly what was recorded.
-pub fn accepted(record: &DecisionRecord, dry_run: Option<bool>) -> String {
-    let who = escape(&decision_sentence(record));
-    let mut body = format!("<p>The run recorded your decision: <strong>{who}</strong>.</p>");
-    if record.approved {
-        let mode = match dry_run {
-            Some(true) => "This is a DRY RUN: nothing will actually be deleted; the completion email lists what would have been.",
-            Some(false) => "This run is LIVE: these versions are being deleted now. The completion email reports each outcome.",
-            None => "The completion email reports what was deleted (or, for a dry run, what would have been).",
-        };
-        body += &format!("<p class=\"warn\">{mode}</p><p>{} version(s) approved for deletion:</p>{}", record.approved_versions.len(), version_list(&record.approved_versions));
-    } else {
-        body += "<p class=\"note\">Nothing will be deleted.</p>";
+/// A run's phase in words, for pages that say why it takes no decision.
+pub fn phase_words(phase: &str) -> String {
+    match phase {
+        "done" => "the run has finished".into(),
+        "rejected" => "the run was rejected".into(),
+        "timed_out" => "the approval deadline passed; nothing was deleted".into(),
+        "no_candidates" => "the run found nothing to delete".into(),
+        "invalid_input" => "the run stopped on invalid input".into(),
+        "awaiting_approval" => "no decision has been recorded yet".into(),
+        "" => "the run has not reported its state yet".into(),
+        other => format!("the run is in phase {other}"),
     }
-    if !record.ignored_versions.is_empty() {
-        body += &format!("<p>Ignored (not candidates of this run):</p>{}", version_list(&record.ignored_versions));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amounts_and_counts_get_thousands_separators() {
+        assert_eq!(money(0.0), "$0.00");
+        assert_eq!(money(12.5), "$12.50");
+        assert_eq!(money(39_000.0), "$39,000.00");
+        assert_eq!(money(1_234_567.891), "$1,234,567.89");
+        assert_eq!(count(999u32), "999");
+        assert_eq!(count(10_000u32), "10,000");
     }
-    layout(if record.approved { "Approval recorded" } else { "Rejection recorded" }, &body)
+
+    #[test]
+    fn escape_covers_every_character_that_can_break_out_of_text_or_an_attribute() {
+        assert_eq!(escape(r#"<a href="x" onclick='y'>&</a>"#), "&lt;a href=&quot;x&quot; onclick=&#39;y&#39;&gt;&amp;&lt;/a&gt;");
+    }
 }

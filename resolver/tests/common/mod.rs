@@ -1,96 +1,31 @@
-//! Shared test fixtures: an in-memory [`RunMessenger`] that records every call, signed links, and
-//! one-shot request helpers against `app()` (no socket).
+//! Shared test fixtures: an in-memory run (`fake.rs`), the confirm page's form as a browser
+//! submits it (`page_form.rs`), signed links, and one-shot request helpers against `app()` (no
+//! socket).
 #![allow(dead_code)]
 
-use std::sync::{Arc, Mutex};
+mod fake;
+mod page_form;
 
-use async_trait::async_trait;
+use std::sync::Arc;
+
 use axum::{
     body::Body,
     http::{HeaderMap, Request, StatusCode},
     Router,
 };
-use serde_json::Value;
 use snapstart_proto::{
     links::{Claims, Decision, LinkSecret},
-    status::{DecisionRecord, RunStatus, PHASE_AWAITING_APPROVAL},
-    v1::{ReportRow, ReportSummary, VersionRef},
+    v1::ReportRow,
 };
-use snapstart_resolver::{app, AppState, MessengerError, RunMessenger};
+use snapstart_resolver::{app, AppState};
 use tower::ServiceExt;
 
+pub use fake::{FakeRun, RUN_ID, WORKFLOW_ID};
+pub use page_form::PageForm;
+
 pub const NOW: i64 = 1_700_000_000;
-/// The one run the fake knows: links for any other workflow id or run id find nothing.
-pub const WORKFLOW_ID: &str = "wf-1";
-pub const RUN_ID: &str = "run-1";
 pub const PUBLIC_URL: &str = "https://resolver.example.com";
 pub const ORIGIN: &str = "https://resolver.example.com";
-
-/// A fake run (`WORKFLOW_ID`/`RUN_ID`): answers `status` from `status`, `decide` like the
-/// workflow would, records calls, and answers `NotFound` for any other workflow id or run id.
-#[derive(Default)]
-pub struct FakeRun {
-    pub status: Mutex<RunStatus>,
-    pub status_error: Mutex<Option<fn() -> MessengerError>>,
-    pub decide_error: Mutex<Option<fn() -> MessengerError>>,
-    pub status_calls: Mutex<usize>,
-    pub decide_calls: Mutex<Vec<(String, String, Value)>>,
-}
-
-impl FakeRun {
-    pub fn waiting(candidates: Vec<ReportRow>) -> Arc<Self> {
-        let summary = ReportSummary { candidates: candidates.len() as u32, estimated_monthly_saving_usd: 12.5, ..Default::default() };
-        let status = RunStatus {
-            phase: PHASE_AWAITING_APPROVAL.into(),
-            deadline: Some("2023-11-21T22:13:20Z".into()),
-            deadline_unix: Some(NOW + 3600),
-            candidates,
-            summary: Some(summary),
-            ..Default::default()
-        };
-        Arc::new(Self { status: Mutex::new(status), ..Default::default() })
-    }
-
-    pub fn decides(&self) -> Vec<(String, String, Value)> {
-        self.decide_calls.lock().unwrap().clone()
-    }
-}
-
-#[async_trait]
-impl RunMessenger for FakeRun {
-    async fn status(&self, workflow_id: &str, run_id: &str) -> Result<RunStatus, MessengerError> {
-        *self.status_calls.lock().unwrap() += 1;
-        if (workflow_id, run_id) != (WORKFLOW_ID, RUN_ID) {
-            return Err(MessengerError::NotFound);
-        }
-        match *self.status_error.lock().unwrap() {
-            Some(make) => Err(make()),
-            None => Ok(self.status.lock().unwrap().clone()),
-        }
-    }
-
-    async fn decide(&self, workflow_id: &str, run_id: &str, decision: Value) -> Result<DecisionRecord, MessengerError> {
-        self.decide_calls.lock().unwrap().push((workflow_id.into(), run_id.into(), decision.clone()));
-        if (workflow_id, run_id) != (WORKFLOW_ID, RUN_ID) {
-            return Err(MessengerError::NotFound);
-        }
-        if let Some(make) = *self.decide_error.lock().unwrap() {
-            return Err(make());
-        }
-        let versions = decision["approved_versions"].as_array().cloned().unwrap_or_default();
-        Ok(DecisionRecord {
-            approved: decision["approved"].as_bool().unwrap(),
-            approver: decision["approver"].as_str().map(String::from),
-            decided_at: "2023-11-14T22:20:00Z".into(),
-            decision_source: decision["decision_source"].as_str().map(String::from),
-            approved_versions: versions
-                .iter()
-                .map(|v| VersionRef { function_name: v["function_name"].as_str().unwrap().into(), version: v["version"].as_str().unwrap().into() })
-                .collect(),
-            ..Default::default()
-        })
-    }
-}
 
 pub fn row(function_name: &str, version: &str) -> ReportRow {
     ReportRow {
@@ -99,6 +34,8 @@ pub fn row(function_name: &str, version: &str) -> ReportRow {
         age_days: Some(40.25),
         version_last_invoked_utc: Some("2023-09-01T00:00:00Z".into()),
         estimated_monthly_cost_usd: 6.25,
+        runtime: "python3.12".into(),
+        memory_size_mb: 2048,
         reason_flags: vec!["no_invocations_in_lookback".into()],
         candidate_for_deletion: true,
         ..Default::default()
@@ -132,10 +69,14 @@ pub fn router(run: &Arc<FakeRun>) -> Router {
     router_at(run, NOW)
 }
 
+/// The state of the app under test: the fake run, the test secret, the clock fixed at `now`.
+pub fn state_at(run: &Arc<FakeRun>, now: i64) -> AppState {
+    AppState::new(run.clone(), secret(), url::Url::parse(PUBLIC_URL).unwrap()).with_clock(move || now)
+}
+
 /// The app with its clock fixed at `now`.
 pub fn router_at(run: &Arc<FakeRun>, now: i64) -> Router {
-    let state = AppState::new(run.clone(), secret(), url::Url::parse(PUBLIC_URL).unwrap()).with_clock(move || now);
-    app(state)
+    app(state_at(run, now))
 }
 
 pub struct Answer {
@@ -150,7 +91,12 @@ pub async fn send(run: &Arc<FakeRun>, request: Request<Body>) -> Answer {
 
 /// `send` with the app's clock at `now`.
 pub async fn send_at(run: &Arc<FakeRun>, now: i64, request: Request<Body>) -> Answer {
-    let response = router_at(run, now).oneshot(request).await.unwrap();
+    send_to(router_at(run, now), request).await
+}
+
+/// One request to `router`.
+pub async fn send_to(router: Router, request: Request<Body>) -> Answer {
+    let response = router.oneshot(request).await.unwrap();
     let status = response.status();
     let headers = response.headers().clone();
     let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
@@ -188,11 +134,31 @@ pub fn title(page: &Answer) -> &str {
     page.body.split_once("<h1>").and_then(|(_, rest)| rest.split_once("</h1>")).map_or("", |(t, _)| t)
 }
 
-/// A POST the confirmation page would send for `decision`, with the given checked rows.
+/// A POST of the earlier form for `decision`, naming the checked rows `function:version`.
 pub async fn confirm(run: &Arc<FakeRun>, decision: Decision, approver: &str, versions: &[&str]) -> Answer {
     let token = token(decision);
     let csrf = secret().csrf_for(&token);
     let mut pairs = vec![("token", token.as_str()), ("csrf", csrf.as_str()), ("approver", approver)];
     pairs.extend(versions.iter().map(|v| ("versions", *v)));
     post(run, &format!("/{}", decision.as_str()), form(&pairs), Some(ORIGIN)).await
+}
+
+/// The confirm page of a live link for `decision`, and its form as a browser would submit it.
+pub async fn open_page(run: &Arc<FakeRun>, decision: Decision) -> (Answer, PageForm) {
+    let page = get(run, &link(decision, &token(decision))).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let form = PageForm::parse(&page.body);
+    (page, form)
+}
+
+/// Submits `form` from the confirm page of `decision`, as a browser on this origin would.
+pub async fn submit(run: &Arc<FakeRun>, decision: Decision, form: &PageForm) -> Answer {
+    post(run, &format!("/{}", decision.as_str()), form.body(), Some(ORIGIN)).await
+}
+
+/// The candidate indexes the one recorded `decide` call approved, by the workflow's rules.
+pub fn approved_indexes(run: &FakeRun) -> Vec<u32> {
+    let calls = run.decides();
+    assert_eq!(calls.len(), 1, "exactly one decide call");
+    run.resolve(&calls[0].2).unwrap().0
 }

@@ -104,6 +104,12 @@ impl Browser {
         self.call(reqwest::Method::POST, &format!("/element/{element}/value"), json!({"text": text})).await;
     }
 
+    /// Runs an asynchronous script in the page (the last argument is its callback) and returns
+    /// what it passed back.
+    pub async fn execute_async(&self, script: &str, args: Vec<Value>) -> Value {
+        self.call(reqwest::Method::POST, "/execute/async", json!({"script": script, "args": args})).await
+    }
+
     /// An element's attribute or property.
     pub async fn attribute(&self, element: &str, name: &str) -> String {
         self.call(reqwest::Method::GET, &format!("/element/{element}/property/{name}"), json!({})).await.as_str().unwrap_or_default().to_string()

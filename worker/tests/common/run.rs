@@ -32,6 +32,8 @@ pub struct Harness {
     pub sns_too: bool,
     /// Extra environment for the next worker started.
     pub worker_env: Vec<(String, String)>,
+    /// Extra environment for the resolver.
+    pub resolver_env: Vec<(String, String)>,
     /// Where the resolver listens (and what the links point at).
     pub resolver_url: String,
     resolver: Option<Child>,
@@ -71,7 +73,7 @@ impl Harness {
         let task_queue = format!("snapstart-test-{}", uuid_ish());
         let resolver_url = format!("http://127.0.0.1:{}", free_port());
         let delete_dry_run = if live { "false" } else { "true" }.to_string();
-        Self { emulator, address, cli, task_queue, topic_arn, worker: None, delete_dry_run, sns_too: false, worker_env: vec![], resolver_url, resolver: None, smtp: None }
+        Self { emulator, address, cli, task_queue, topic_arn, worker: None, delete_dry_run, sns_too: false, worker_env: vec![], resolver_env: vec![], resolver_url, resolver: None, smtp: None }
     }
 
     pub fn start_worker(&mut self, lambda_rps: u32) {
@@ -311,6 +313,7 @@ impl Harness {
             .args(["--listen", &format!("127.0.0.1:{port}"), "--public-url", &self.resolver_url, "--address", &self.address, "--namespace", "default"])
             .env("APPROVAL_LINK_SECRET", SECRET)
             .env_remove("TEMPORAL_ADDRESS")
+            .envs(self.resolver_env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()

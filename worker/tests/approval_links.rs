@@ -121,7 +121,7 @@ async fn prefetching_and_bad_posts_change_nothing() {
     let expired = secret.sign(&Claims { workflow_id: id.clone(), run_id: run_id.clone(), decision: Decision::Approve, expires_unix: 1 });
     let cases: Vec<(&str, Vec<(&'static str, String)>, Option<&'static str>)> = vec![
         ("tampered token", vec![("token", tampered.clone()), ("csrf", secret.csrf_for(&tampered))], None),
-        ("token for another run", vec![("token", other_run.clone()), ("csrf", secret.csrf_for(&other_run))], None),
+        ("token for another run", vec![("token", other_run.clone()), ("csrf", secret.csrf_for(&other_run)), ("versions", "orders:1".to_string())], None),
         ("expired token", vec![("token", expired.clone()), ("csrf", secret.csrf_for(&expired))], None),
         ("missing CSRF", vec![("token", token.clone())], None),
         ("CSRF of another link", vec![("token", token.clone()), ("csrf", secret.csrf_for("other"))], None),

@@ -3,7 +3,7 @@
 
 pub mod activities;
 pub mod aws;
-pub mod candidates;
+pub use snapstart_proto::candidates;
 pub mod cleanup_activities;
 pub mod cli;
 pub mod decision;

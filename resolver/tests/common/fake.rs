@@ -3,17 +3,14 @@
 //! (worker/src/candidates.rs) and `decide` with its selection rules (worker/src/decision.rs),
 //! records every call, and answers `NotFound` for any other workflow id or run id.
 
-use std::{
-    collections::BTreeMap,
-    sync::{Arc, Mutex},
-};
+use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use serde_json::Value;
 use snapstart_proto::{
     approval::parse_decision,
-    selection,
-    status::{CandidateItem, CandidatePage, CandidatesQuery, DecisionRecord, FunctionGroup, FunctionPage, FunctionsQuery, RunStatus, MAX_PAGE, PHASE_AWAITING_APPROVAL, SHOWN_VERSIONS, STATUS_CANDIDATES},
+    candidates, selection,
+    status::{CandidatePage, CandidatesQuery, DecisionRecord, FunctionGroup, FunctionPage, FunctionsQuery, RunStatus, PHASE_AWAITING_APPROVAL, SHOWN_VERSIONS, STATUS_CANDIDATES},
     v1::{ReportRow, ReportSummary, VersionRef},
 };
 use snapstart_resolver::{MessengerError, RunMessenger};
@@ -88,18 +85,7 @@ impl FakeRun {
 
     /// Every function with candidates, in order of first appearance.
     pub fn groups(&self) -> Vec<FunctionGroup> {
-        let mut order: Vec<&str> = Vec::new();
-        let mut by_name: BTreeMap<&str, FunctionGroup> = BTreeMap::new();
-        for (i, c) in self.rows.iter().enumerate() {
-            let group = by_name.entry(&c.function_name).or_insert_with(|| {
-                order.push(&c.function_name);
-                FunctionGroup { function_name: c.function_name.clone(), ..Default::default() }
-            });
-            group.candidates += 1;
-            group.estimated_monthly_saving_usd += c.estimated_monthly_cost_usd;
-            group.indexes.push(i as u32);
-        }
-        order.iter().filter_map(|name| by_name.remove(name)).collect()
+        candidates::groups(&self.rows)
     }
 
     /// The candidate indexes a `decide` payload approves, by the workflow's rules.
@@ -152,25 +138,6 @@ impl FakeRun {
     }
 }
 
-fn bounds(offset: u32, limit: u32, total: usize) -> std::ops::Range<usize> {
-    let limit = if limit == 0 { MAX_PAGE } else { limit.min(MAX_PAGE) };
-    let start = (offset as usize).min(total);
-    start..(start + limit as usize).min(total)
-}
-
-fn item(index: usize, row: &ReportRow) -> CandidateItem {
-    CandidateItem {
-        index: index as u32,
-        function_name: row.function_name.clone(),
-        version: row.version.clone(),
-        runtime: row.runtime.clone(),
-        memory_size_mb: row.memory_size_mb,
-        age_days: row.age_days,
-        version_last_invoked_utc: row.version_last_invoked_utc.clone(),
-        estimated_monthly_cost_usd: row.estimated_monthly_cost_usd,
-    }
-}
-
 #[async_trait]
 impl RunMessenger for FakeRun {
     async fn status(&self, workflow_id: &str, run_id: &str) -> Result<RunStatus, MessengerError> {
@@ -188,18 +155,14 @@ impl RunMessenger for FakeRun {
         self.page_calls.lock().unwrap().push(("candidates", query.offset, query.limit));
         Self::check_run(workflow_id, run_id)?;
         Self::injected(&self.pages_error)?;
-        let matching: Vec<(usize, &ReportRow)> = self.rows.iter().enumerate().filter(|(_, c)| query.function.as_ref().is_none_or(|f| &c.function_name == f)).collect();
-        let range = bounds(query.offset, query.limit, matching.len());
-        Ok(CandidatePage { total: matching.len() as u32, offset: range.start as u32, items: matching[range].iter().map(|(i, r)| item(*i, r)).collect() })
+        Ok(candidates::page(&self.rows, query))
     }
 
     async fn functions(&self, workflow_id: &str, run_id: &str, query: &FunctionsQuery) -> Result<FunctionPage, MessengerError> {
         self.page_calls.lock().unwrap().push(("functions", query.offset, query.limit));
         Self::check_run(workflow_id, run_id)?;
         Self::injected(&self.pages_error)?;
-        let all = self.groups();
-        let range = bounds(query.offset, query.limit, all.len());
-        Ok(FunctionPage { total: all.len() as u32, offset: range.start as u32, functions: all[range].to_vec() })
+        Ok(candidates::function_page(&self.rows, query))
     }
 
     async fn decide(&self, workflow_id: &str, run_id: &str, decision: Value) -> Result<DecisionRecord, MessengerError> {

@@ -1,9 +1,10 @@
 //! The run's candidate list as the approver pages through it: the `status` preview, the
-//! `candidates` and `functions` queries. Plain functions over the list the workflow keeps.
+//! `candidates` and `functions` queries. Plain functions over the list the workflow keeps, here
+//! in the contract so the workflow and anything that stands in for it page the same way.
 
 use std::collections::BTreeMap;
 
-use snapstart_proto::{
+use crate::{
     selection,
     status::{CandidateItem, CandidatePage, CandidatesQuery, FunctionGroup, FunctionPage, FunctionsQuery, MAX_PAGE, STATUS_CANDIDATES},
     v1::ReportRow,

@@ -12,6 +12,8 @@
 
 mod recheck;
 
+use std::collections::HashSet;
+
 use chrono::{DateTime, Utc};
 use snapstart_proto::v1::{DeletionResult, ReportRow};
 
@@ -50,13 +52,10 @@ fn result(row: &ReportRow, outcome: &str, message: impl Into<String>) -> Deletio
     DeletionResult { function_name: row.function_name.clone(), version: row.version.clone(), outcome: outcome.into(), message: message.into() }
 }
 
-fn is_done(done: &[DeletionResult], row: &ReportRow) -> bool {
-    done.iter().any(|r| r.function_name == row.function_name && r.version == row.version)
-}
-
 /// Processes every approved row not already in `done`, appending one result per version.
 pub async fn run(deps: &DeleteDeps<'_>, approved: &[ReportRow], done: &mut Vec<DeletionResult>, progress: &mut impl Progress) {
-    let pending: Vec<&ReportRow> = approved.iter().filter(|r| !is_done(done, r)).collect();
+    let finished: HashSet<(&str, &str)> = done.iter().map(|r| (r.function_name.as_str(), r.version.as_str())).collect();
+    let pending: Vec<&ReportRow> = approved.iter().filter(|r| !finished.contains(&(r.function_name.as_str(), r.version.as_str()))).collect();
     let mut mappings = MappingsView::new(MAPPINGS_MAX_AGE);
     for batch in batches(&pending) {
         let evidence = recheck::Evidence::gather(deps, &batch).await;

@@ -36,11 +36,13 @@ pub struct Batch<'a> {
 /// [`VERSIONS_PER_BATCH`] versions; a function is never split across batches.
 pub fn batches<'a>(rows: &[&'a ReportRow]) -> Vec<Batch<'a>> {
     let mut functions: Vec<FunctionRows<'a>> = Vec::new();
+    let mut position: HashMap<&str, usize> = HashMap::new();
     for row in rows {
-        match functions.iter_mut().find(|f| f.name == row.function_name) {
-            Some(f) => f.rows.push(row),
-            None => functions.push(FunctionRows { name: row.function_name.clone(), rows: vec![row] }),
-        }
+        let i = *position.entry(row.function_name.as_str()).or_insert_with(|| {
+            functions.push(FunctionRows { name: row.function_name.clone(), rows: Vec::new() });
+            functions.len() - 1
+        });
+        functions[i].rows.push(row);
     }
     let mut out: Vec<Batch<'a>> = Vec::new();
     let mut size = 0;

@@ -2,9 +2,12 @@
 //! the working set that a retried attempt resumes from. The phases update it; the activity
 //! heartbeats it (the Temporal UI shows it on the pending activity) and `scan` prints it.
 
-use std::sync::{
-    atomic::{AtomicU64, Ordering},
-    Mutex,
+use std::{
+    sync::{
+        atomic::{AtomicU64, Ordering},
+        Mutex,
+    },
+    time::{Duration, Instant},
 };
 
 use snapstart_proto::v1::ScanState;
@@ -16,7 +19,11 @@ pub struct ScanProgress {
     done: AtomicU64,
     total: AtomicU64,
     checkpoint: Mutex<Option<ScanState>>,
+    last_checkpoint: Mutex<Option<Instant>>,
 }
+
+/// Copying a 10,000-version working set costs megabytes: keep at most one copy per heartbeat.
+const CHECKPOINT_EVERY: Duration = Duration::from_secs(4);
 
 /// What a report shows.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
@@ -54,8 +61,14 @@ impl ScanProgress {
         }
     }
 
-    /// Keeps a copy of the working set as it stands between two chunks of work.
+    /// Keeps a copy of the working set as it stands between two chunks of work, unless one was
+    /// kept less than [`CHECKPOINT_EVERY`] ago (the heartbeat would not send it anyway).
     pub fn checkpoint(&self, state: &ScanState) {
+        let mut last = self.last_checkpoint.lock().expect("progress poisoned");
+        if last.is_some_and(|t| t.elapsed() < CHECKPOINT_EVERY) {
+            return;
+        }
+        *last = Some(Instant::now());
         *self.checkpoint.lock().expect("progress poisoned") = Some(state.clone());
     }
 

@@ -21,6 +21,8 @@ export SNAPSTART_TEST_TEMPORAL_CLI="$VENV/bin/temporal"
 # Tests that need these services are #[ignore]d with that reason, so a plain `cargo test` lists
 # them as ignored rather than passed; here they run.
 cd "$ROOT"
+# A one-off build gains nothing from incremental state, which would double the target folder.
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 log "cargo test"
 cargo test --workspace --locked -- --include-ignored --test-threads 4
 log "emulator tests"

@@ -2,7 +2,8 @@
 """Build and post emulator scenarios (``POST /_emulator/seed``).
 
     python emulator/seed.py --endpoint http://127.0.0.1:PORT --scenario demo|bench|FILE.json
-                            [--region us-west-2] [--reset] [--print]
+                            [--region us-west-2] [--account-id 111111111111]
+                            [--functions 200 --versions 10] [--reset] [--print]
 
 ``demo``  a small account exercising every rule of the cleaner (see demo_scenario).
 ``bench`` 200 SnapStart python3.12 functions x 10 versions, one alias each on
@@ -128,11 +129,11 @@ def post_scenario(endpoint: str, scenario: dict[str, Any]) -> dict[str, Any]:
     return post(endpoint, "/_emulator/seed", scenario)
 
 
-def load_scenario(name: str, region: str) -> dict[str, Any]:
+def load_scenario(name: str, region: str, functions: int = 200, versions: int = 10) -> dict[str, Any]:
     if name == "demo":
         return demo_scenario(region=region)
     if name == "bench":
-        return bench_scenario(region=region)
+        return bench_scenario(region=region, functions=functions, versions=versions)
     with open(name, encoding="utf-8") as fh:
         return json.load(fh)
 
@@ -142,10 +143,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--endpoint", default="http://127.0.0.1:5000")
     parser.add_argument("--scenario", required=True, help="demo | bench | path to a JSON scenario")
     parser.add_argument("--region", default=DEFAULT_REGION, help="region for demo/bench")
+    parser.add_argument("--functions", type=int, default=200, help="bench: number of functions")
+    parser.add_argument("--versions", type=int, default=10, help="bench: versions per function")
+    parser.add_argument("--account-id", help="seed this account instead of 123456789012")
     parser.add_argument("--reset", action="store_true", help="POST /_emulator/reset first")
     parser.add_argument("--print", action="store_true", help="print the scenario JSON instead of posting it")
     args = parser.parse_args(argv)
-    scenario = load_scenario(args.scenario, args.region)
+    scenario = load_scenario(args.scenario, args.region, args.functions, args.versions)
+    if args.account_id:
+        scenario["account_id"] = args.account_id
     if args.print:
         json.dump(scenario, sys.stdout, indent=2)
         print()

@@ -6,7 +6,8 @@
 Serves moto's server app behind snapemu's layer (see snapemu/) with a
 threaded werkzeug server. ``--port 0`` picks a free port; once listening the
 real port is written atomically to ``--port-file`` and printed as
-``EMULATOR_PORT=<port>``. SIGTERM / SIGINT shut it down cleanly.
+``EMULATOR_PORT=<port>``. ``--lambda-quotas`` turns on Lambda's control-plane
+rate quotas (snapemu/quotas.py). SIGTERM / SIGINT shut it down cleanly.
 """
 
 from __future__ import annotations
@@ -42,6 +43,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=0, help="0 = pick a free port")
     parser.add_argument("--port-file", help="write the listening port here (atomically)")
     parser.add_argument("--verbose", action="store_true", help="log every HTTP request to stderr")
+    parser.add_argument("--lambda-quotas", action="store_true",
+                        help="enforce AWS Lambda's control-plane request quotas (429s); reset keeps them on")
     args = parser.parse_args(argv)
 
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING)
@@ -54,6 +57,11 @@ def main(argv: list[str] | None = None) -> int:
     import snapemu
 
     snapemu.install()
+    if args.lambda_quotas:
+        from snapemu.quotas import QUOTAS
+
+        QUOTAS.default_enabled = True
+        QUOTAS.reset()
     server = make_server(args.host, args.port, snapemu.build_app(), threaded=True,
                          request_handler=MotoRequestHandler)
     port = server.socket.getsockname()[1]

@@ -1,10 +1,12 @@
 """The WSGI application: our front layer around moto's server app.
 
 For every request it (1) serves ``/_emulator/*`` control calls, (2) works out
-service + operation, (3) applies an injected fault if one matches, else
-(4) answers CloudWatch CBOR and a few Lambda routes moto lacks itself, or
-passes the request to moto's ``DomainDispatcherApplication``, and
-(5) appends the outcome to the request log.
+service, operation, region and account, (3) refuses it for a disabled region,
+a Lambda quota (before the lock) or a missing ExternalId, (4) applies an
+injected fault if one matches, else (5) answers CloudWatch and tagging CBOR
+and the Lambda operations of lambda_extras itself, or passes the request to
+moto's ``DomainDispatcherApplication``, and (6) appends the outcome to the
+request log.
 """
 
 from __future__ import annotations
@@ -18,15 +20,17 @@ import traceback
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from moto.awslambda.exceptions import LambdaClientError
 from moto.awslambda.utils import get_backend as lambda_backend
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from werkzeug.http import HTTP_STATUS_CODES
 
-from . import control, lambda_patches
+from . import control, lambda_extras, tagging
 from .classify import RequestInfo, classify
 from .cloudwatch import handle_cbor
 from .errors import Response, error_response
-from .state import ACCOUNT_ID, LOCK, STATE
+from .quotas import QUOTAS
+from .state import LOCK, STATE
 
 StartResponse = Callable[..., Any]
 
@@ -60,6 +64,7 @@ class EmulatorApp:
         self.moto = DomainDispatcherApplication(create_backend_app)
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        received = time.time()  # arrival, before waiting for the lock: what a rate limit sees
         path = environ.get("PATH_INFO", "") or "/"
         body = _read_body(environ)
         if path.startswith("/_emulator"):
@@ -69,8 +74,19 @@ class EmulatorApp:
                     environ.get("QUERY_STRING", ""), body))
 
         info = classify(environ, body)
-        info.received = time.time()  # arrival, before waiting for the lock: what a rate limit sees
+        info.received = received
+        refusal = _disabled_region(info)
+        throttled = False
+        if refusal is None and not QUOTAS.admit(info.account_id, info.region, info.service,
+                                                info.operation, received):
+            throttled = True
+            refusal = error_response(info.protocol, info.service, 429, "TooManyRequestsException",
+                                     "Rate exceeded")
         with LOCK:
+            refusal = refusal or _assume_role_refusal(info)
+            if refusal is not None:
+                STATE.log_request(info, refusal[0], throttled=throttled)
+                return self._send(start_response, refusal)
             fault = STATE.take_fault(info)
             if fault is not None:
                 response = error_response(info.protocol, info.service, fault.status, fault.code, fault.message)
@@ -109,16 +125,11 @@ class EmulatorApp:
             if "gzip" in environ.get("HTTP_CONTENT_ENCODING", ""):
                 # The Rust SDK gzips large PutMetricData bodies (@requestCompression).
                 body = gzip.decompress(body)
-            return handle_cbor(info.operation, body, info.region, ACCOUNT_ID)
-        if info.service == "lambda" and "ProvisionedConcurrency" in info.operation:
-            answer = lambda_patches.provisioned_concurrency(
-                lambda_backend(ACCOUNT_ID, info.region), info.operation, info.function_name, info.qualifier)
-            if answer is None:
-                return None
-            status, payload = answer
-            if status >= 400:
-                return error_response("rest-json", "lambda", status, payload["__type"], payload["message"])
-            return status, [("Content-Type", "application/json")], json.dumps(payload).encode()
+            return handle_cbor(info.operation, body, info.region, info.account_id)
+        if info.protocol == "cbor" and info.service == "tagging":
+            return tagging.handle_cbor(self.moto, environ, info.operation, body)
+        if info.service == "lambda":
+            return _lambda_extra(info)
         return None
 
     @staticmethod
@@ -128,6 +139,49 @@ class EmulatorApp:
         headers.append(("Content-Length", str(len(payload))))
         start_response(_status_line(status), headers)
         return [payload]
+
+
+def _lambda_extra(info: RequestInfo) -> Response | None:
+    """Lambda operations of lambda_extras (moto lacks them or models them wrongly)."""
+    try:
+        answer = lambda_extras.handle(lambda_backend(info.account_id, info.region), info)
+    except LambdaClientError as err:
+        return error_response("rest-json", "lambda", err.code, err.error_type, err.message)
+    if answer is None:
+        return None
+    status, payload = answer
+    body = b"" if payload is None else json.dumps(payload).encode()
+    return status, [("Content-Type", "application/json")], body
+
+
+# Services whose regional endpoints refuse requests in a region the account has
+# not enabled. STS and IAM are left alone: the worker reaches them elsewhere.
+REGIONAL_SERVICES = frozenset({"lambda", "cloudwatch", "tagging", "sns"})
+# JSON-protocol services answer UnrecognizedClientException; query-protocol
+# ones (CloudWatch, SNS) InvalidClientTokenId. Same message, same 403.
+INVALID_TOKEN = "The security token included in the request is invalid."
+
+
+def _disabled_region(info: RequestInfo) -> Response | None:
+    """403 for a request to a region that is not enabled (an opt-in region)."""
+    if info.service not in REGIONAL_SERVICES or info.region not in STATE.disabled_regions:
+        return None
+    code = "UnrecognizedClientException" if info.service in ("lambda", "tagging") else "InvalidClientTokenId"
+    return error_response(info.protocol, info.service, 403, code, INVALID_TOKEN)
+
+
+def _assume_role_refusal(info: RequestInfo) -> Response | None:
+    """sts:AssumeRole of a role that requires an ExternalId, without the right one:
+    403 AccessDenied, as the role's trust policy condition makes AWS answer."""
+    if info.service != "sts" or info.operation != "AssumeRole":
+        return None
+    role_arn = str(info.params.get("RoleArn", ""))
+    wanted = STATE.role_external_ids.get(role_arn)
+    if wanted is None or info.params.get("ExternalId") == wanted:
+        return None
+    caller = f"arn:aws:iam::{info.account_id}:user/{info.access_key or 'anonymous'}"
+    return error_response(info.protocol, "sts", 403, "AccessDenied",
+                          f"User: {caller} is not authorized to perform: sts:AssumeRole on resource: {role_arn}")
 
 
 def build_app() -> EmulatorApp:

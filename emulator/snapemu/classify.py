@@ -3,9 +3,11 @@
 The request log, fault matching and the CBOR front end all need the AWS API
 name of a request (``ListAliases``, ``GetMetricData``, ...) before moto sees it.
 Lambda is REST-JSON, so its operation comes from method + path; CloudWatch
-arrives as Smithy RPC v2 CBOR (Rust SDK) or awsJson (boto3) or query; SNS as
-query. This module owns that mapping and the parsing of Lambda function
-names/ARNs into (name, qualifier).
+arrives as Smithy RPC v2 CBOR (Rust SDK) or awsJson (boto3) or query; SNS and
+STS as query; the Resource Groups Tagging API ("tagging") as awsJson or CBOR.
+It also records the access key id and the account the request acts on. This
+module owns that mapping and the parsing of Lambda function names/ARNs into
+(name, qualifier).
 """
 
 from __future__ import annotations
@@ -17,13 +19,16 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
 
-from .state import DEFAULT_REGION
+from .accounts import access_key_of, account_of
+from .state import ACCOUNT_ID, DEFAULT_REGION
 
 # Signing names and protocol service ids -> the names used by the control API.
 SERVICE_ALIASES = {
     "monitoring": "cloudwatch",
     "GraniteServiceVersion20100801": "cloudwatch",
     "AmazonSimpleNotificationService": "sns",
+    "ResourceGroupsTaggingAPI_20170126": "tagging",
+    "AWSSecurityTokenServiceV20110615": "sts",
 }
 
 CBOR_PATH = re.compile(r"^/service/(?P<svc>[^/]+)/operation/(?P<op>[^/]+)/?$")
@@ -89,7 +94,8 @@ LAMBDA_OPERATIONS = frozenset(op for _, _, op in LAMBDA_ROUTES) | {"ListProvisio
 
 # botocore model names of the services whose operation name classify() takes
 # verbatim from the wire (CBOR path, X-Amz-Target or the query ``Action``).
-_BOTOCORE_MODELS = {"cloudwatch": "cloudwatch", "sns": "sns"}
+_BOTOCORE_MODELS = {"cloudwatch": "cloudwatch", "sns": "sns",
+                    "tagging": "resourcegroupstaggingapi", "sts": "sts"}
 
 
 @functools.cache
@@ -136,6 +142,8 @@ class RequestInfo:
     params: dict[str, Any] = field(default_factory=dict)
     path_params: dict[str, str] = field(default_factory=dict)
     received: float | None = None  # time.time() when the request arrived
+    account_id: str = ACCOUNT_ID  # the account the credentials act on (accounts.py)
+    access_key: str | None = None  # SigV4 access key id; None when unsigned
 
     def matches(self, key: str, expected: Any) -> bool:
         """Fault ``match`` semantics: FunctionName/Qualifier are parsed, other
@@ -151,6 +159,8 @@ class RequestInfo:
             return self.qualifier == str(expected)
         if key == "Region":
             return self.region == str(expected)
+        if key == "AccountId":
+            return self.account_id == str(expected)
         value = self.path_params.get(key, self.params.get(key))
         return value is not None and str(value) == str(expected)
 
@@ -164,6 +174,14 @@ def _region_and_signing_service(environ: dict[str, Any]) -> tuple[str, str | Non
 
 
 def classify(environ: dict[str, Any], body: bytes) -> RequestInfo:
+    """Service, operation, region, account and Lambda function of a request."""
+    info = _classify(environ, body)
+    info.access_key = access_key_of(environ)
+    info.account_id = account_of(environ, info.access_key)
+    return info
+
+
+def _classify(environ: dict[str, Any], body: bytes) -> RequestInfo:
     path = environ.get("PATH_INFO", "") or "/"
     method = environ.get("REQUEST_METHOD", "GET").upper()
     query = {k: v[0] for k, v in parse_qs(environ.get("QUERY_STRING", "")).items()}
@@ -217,6 +235,8 @@ def classify(environ: dict[str, Any], body: bytes) -> RequestInfo:
             info = RequestInfo("lambda", op, "rest-json", region, params=params,
                                path_params=path_params)
             ref = path_params.get("fn") or params.get("FunctionName")
+            if ref is None and ":function:" in path_params.get("arn", ""):
+                ref = path_params["arn"]  # ListTags / TagResource / UntagResource
             if isinstance(ref, str) and ref:
                 info.function_name, info.qualifier = split_function_ref(ref)
             if query.get("Qualifier"):

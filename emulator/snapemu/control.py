@@ -8,7 +8,9 @@ Endpoints (all JSON):
 * ``POST|GET|DELETE /_emulator/faults`` add / list / clear injected errors
 * ``GET|DELETE /_emulator/requests``    request log (GET filters: REQUEST_FILTERS)
 * ``GET|DELETE /_emulator/sns/messages`` published SNS messages
-* ``POST /_emulator/lambda/version``    set State/StateReasonCode/LastModified of a version
+* ``POST /_emulator/lambda/version``    set State/StateReasonCode/LastModified/CodeSize/replicated of a version
+* ``POST|GET /_emulator/regions``       regions answered like a not-enabled opt-in region
+* ``POST|GET /_emulator/quotas``        Lambda control-plane rate quotas (quotas.py)
 """
 
 from __future__ import annotations
@@ -22,18 +24,22 @@ from urllib.parse import parse_qs
 from moto.awslambda.models import lambda_backends
 from moto.awslambda.utils import get_backend
 
-from . import seeding
+from . import accounts, seeding
 from .classify import known_operations
 from .errors import Response
 from .lambda_patches import set_version_fields
+from .quotas import DEFAULT_RATES, QUOTAS
 from .state import ACCOUNT_ID, STATE, Fault
 
-SERVICES = ("lambda", "cloudwatch", "sns")
+SERVICES = ("lambda", "cloudwatch", "sns", "tagging", "sts")
 # Keys of a POST /_emulator/faults body; anything else is refused so that a typo
 # ("operaton") cannot silently widen a fault to every operation.
 FAULT_KEYS = ("service", "operation", "status", "code", "message", "count", "match")
 # GET /_emulator/requests filters.
-REQUEST_FILTERS = ("service", "operation", "function_name", "qualifier", "fault", "fault_id")
+REQUEST_FILTERS = ("service", "operation", "function_name", "qualifier", "region", "account_id",
+                   "access_key", "fault", "fault_id", "throttled")
+# Keys of a POST /_emulator/quotas body.
+QUOTA_KEYS = ("enabled", *DEFAULT_RATES)
 
 
 class ControlError(Exception):
@@ -84,6 +90,8 @@ def reset_all() -> None:
 
     moto_api_backend.reset()
     STATE.reset()
+    QUOTAS.reset()
+    accounts.clear_cache()
 
 
 def _int_field(data: dict[str, Any], key: str, default: int) -> int:
@@ -142,7 +150,7 @@ def _request_log(query: dict[str, str]) -> list[dict[str, Any]]:
             return "true" if value else "false"
         return None if value is None else str(value)
 
-    wanted = {k: (v.lower() if k == "fault" else v) for k, v in query.items()}
+    wanted = {k: (v.lower() if k in ("fault", "throttled") else v) for k, v in query.items()}
     return [e for e in STATE.requests if all(shown(e, k) == v for k, v in wanted.items())]
 
 
@@ -151,10 +159,11 @@ def _find_version(data: dict[str, Any]) -> Any:
     version = str(data.get("version", ""))
     if not name or not version:
         raise ControlError(400, "function_name and version are required")
+    account = str(data.get("account_id") or ACCOUNT_ID)
     if data.get("region"):
-        backends = [get_backend(ACCOUNT_ID, data["region"])]
-    else:  # search every region that has been used
-        backends = list(lambda_backends[ACCOUNT_ID].values())
+        backends = [get_backend(account, data["region"])]
+    else:  # search every region of the account that has been used
+        backends = list(lambda_backends[account].values())
     for backend in backends:
         group = backend._lambdas._functions.get(name)
         if group is None:
@@ -179,11 +188,47 @@ def _set_version(data: dict[str, Any]) -> dict[str, Any]:
             state_reason=data.get("state_reason"),
             last_modified=data.get("last_modified"),
             clear_reason="state_reason_code" in data,
+            code_size=data.get("code_size"),
+            replicated=data.get("replicated"),
         )
-    except ValueError as exc:
+    except (TypeError, ValueError) as exc:
         raise ControlError(400, str(exc)) from exc
     config = fn.get_configuration()
-    return {k: config.get(k) for k in ("FunctionName", "Version", "State", "StateReasonCode", "LastModified")}
+    shown = {k: config.get(k) for k in ("FunctionName", "FunctionArn", "Version", "State", "StateReasonCode",
+                                        "LastModified", "CodeSize")}
+    shown["Replicated"] = bool(getattr(fn, "_emu_replicated", False))
+    return shown
+
+
+def _set_regions(data: dict[str, Any]) -> dict[str, Any]:
+    """Replace the set of regions answered like a not-enabled opt-in region."""
+    disabled = data.get("disabled")
+    if not isinstance(disabled, list) or not all(isinstance(r, str) and r for r in disabled):
+        raise ControlError(400, f"disabled must be a list of region names, got {disabled!r}")
+    STATE.disabled_regions = set(disabled)
+    return _regions()
+
+
+def _regions() -> dict[str, Any]:
+    return {"disabled": sorted(STATE.disabled_regions)}
+
+
+def _set_quotas(data: dict[str, Any]) -> dict[str, Any]:
+    for key in data:
+        if key not in QUOTA_KEYS:
+            raise _unknown("quota key", key, QUOTA_KEYS)
+    enabled = data.get("enabled")
+    if enabled is not None and not isinstance(enabled, bool):
+        raise ControlError(400, f"enabled must be true or false, got {enabled!r}")
+    rates: dict[str, float] = {}
+    for key in DEFAULT_RATES:
+        if key in data:
+            value = data[key]
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+                raise ControlError(400, f"{key} must be a positive number, got {value!r}")
+            rates[key] = float(value)
+    QUOTAS.configure(enabled, **rates)
+    return QUOTAS.to_json()
 
 
 def handle(method: str, path: str, query_string: str, body: bytes) -> Response:
@@ -226,6 +271,16 @@ def handle(method: str, path: str, query_string: str, body: bytes) -> Response:
                 return _json(200, {"cleared": True})
         if route == "/lambda/version" and method == "POST":
             return _json(200, _set_version(_body(body)))
+        if route == "/regions":
+            if method == "POST":
+                return _json(200, _set_regions(_body(body)))
+            if method == "GET":
+                return _json(200, _regions())
+        if route == "/quotas":
+            if method == "POST":
+                return _json(200, _set_quotas(_body(body)))
+            if method == "GET":
+                return _json(200, QUOTAS.to_json())
         raise ControlError(404, f"no control endpoint {method} {path}")
     except ControlError as err:
         return _json(err.status, {"error": str(err), **err.details})

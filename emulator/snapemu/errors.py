@@ -20,7 +20,8 @@ from xml.sax.saxutils import escape
 
 import cbor2
 
-SMITHY_NAMESPACES = {"cloudwatch": "com.amazonaws.cloudwatch"}
+SMITHY_NAMESPACES = {"cloudwatch": "com.amazonaws.cloudwatch",
+                     "tagging": "com.amazonaws.resourcegroupstaggingapi"}
 
 Response = tuple[int, list[tuple[str, str]], bytes]
 

@@ -11,8 +11,10 @@ cleaner depends on:
   filters, and list items without the State fields AWS leaves out.
 * CreateEventSourceMapping keeps the qualifier of ``fn:3`` / ``fn:alias`` /
   qualified ARNs, and accepts event source ARNs moto does not know.
-* DeleteFunction(Qualifier=N) refuses with 409 when an alias routes to N.
-* Provisioned concurrency reads answer like an account with none configured.
+* DeleteFunction(Qualifier=N) refuses with 409 when an alias routes to N and
+  with 400 for a Lambda@Edge replicated version; deleting a version, alias or
+  function drops its policies and provisioned concurrency (lambda_extras).
+* Per-version ``CodeSize`` overrides and the Lambda@Edge ``replicated`` flag.
 
 Our extra per-version fields live as ``_emu_*`` attributes on moto's
 ``LambdaFunction`` objects; moto's PublishVersion ``copy.copy``s $LATEST, so
@@ -137,6 +139,7 @@ def _set_version(self: LambdaFunction, version: int) -> None:
     self._emu_state = "Active"
     self._emu_state_reason_code = None
     self._emu_state_reason = None
+    self._emu_replicated = False
 
 
 def _get_configuration(self: LambdaFunction, on_create: bool = False) -> dict[str, Any]:
@@ -162,7 +165,9 @@ def set_version_fields(fn: LambdaFunction, state: str | None = None,
                        state_reason_code: str | None = None,
                        state_reason: str | None = None,
                        last_modified: str | None = None,
-                       clear_reason: bool = False) -> None:
+                       clear_reason: bool = False,
+                       code_size: int | None = None,
+                       replicated: bool | None = None) -> None:
     """Test-control and seeding hook for one version's extra fields."""
     if state is not None:
         fn._emu_state = state
@@ -171,6 +176,14 @@ def set_version_fields(fn: LambdaFunction, state: str | None = None,
         fn._emu_state_reason = state_reason
     if last_modified is not None:
         fn.last_modified = aws_timestamp(parse_iso(last_modified))
+    if code_size is not None:
+        if isinstance(code_size, bool) or int(code_size) < 0:
+            raise ValueError(f"code_size must be a non-negative integer, got {code_size!r}")
+        fn.code_size = int(code_size)
+    if replicated is not None:
+        if str(fn.version) == "$LATEST":
+            raise ValueError("only a published version can be a Lambda@Edge replica")
+        fn._emu_replicated = bool(replicated)
 
 
 # ---------------------------------------------------------------- backend patches
@@ -346,21 +359,41 @@ def list_event_source_mappings(self: Any) -> Any:
 
 
 _orig_delete_function = lambda_responses.LambdaResponse.delete_function
+_orig_delete_alias = LambdaBackend.delete_alias
+
+
+def _refuse_replica(backend: LambdaBackend, versions: list[LambdaFunction]) -> None:
+    """Lambda@Edge: a version replicated to CloudFront edge locations cannot be
+    deleted (nor its function) until CloudFront has removed the replicas."""
+    replica = next((v for v in versions if getattr(v, "_emu_replicated", False)), None)
+    if replica is not None:
+        arn = function_arn(backend, replica.function_name, str(replica.version))
+        raise InvalidParameterValue(
+            f"Lambda was unable to delete {arn} because it is a replicated function. "
+            "Please see our documentation for Deleting Lambda Functions and Replicas.")
 
 
 def delete_function(self: Any) -> Any:
+    from .lambda_extras import forget
+
     ref = unquote(self.path.rstrip("/").rsplit("/", 1)[-1])
     name, qualifier = split_function_ref(ref)
     qualifier = qualifier or self._get_param("Qualifier", None)
-    if not qualifier or qualifier == "$LATEST":
-        return _orig_delete_function(self)
     storage = self.backend._lambdas
     group = storage._functions.get(name)
+    if not qualifier or qualifier == "$LATEST":
+        if group is not None and not qualifier:
+            _refuse_replica(self.backend, group["versions"])
+        answer = _orig_delete_function(self)
+        if not qualifier:
+            forget(self.backend, name)
+        return answer
     if group is None:
         raise UnknownFunctionException(function_arn(self.backend, name, qualifier))
     version = next((v for v in group["versions"] if str(v.version) == qualifier), None)
     if version is None:
         raise UnknownFunctionException(function_arn(self.backend, name, qualifier))
+    _refuse_replica(self.backend, [version])
     aliases = storage._aliases.get(function_arn(self.backend, name), {})
     referencing = sorted(
         a.name for a in aliases.values()
@@ -373,25 +406,16 @@ def delete_function(self: Any) -> Any:
         )
     group["versions"].remove(version)
     storage._arns.pop(version.function_arn, None)
+    # Believed AWS behaviour: the version's provisioned concurrency and policy go with it.
+    forget(self.backend, name, qualifier)
     return 204, {"status": 204}, ""
 
 
-# ---------------------------------------------------------------- unrouted ops
+def _delete_alias(self: LambdaBackend, name: str, function_name: str) -> None:
+    from .lambda_extras import forget
 
-def provisioned_concurrency(backend: LambdaBackend, operation: str, name: str | None,
-                            qualifier: str | None) -> tuple[int, dict[str, Any]] | None:
-    """moto has no provisioned-concurrency routes (it answers an HTML 404).
-    Answer the reads like an account with none configured."""
-    if name is None or operation not in ("GetProvisionedConcurrencyConfig",
-                                         "ListProvisionedConcurrencyConfigs"):
-        return None
-    if name not in backend._lambdas._functions:
-        return 404, {"__type": "ResourceNotFoundException",
-                     "message": f"Function not found: {function_arn(backend, name)}"}
-    if operation == "ListProvisionedConcurrencyConfigs":
-        return 200, {"ProvisionedConcurrencyConfigs": []}
-    return 404, {"__type": "ProvisionedConcurrencyConfigNotFoundException",
-                 "message": "No Provisioned Concurrency Config found for this function"}
+    _orig_delete_alias(self, name, function_name)
+    forget(self, split_function_ref(function_name)[0], name)
 
 
 def install() -> None:
@@ -400,6 +424,7 @@ def install() -> None:
     LambdaFunction.update_configuration = _update_configuration
     LambdaFunction.set_version = _set_version
     LambdaBackend.create_event_source_mapping = _create_event_source_mapping
+    LambdaBackend.delete_alias = _delete_alias
     # moto's optional "simple" backend subclasses LambdaBackend and inherits these.
     resp = lambda_responses.LambdaResponse
     resp.list_functions = list_functions

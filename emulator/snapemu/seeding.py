@@ -23,9 +23,9 @@ from moto.iam.exceptions import NotFoundException
 from moto.iam.models import iam_backends
 from moto.sns.models import sns_backends
 
-from . import cloudwatch
+from . import cloudwatch, lambda_extras
 from .lambda_patches import parse_iso, set_version_fields
-from .state import ACCOUNT_ID, DEFAULT_REGION
+from .state import ACCOUNT_ID, DEFAULT_REGION, STATE
 
 ROLE_NAME = "snapemu-lambda-role"
 TRUST_POLICY = (
@@ -48,9 +48,9 @@ def _tiny_zip() -> str:
 ZIP_B64 = _tiny_zip()
 
 
-def ensure_role() -> str:
-    """moto's CreateFunction insists the execution role exists in IAM."""
-    iam = iam_backends[ACCOUNT_ID]["aws"]
+def ensure_role(account_id: str = ACCOUNT_ID) -> str:
+    """moto's CreateFunction insists the execution role exists in the function's account."""
+    iam = iam_backends[account_id]["aws"]
     try:
         return iam.get_role(ROLE_NAME).arn
     except NotFoundException:
@@ -75,7 +75,38 @@ def _function_spec(f: dict[str, Any], role_arn: str) -> dict[str, Any]:
         spec["SnapStart"] = {"ApplyOn": "PublishedVersions"}
     if f.get("environment"):
         spec["Environment"] = {"Variables": dict(f["environment"])}
+    if f.get("tags"):
+        spec["Tags"] = {str(k): str(v) for k, v in f["tags"].items()}
     return spec
+
+
+def _version_fields(fn: Any, v: dict[str, Any]) -> None:
+    set_version_fields(
+        fn,
+        state=v.get("state"),
+        state_reason_code=v.get("state_reason_code"),
+        state_reason=v.get("state_reason"),
+        last_modified=v.get("last_modified"),
+        code_size=v.get("code_size"),
+        replicated=v.get("replicated"),
+    )
+
+
+def _seed_permissions(backend: Any, name: str, permissions: list[dict[str, Any]]) -> None:
+    for p in permissions:
+        statement = {"StatementId": p["statement_id"], "Action": p.get("action", "lambda:InvokeFunction"),
+                     "Principal": p["principal"]}
+        if p.get("source_arn"):
+            statement["SourceArn"] = p["source_arn"]
+        if p.get("source_account"):
+            statement["SourceAccount"] = p["source_account"]
+        qualifier = p.get("qualifier")
+        lambda_extras.add_permission(backend, name, None if qualifier is None else str(qualifier), statement)
+
+
+def _seed_provisioned(backend: Any, name: str, configs: list[dict[str, Any]]) -> None:
+    for c in configs:
+        lambda_extras.put_provisioned_concurrency(backend, name, str(c["qualifier"]), int(c.get("count", 1)))
 
 
 def _seed_function(backend: Any, f: dict[str, Any], role_arn: str) -> int:
@@ -93,17 +124,9 @@ def _seed_function(backend: Any, f: dict[str, Any], role_arn: str) -> int:
         # moto only publishes when $LATEST changed since the last publish.
         latest.code_or_config_updated = True
         published = backend.publish_version(name, v.get("description", ""))
-        set_version_fields(
-            published,
-            state=v.get("state"),
-            state_reason_code=v.get("state_reason_code"),
-            state_reason=v.get("state_reason"),
-            last_modified=v.get("last_modified"),
-        )
+        _version_fields(published, v)
     if f.get("latest"):
-        lv = f["latest"]
-        set_version_fields(latest, state=lv.get("state"), state_reason_code=lv.get("state_reason_code"),
-                           state_reason=lv.get("state_reason"), last_modified=lv.get("last_modified"))
+        _version_fields(latest, f["latest"])
 
     for a in f.get("aliases") or []:
         weights = {str(k): float(w) for k, w in (a.get("weights") or {}).items()}
@@ -121,11 +144,13 @@ def _seed_function(backend: Any, f: dict[str, Any], role_arn: str) -> int:
         if "batch_size" in m:
             spec["BatchSize"] = int(m["batch_size"])
         backend.create_event_source_mapping(spec)
+    _seed_permissions(backend, name, f.get("permissions") or [])
+    _seed_provisioned(backend, name, f.get("provisioned_concurrency") or [])
     return len(versions)
 
 
-def _seed_metrics(region: str, metrics: list[dict[str, Any]]) -> int:
-    backend = cloudwatch_backends[ACCOUNT_ID][region]
+def _seed_metrics(account_id: str, region: str, metrics: list[dict[str, Any]]) -> int:
+    backend = cloudwatch_backends[account_id][region]
     count = 0
     for m in metrics:
         timestamps = m.get("timestamps") or []
@@ -143,16 +168,33 @@ def _seed_metrics(region: str, metrics: list[dict[str, Any]]) -> int:
     return count
 
 
+def _seed_account_wide(scenario: dict[str, Any], backend: Any) -> None:
+    """Keys that are not about one function: roles, disabled regions, account limits."""
+    for role in scenario.get("roles") or []:
+        if role.get("external_id") is not None:
+            STATE.role_external_ids[str(role["arn"])] = str(role["external_id"])
+        else:
+            STATE.role_external_ids.pop(str(role["arn"]), None)
+    STATE.disabled_regions.update(str(r) for r in scenario.get("disabled_regions") or [])
+    settings = scenario.get("account_settings") or {}
+    lambda_extras.set_account_limits(backend, settings.get("total_code_size"),
+                                     settings.get("concurrent_executions"))
+
+
 def seed(scenario: dict[str, Any]) -> dict[str, Any]:
     """Apply a scenario; the caller holds the emulator lock."""
     region = scenario.get("region") or DEFAULT_REGION
-    backend = get_backend(ACCOUNT_ID, region)
-    role_arn = ensure_role()
+    account_id = str(scenario.get("account_id") or ACCOUNT_ID)
+    if not (account_id.isdigit() and len(account_id) == 12):
+        raise ScenarioError(f"account_id must be 12 digits, got {account_id!r}")
+    backend = get_backend(account_id, region)
+    role_arn = ensure_role(account_id)
+    _seed_account_wide(scenario, backend)
     functions = scenario.get("functions") or []
     versions = sum(_seed_function(backend, f, role_arn) for f in functions)
     topics = []
     for topic in scenario.get("sns_topics") or []:
-        topics.append(sns_backends[ACCOUNT_ID][region].create_topic(topic).arn)
-    datapoints = _seed_metrics(region, scenario.get("metrics") or [])
+        topics.append(sns_backends[account_id][region].create_topic(topic).arn)
+    datapoints = _seed_metrics(account_id, region, scenario.get("metrics") or [])
     return {"functions": len(functions), "versions": versions, "datapoints": datapoints,
-            "sns_topics": topics, "region": region}
+            "sns_topics": topics, "region": region, "account_id": account_id}

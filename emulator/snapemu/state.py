@@ -1,7 +1,8 @@
 """Emulator-wide mutable state that is ours rather than moto's.
 
-Owns the single request lock, the fault-injection rules, the request log and
-the record of published SNS messages. Everything here is wiped by
+Owns the single request lock, the fault-injection rules, the request log,
+the record of published SNS messages, the disabled (opt-in) regions and the
+roles that require an ExternalId. Everything here is wiped by
 ``POST /_emulator/reset`` together with moto's backends.
 """
 
@@ -61,12 +62,18 @@ class EmulatorState:
         self.requests: list[dict[str, Any]] = []
         self.sns_messages: list[dict[str, Any]] = []
         self._next_fault_id = 1
+        # Regions answered like an opt-in region the account has not enabled.
+        self.disabled_regions: set[str] = set()
+        # Role ARN -> the ExternalId sts:AssumeRole must carry (see app._refusal).
+        self.role_external_ids: dict[str, str] = {}
 
     def reset(self) -> None:
         self.faults.clear()
         self.requests.clear()
         self.sns_messages.clear()
         self._next_fault_id = 1
+        self.disabled_regions.clear()
+        self.role_external_ids.clear()
 
     def add_fault(self, fault: Fault) -> Fault:
         fault.id = self._next_fault_id
@@ -95,7 +102,8 @@ class EmulatorState:
             return fault
         return None
 
-    def log_request(self, info: Any, status: int, fault: Fault | None = None) -> None:
+    def log_request(self, info: Any, status: int, fault: Fault | None = None,
+                    throttled: bool = False) -> None:
         """Append one entry; the shape is documented in emulator/README.md."""
         entry: dict[str, Any] = {
             "ts": time.time(),
@@ -110,6 +118,9 @@ class EmulatorState:
             entry["qualifier"] = info.qualifier
         if info.region:
             entry["region"] = info.region
+        entry["account_id"] = info.account_id
+        entry["access_key"] = info.access_key
+        entry["throttled"] = throttled
         entry["fault"] = fault is not None
         if fault is not None:
             entry["fault_id"] = fault.id

@@ -45,12 +45,27 @@ class Emulator:
         assert status == 200, (status, body)
         return body
 
-    def client(self, service: str, region: str = REGION, retries: int = 1) -> Any:
+    def client(self, service: str, region: str = REGION, retries: int = 1,
+               credentials: dict[str, str] | None = None, access_key: str = "testing",
+               pool: int = 10) -> Any:
+        """A boto3 client; ``credentials`` is an sts:AssumeRole ``Credentials`` dict."""
+        creds = {"aws_access_key_id": access_key, "aws_secret_access_key": "testing"}
+        if credentials is not None:
+            creds = {"aws_access_key_id": credentials["AccessKeyId"],
+                     "aws_secret_access_key": credentials["SecretAccessKey"],
+                     "aws_session_token": credentials["SessionToken"]}
         return boto3.client(
-            service, endpoint_url=self.endpoint, region_name=region,
-            aws_access_key_id="testing", aws_secret_access_key="testing",
-            config=Config(retries={"total_max_attempts": retries, "mode": "standard"}),
+            service, endpoint_url=self.endpoint, region_name=region, **creds,
+            config=Config(retries={"total_max_attempts": retries, "mode": "standard"},
+                          max_pool_connections=pool),
         )
+
+    def assume(self, account: str, external_id: str | None = None) -> dict[str, str]:
+        """Temporary credentials for account's snapstart-cleaner role."""
+        kwargs = {"ExternalId": external_id} if external_id else {}
+        return self.client("sts").assume_role(
+            RoleArn=f"arn:aws:iam::{account}:role/snapstart-cleaner", RoleSessionName="cleaner",
+            **kwargs)["Credentials"]
 
 
 @pytest.fixture(scope="session")
@@ -100,8 +115,8 @@ def tiny_zip() -> bytes:
     return buf.getvalue()
 
 
-def fn_arn(name: str, qualifier: str | None = None, region: str = REGION) -> str:
-    arn = f"arn:aws:lambda:{region}:{ACCOUNT}:function:{name}"
+def fn_arn(name: str, qualifier: str | None = None, region: str = REGION, account: str = ACCOUNT) -> str:
+    arn = f"arn:aws:lambda:{region}:{account}:function:{name}"
     return f"{arn}:{qualifier}" if qualifier else arn
 
 
@@ -122,6 +137,7 @@ def make_function(lam: Any, role_arn: str) -> Any:
 @pytest.fixture
 def seed(emulator: Emulator) -> Any:
     def apply(scenario: dict[str, Any]) -> Any:
+        scenario = dict(scenario)
         scenario.setdefault("region", REGION)
         return emulator.control("POST", "/_emulator/seed", scenario)
     return apply

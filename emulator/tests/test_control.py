@@ -9,7 +9,7 @@ import urllib.request
 
 import pytest
 import seed as seed_cli
-from conftest import REGION, fn_arn
+from conftest import ACCOUNT, REGION, fn_arn
 
 
 def raw_lambda(endpoint: str, path: str) -> tuple[int, dict, dict]:
@@ -129,9 +129,11 @@ def test_fired_fault_is_in_the_request_log_with_its_id(emulator, lam, make_funct
         lam.list_aliases(FunctionName="f")
     log = emulator.control("GET", "/_emulator/requests")
     assert [{k: v for k, v in e.items() if k not in ("ts", "received")} for e in log] == [
-        {"service": "lambda", "operation": "ListFunctions", "status": 200, "region": REGION, "fault": False},
+        {"service": "lambda", "operation": "ListFunctions", "status": 200, "region": REGION,
+         "account_id": ACCOUNT, "access_key": "testing", "throttled": False, "fault": False},
         {"service": "lambda", "operation": "ListAliases", "status": 500, "function_name": "f",
-         "region": REGION, "fault": True, "fault_id": fault["id"], "code": "ServiceException"},
+         "region": REGION, "account_id": ACCOUNT, "access_key": "testing", "throttled": False,
+         "fault": True, "fault_id": fault["id"], "code": "ServiceException"},
     ]
     assert emulator.control("GET", f"/_emulator/requests?fault_id={fault['id']}") == [log[1]]
     assert emulator.control("GET", "/_emulator/requests?fault=true") == [log[1]]

@@ -19,6 +19,7 @@ import os
 import secrets
 import socket
 import subprocess
+import threading
 import time
 import urllib.parse
 import urllib.request
@@ -85,12 +86,31 @@ def up(url):
         return False
 
 
-def rss_peak_kb(pid):
+def status_kb(pid, field):
+    """A KiB figure of /proc/<pid>/status: VmRSS (resident now) or VmHWM (peak)."""
     with open(f"/proc/{pid}/status") as f:
         for line in f:
-            if line.startswith("VmHWM:"):
+            if line.startswith(f"{field}:"):
                 return int(line.split()[1])
     return 0
+
+
+class RssSampler(threading.Thread):
+    """Samples a process's resident set every 100 ms as (wall time, KiB), to attribute the peak to a phase."""
+
+    def __init__(self, pid):
+        super().__init__(daemon=True)
+        self.pid, self.samples, self.stopped = pid, [], threading.Event()
+
+    def run(self):
+        while not self.stopped.wait(0.1):
+            try:
+                self.samples.append((time.time(), status_kb(self.pid, "VmRSS")))
+            except OSError:
+                return
+
+    def peak_between(self, start, end):
+        return max((kb for t, kb in self.samples if start <= t <= end), default=0)
 
 
 def history(cli, address, workflow_id):
@@ -155,8 +175,12 @@ def main():
                                "--lambda-rps", str(args.lambda_rps)], env=env)
     resolver = subprocess.Popen([f"{args.bin_dir}/snapstart-cleaner-resolver", "--listen", f"127.0.0.1:{port}",
                                  "--public-url", resolver_url, "--address", args.temporal], env=env)
+    sampler = RssSampler(worker.pid)
+    sampler.start()
     try:
         wait("the resolver", lambda: up(f"{resolver_url}/healthz"))
+        time.sleep(1)
+        idle = status_kb(worker.pid, "VmRSS")
         workflow_id = f"bench-{secrets.token_hex(4)}"
         started = time.monotonic()
         subprocess.run([args.temporal_cli, "workflow", "start", "--type", "SnapStartCleanup", "--task-queue", queue,
@@ -178,8 +202,9 @@ def main():
         post_seconds = time.monotonic() - t
         done = wait("the completion email", lambda: next((m for m in mails(args.maildir) if "/approve?token=" not in m[1]), None))
         finished = time.monotonic()
-        peak = rss_peak_kb(worker.pid)
+        peak = status_kb(worker.pid, "VmHWM")
     finally:
+        sampler.stopped.set()
         worker.terminate()
         resolver.terminate()
 
@@ -190,20 +215,22 @@ def main():
     print(f"\n## end to end, {args.functions} functions × {args.versions} versions (--lambda-rps {args.lambda_rps})")
     print(f"start → approval email:   {email_at - started:.1f} s")
     for name, start, end in phases(events):
-        print(f"  {name:<30} {end - start:7.2f} s")
+        print(f"  {name:<30} {end - start:7.2f} s   worker RSS ≤ {sampler.peak_between(start, end) / 1024:5.1f} MB")
     print(f"confirm page GET:          {get_seconds * 1000:.0f} ms ({len(page) / 1024:.0f} KiB of HTML)")
     print(f"approve-all POST:          {post_seconds * 1000:.0f} ms ({len(body)} bytes of form)"
           f"{'' if 'recorded' in answer.lower() else ' — UNEXPECTED ANSWER'}")
     print(f"POST → completion email:   {finished - email_at - get_seconds - post_seconds:.1f} s ({done[0]})")
-    print(f"worker peak RSS:           {peak / 1024:.1f} MB")
+    print(f"worker peak RSS:           {peak / 1024:.1f} MB (idle after start: {idle / 1024:.1f} MB)")
     print(f"history:                   {len(events)} events, {len(raw) / 1024:.0f} KiB as JSON; "
           f"largest payload {max(sizes, default=0) / 1024:.1f} KiB")
     delete = [(s, e) for n, s, e in phases(events) if n == "delete-versions"]
     if delete:
         start, end = delete[-1]
         log = call(f"{args.emulator}/_emulator/requests")
-        ops = collections.Counter(r["operation"] for r in log if start - 1 <= r["received"] <= end + 1)
-        print(f"deletion phase AWS calls:  {sum(ops.values())}")
+        calls = [r for r in log if start <= r["received"] <= end]
+        ops = collections.Counter(r["operation"] for r in calls)
+        listed = {r.get("function_name") for r in calls if r["operation"] == "ListAliases"}
+        print(f"deletion phase AWS calls:  {sum(ops.values())} (ListAliases for {len(listed)} distinct functions)")
         for op, n in sorted(ops.items()):
             print(f"  {op:<30} {n}")
 

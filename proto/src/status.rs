@@ -156,3 +156,33 @@ pub mod rejection {
     /// The payload is malformed.
     pub const INVALID: &str = "invalid";
 }
+
+/// Code storage in AWS's units (the quota is "75 GB", 75 × 2^30 bytes), one decimal.
+pub fn gigabytes(bytes: u64) -> String {
+    format!("{:.1} GB", bytes as f64 / (1u64 << 30) as f64)
+}
+
+/// What deleting the candidates frees of the region's code storage quota, e.g. "frees 3.2 GB of
+/// code storage (the region uses 10.1 GB of its 75.0 GB quota)".
+pub fn code_storage_phrase(s: &ReportSummary) -> String {
+    let frees = format!("frees {} of code storage", gigabytes(s.reclaimable_code_bytes));
+    if s.code_storage_limit_bytes == 0 {
+        return frees;
+    }
+    format!("{frees} (the region uses {} of its {} quota)", gigabytes(s.code_storage_used_bytes), gigabytes(s.code_storage_limit_bytes))
+}
+
+#[cfg(test)]
+mod storage_tests {
+    use super::*;
+
+    #[test]
+    fn code_storage_reads_in_aws_gigabytes_with_the_quota_when_known() {
+        let mut s = ReportSummary { reclaimable_code_bytes: 3_435_973_837, ..Default::default() };
+        assert_eq!(code_storage_phrase(&s), "frees 3.2 GB of code storage");
+        s.code_storage_used_bytes = 10_844_792_832;
+        s.code_storage_limit_bytes = 80_530_636_800;
+        assert_eq!(code_storage_phrase(&s), "frees 3.2 GB of code storage (the region uses 10.1 GB of its 75.0 GB quota)");
+        assert_eq!(gigabytes(0), "0.0 GB");
+    }
+}

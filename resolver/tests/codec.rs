@@ -33,8 +33,8 @@ type Expected = (&'static str, Keys, Option<(&'static str, Keys)>);
 /// the keys of the message inside (shown unpacked, never as bytes).
 const ACTIVITY_PAYLOADS: &[Expected] = &[
     ("snapstart.v1.ScanSettings", &["approval_timeout_seconds", "dry_run_requested", "function_level_fallback", "function_name_prefix", "keep_last_n", "lookback_days", "min_age_days", "now_unix", "period_seconds", "region"], None),
-    ("snapstart.v1.PhaseOutput", &["counts", "scan"], Some(("scan", &["aws_calls", "functions", "settings"]))),
-    ("snapstart.v1.PackedScan", &["aws_calls", "functions", "settings"], None),
+    ("snapstart.v1.PhaseOutput", &["counts", "scan"], Some(("scan", &["aws_calls", "code_storage", "functions", "settings"]))),
+    ("snapstart.v1.PackedScan", &["aws_calls", "code_storage", "functions", "settings"], None),
     ("snapstart.v1.BuildReportOutput", &["candidates", "counts", "preview"], Some(("candidates", &["rows"]))),
     ("snapstart.v1.ApprovalEmailRequest", &["candidates", "deadline_unix", "dry_run_requested", "run_id", "summary", "workflow_id"], Some(("candidates", &["rows"]))),
     ("snapstart.v1.NotifyResponse", &["delivered", "dry_run"], None),

@@ -42,4 +42,10 @@ pub struct Evidence {
     pub version_last_invoked: Observed<Option<DateTime<Utc>>>,
     /// The function-level traffic, for the fallback.
     pub function_activity: Observed<FunctionActivity>,
+    /// Principals of the statements in the version's own resource-based policy (GetPolicy with
+    /// the version as qualifier); `Known(empty)` when it has none. Read only for versions that
+    /// every other check would let go, so `NotChecked` is normal elsewhere.
+    pub resource_policy: Observed<Vec<String>>,
+    /// Whether provisioned concurrency is configured on the version; read like `resource_policy`.
+    pub provisioned_concurrency: Observed<bool>,
 }

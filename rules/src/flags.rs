@@ -23,6 +23,11 @@ pub enum ReasonFlag {
     NoActivityAndStale,
     /// An event source mapping targets exactly this version.
     EventSourceMappingProtected,
+    /// A statement of the version's own resource-based policy lets a service or account invoke it
+    /// (API Gateway, S3, SNS, EventBridge and others wire versions this way).
+    ResourcePolicyProtected,
+    /// Provisioned concurrency is configured on the version itself.
+    ProvisionedConcurrencyProtected,
     /// Its state (Pending, or one we do not know) does not allow deletion.
     StateNotDeletable,
     /// LastModified was missing or unreadable.
@@ -33,7 +38,7 @@ pub enum ReasonFlag {
 
 impl ReasonFlag {
     /// Every flag, in report order.
-    pub const ALL: [ReasonFlag; 10] = [
+    pub const ALL: [ReasonFlag; 12] = [
         Self::TooRecent,
         Self::ProtectedKeptLastN,
         Self::AliasProtected,
@@ -41,6 +46,8 @@ impl ReasonFlag {
         Self::FunctionLevelActivityUncertain,
         Self::NoActivityAndStale,
         Self::EventSourceMappingProtected,
+        Self::ResourcePolicyProtected,
+        Self::ProvisionedConcurrencyProtected,
         Self::StateNotDeletable,
         Self::AgeUnknown,
         Self::CheckFailed,
@@ -56,6 +63,8 @@ impl ReasonFlag {
             Self::FunctionLevelActivityUncertain => "function_level_activity_uncertain",
             Self::NoActivityAndStale => "no_activity_and_stale",
             Self::EventSourceMappingProtected => "event_source_mapping_protected",
+            Self::ResourcePolicyProtected => "resource_policy_protected",
+            Self::ProvisionedConcurrencyProtected => "provisioned_concurrency_protected",
             Self::StateNotDeletable => "state_not_deletable",
             Self::AgeUnknown => "age_unknown",
             Self::CheckFailed => "check_failed",
@@ -93,6 +102,10 @@ pub enum Check {
     FunctionInvocations,
     /// The version's LastModified.
     LastModified,
+    /// GetPolicy on the version.
+    ResourcePolicy,
+    /// The function's provisioned concurrency configurations.
+    ProvisionedConcurrency,
 }
 
 impl Check {
@@ -105,6 +118,8 @@ impl Check {
             Self::VersionInvocations => "version_invocations",
             Self::FunctionInvocations => "function_invocations",
             Self::LastModified => "last_modified",
+            Self::ResourcePolicy => "resource_policy",
+            Self::ProvisionedConcurrency => "provisioned_concurrency",
         }
     }
 }
@@ -138,6 +153,8 @@ mod tests {
             "function_level_activity_uncertain",
             "no_activity_and_stale",
             "event_source_mapping_protected",
+            "resource_policy_protected",
+            "provisioned_concurrency_protected",
             "state_not_deletable",
             "age_unknown",
             "check_failed",
@@ -173,6 +190,8 @@ mod tests {
             (Check::VersionInvocations, "version_invocations"),
             (Check::FunctionInvocations, "function_invocations"),
             (Check::LastModified, "last_modified"),
+            (Check::ResourcePolicy, "resource_policy"),
+            (Check::ProvisionedConcurrency, "provisioned_concurrency"),
         ];
         for (check, name) in cases {
             assert_eq!((check.as_str(), check.to_string()), (name, name.to_string()));

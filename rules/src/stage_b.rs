@@ -35,6 +35,9 @@ pub struct Verdict {
 /// - Protections (alias, mapping, recent invocation) are reported even when stage A failed.
 /// - Blocking function-level traffic is flagged `function_level_activity_uncertain` only when
 ///   nothing else explains the block.
+/// - The protections (resource-based policy, provisioned concurrency) are read only for a
+///   version that everything else would let go; `NotChecked` is missing data exactly there.
+///   Known protections are reported whatever else is true.
 pub fn classify(stage_a: &StageA, evidence: &Evidence, settings: &Settings, now: DateTime<Utc>) -> Verdict {
     let stage_a_pass = stage_a.pass && stage_a.flags.is_empty();
     let state_blocks = matches!(&evidence.state, Observed::Known(s) if !state_is_deletable(s));
@@ -47,7 +50,10 @@ pub fn classify(stage_a: &StageA, evidence: &Evidence, settings: &Settings, now:
     // "Uncertain" explains a block only when nothing else did.
     let unexplained = j.flags.is_empty();
     j.flag_if(usage.fallback == Some(true) && unexplained, ReasonFlag::FunctionLevelActivityUncertain);
-    let candidate = stage_a_pass && state_deletable && stage_b_pass && j.failed.is_empty();
+    j.needs_every_check = stage_a_pass && state_deletable && stage_b_pass && j.failed.is_empty();
+    let protected = j.protections(evidence);
+    j.flag_if(!j.failed.is_empty(), ReasonFlag::CheckFailed);
+    let candidate = stage_a_pass && state_deletable && stage_b_pass && protected == Some(false) && j.failed.is_empty();
     j.flag_if(candidate, ReasonFlag::NoActivityAndStale);
     j.into_verdict(stage_b_pass, candidate)
 }
@@ -103,6 +109,15 @@ impl Judgement {
         self.flag_if(mapped == Some(true), ReasonFlag::EventSourceMappingProtected);
         self.flag_if(invoked == Some(true), ReasonFlag::HasRecentInvocations);
         Usage { aliased, mapped, invoked, fallback }
+    }
+
+    /// Reads the protections that are not usage: whether any blocks (`None` when not all known).
+    fn protections(&mut self, evidence: &Evidence) -> Option<bool> {
+        let policy = self.observe(Check::ResourcePolicy, &evidence.resource_policy).map(|p| !p.is_empty());
+        let provisioned = self.observe(Check::ProvisionedConcurrency, &evidence.provisioned_concurrency).copied();
+        self.flag_if(policy == Some(true), ReasonFlag::ResourcePolicyProtected);
+        self.flag_if(provisioned == Some(true), ReasonFlag::ProvisionedConcurrencyProtected);
+        Some(policy? || provisioned?)
     }
 
     fn flag_if(&mut self, condition: bool, flag: ReasonFlag) {

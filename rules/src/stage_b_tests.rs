@@ -38,6 +38,8 @@ fn idle() -> Evidence {
         event_source_mappings: Observed::Known(vec![]),
         version_last_invoked: Observed::Known(None),
         function_activity: Observed::Known(FunctionActivity::default()),
+        resource_policy: Observed::Known(vec![]),
+        provisioned_concurrency: Observed::Known(false),
     }
 }
 
@@ -48,6 +50,8 @@ fn nothing_checked() -> Evidence {
         event_source_mappings: Observed::NotChecked,
         version_last_invoked: Observed::NotChecked,
         function_activity: Observed::NotChecked,
+        resource_policy: Observed::NotChecked,
+        provisioned_concurrency: Observed::NotChecked,
     }
 }
 
@@ -96,6 +100,8 @@ fn everything_protects() -> Evidence {
         event_source_mappings: names(&["uuid-1"]),
         version_last_invoked: Observed::Known(Some(ago(Duration::days(1)))),
         function_activity: activity(Duration::days(1), 1.0, 0.0),
+        resource_policy: names(&["apigateway.amazonaws.com"]),
+        provisioned_concurrency: Observed::Known(true),
     }
 }
 
@@ -138,7 +144,7 @@ fn each_piece_of_evidence_yields_its_flag() {
         ("an unknown age needs no further checks", stage_a_result(false, vec![AgeUnknown]), nothing_checked(), S, vec![AgeUnknown], false),
         ("a non-deletable state needs no usage checks", passed(), with(nothing_checked(), |e| e.state = Observed::Known("Pending".into())), S, vec![StateNotDeletable], false),
         ("a stage A that passes with flags is not trusted", stage_a_result(true, vec![TooRecent]), idle(), S, vec![TooRecent], true),
-        ("every protection is reported together", kept(), everything_protects(), S, vec![ProtectedKeptLastN, AliasProtected, HasRecentInvocations, EventSourceMappingProtected, StateNotDeletable], false),
+        ("every protection is reported together", kept(), everything_protects(), S, vec![ProtectedKeptLastN, AliasProtected, HasRecentInvocations, EventSourceMappingProtected, ResourcePolicyProtected, ProvisionedConcurrencyProtected, StateNotDeletable], false),
     ];
     for (name, a, evidence, mode, want, want_stage_b) in cases {
         let v = classify(&a, &evidence, &settings(mode), now());
@@ -163,6 +169,8 @@ fn unknown_one(check: Check, base: Evidence, failed: bool) -> Evidence {
         Check::EventSourceMappings => e.event_source_mappings = unknown(check, failed),
         Check::VersionInvocations => e.version_last_invoked = unknown(check, failed),
         Check::FunctionInvocations => e.function_activity = unknown(check, failed),
+        Check::ResourcePolicy => e.resource_policy = unknown(check, failed),
+        Check::ProvisionedConcurrency => e.provisioned_concurrency = unknown(check, failed),
         Check::LastModified => unreachable!("not a stage B observation"),
     })
 }
@@ -174,11 +182,14 @@ fn failed_one(check: Check, base: Evidence) -> Evidence {
 const STAGE_B_CHECKS: [Check; 5] =
     [Check::State, Check::Aliases, Check::EventSourceMappings, Check::VersionInvocations, Check::FunctionInvocations];
 
+/// The checks read only for a would-be candidate.
+const PROTECTION_CHECKS: [Check; 2] = [Check::ResourcePolicy, Check::ProvisionedConcurrency];
+
 #[test]
 fn every_failed_check_is_check_failed_and_never_a_candidate() {
     let cases = [("would-be candidate", passed(), idle(), vec![CheckFailed]), ("kept version", kept(), nothing_checked(), vec![ProtectedKeptLastN, CheckFailed])];
     for (name, a, base, want) in cases {
-        for check in STAGE_B_CHECKS {
+        for check in STAGE_B_CHECKS.into_iter().chain(PROTECTION_CHECKS) {
             let v = classify(&a, &failed_one(check, base.clone()), &settings(S), now());
             assert!(!v.candidate, "{name} {check}");
             assert_eq!(v.flags, want, "{name} {check}");
@@ -189,19 +200,49 @@ fn every_failed_check_is_check_failed_and_never_a_candidate() {
 
 #[test]
 fn stage_b_pass_is_about_usage_not_state() {
-    for check in STAGE_B_CHECKS {
+    for check in STAGE_B_CHECKS.into_iter().chain(PROTECTION_CHECKS) {
         let v = classify(&passed(), &failed_one(check, idle()), &settings(S), now());
-        assert_eq!(v.stage_b_pass, check == Check::State, "{check}");
+        assert_eq!(v.stage_b_pass, check == Check::State || PROTECTION_CHECKS.contains(&check), "{check}");
     }
 }
 
 #[test]
 fn anything_not_checked_on_a_would_be_candidate_fails_closed() {
-    for check in STAGE_B_CHECKS {
+    for check in STAGE_B_CHECKS.into_iter().chain(PROTECTION_CHECKS) {
         let v = classify(&passed(), &unknown_one(check, idle(), false), &settings(S), now());
         assert!(!v.candidate, "{check}");
         assert_eq!(v.flags, vec![CheckFailed], "{check}");
         assert_eq!(v.failed_checks, vec![CheckFailure { check, error: "not checked".into() }], "{check}");
+    }
+}
+
+/// The protections that are not usage: read only for a version everything else lets go.
+#[test]
+fn protections_block_and_are_required_only_where_they_decide() {
+    let policy = |p: Observed<Vec<String>>| idle_with(|e| e.resource_policy = p);
+    let provisioned = |p: Observed<bool>| idle_with(|e| e.provisioned_concurrency = p);
+    let aliased_unread = with(idle(), |e| {
+        e.aliases = names(&["live"]);
+        e.resource_policy = Observed::NotChecked;
+        e.provisioned_concurrency = Observed::NotChecked;
+    });
+    #[rustfmt::skip]
+    let cases: Vec<(&str, StageA, Evidence, Vec<ReasonFlag>, Vec<Check>)> = vec![
+        ("a statement naming the version protects it", passed(), policy(names(&["apigateway.amazonaws.com"])), vec![ResourcePolicyProtected], vec![]),
+        ("an empty policy does not", passed(), policy(names(&[])), vec![NoActivityAndStale], vec![]),
+        ("provisioned concurrency protects", passed(), provisioned(Observed::Known(true)), vec![ProvisionedConcurrencyProtected], vec![]),
+        ("a failed policy read fails closed", passed(), policy(Observed::Failed("throttled".into())), vec![CheckFailed], vec![Check::ResourcePolicy]),
+        ("an unread policy on a would-be candidate fails closed", passed(), policy(Observed::NotChecked), vec![CheckFailed], vec![Check::ResourcePolicy]),
+        ("unread provisioned concurrency fails closed", passed(), provisioned(Observed::NotChecked), vec![CheckFailed], vec![Check::ProvisionedConcurrency]),
+        ("not read where an alias already protects", passed(), aliased_unread, vec![AliasProtected], vec![]),
+        ("not read on a kept version", kept(), nothing_checked(), vec![ProtectedKeptLastN], vec![]),
+        ("a known protection on a kept version is still reported", kept(), with(nothing_checked(), |e| e.resource_policy = names(&["s3.amazonaws.com"])), vec![ProtectedKeptLastN, ResourcePolicyProtected], vec![]),
+    ];
+    for (name, a, evidence, flags, failed) in cases {
+        let v = classify(&a, &evidence, &settings(S), now());
+        assert_eq!(v.flags, flags, "{name}");
+        assert_eq!(v.failed_checks.iter().map(|f| f.check).collect::<Vec<_>>(), failed, "{name}");
+        assert_eq!(v.candidate, flags == vec![NoActivityAndStale], "{name}");
     }
 }
 
@@ -234,7 +275,7 @@ fn no_combination_of_evidence_breaks_the_fail_closed_invariants() {
     let stage_as = [passed(), kept(), stage_a_result(false, vec![TooRecent, ProtectedKeptLastN])];
     let mut seen = 0;
     for (a, st, al, esm, last, fa, mode) in itertools(&stage_as, &states, &lists, &lasts, &fas) {
-        let e = Evidence { state: st.clone(), aliases: al.clone(), event_source_mappings: esm.clone(), version_last_invoked: last.clone(), function_activity: fa.clone() };
+        let e = Evidence { state: st.clone(), aliases: al.clone(), event_source_mappings: esm.clone(), version_last_invoked: last.clone(), function_activity: fa.clone(), ..idle() };
         let v = classify(a, &e, &settings(mode), now());
         let ctx = format!("{a:?} {e:?} {mode:?} -> {v:?}");
         assert!(v.flags.windows(2).all(|w| w[0] < w[1]), "sorted and unique: {ctx}");

@@ -39,9 +39,23 @@ pub struct AwsArgs {
     /// Lambda control-plane requests per second (the account shares 15/s); 0 lifts the budget
     #[arg(long, env = "LAMBDA_RPS", default_value_t = 10)]
     pub lambda_rps: u32,
+    /// GetPolicy requests per second (its own quota, 15/s; default 10, or lifted with --lambda-rps 0); 0 lifts it
+    #[arg(long, env = "GET_POLICY_RPS")]
+    pub get_policy_rps: Option<u32>,
     /// AWS calls in flight at once
     #[arg(long, env = "SCAN_CONCURRENCY", default_value_t = 8)]
     pub concurrency: usize,
+}
+
+impl AwsArgs {
+    /// The AWS side these settings describe.
+    pub fn factory(&self) -> AwsFactory {
+        let factory = AwsFactory::new(self.lambda_rps, self.concurrency);
+        match self.get_policy_rps {
+            Some(rps) => factory.with_get_policy_rps(rps),
+            None => factory,
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -227,7 +241,7 @@ pub struct StartArgs {
 /// Runs `scan`: every phase in-process.
 pub async fn scan(args: ScanArgs) -> anyhow::Result<()> {
     let settings = args.options.settings();
-    let factory = AwsFactory::new(args.aws.lambda_rps, args.aws.concurrency);
+    let factory = args.aws.factory();
     let (deps, counter) = factory.scan_deps(&settings.region).await;
     let started = std::time::Instant::now();
     let reporter = tokio::spawn(crate::progress_report::report(deps.progress.clone(), counter.clone()));
@@ -251,7 +265,7 @@ pub async fn worker(args: WorkerArgs) -> anyhow::Result<()> {
     let dry_run = cleanup.delete_dry_run;
     let client = args.temporal.connect().await?;
     let runtime = Runtime::from_current_tokio(Default::default())?;
-    let aws = Arc::new(AwsFactory::new(args.aws.lambda_rps, args.aws.concurrency));
+    let aws = Arc::new(args.aws.factory());
     let activities = crate::activities::ScanActivities::new(aws.clone(), args.report_dir.clone(), args.max_payload_bytes);
     let options = WorkerOptions::new(args.task_queue.clone())
         .register_workflow::<crate::workflow::SnapStartCleanup>()?

@@ -121,6 +121,8 @@ async fn a_recheck_that_keeps_failing_skips_every_version_and_deletes_nothing() 
         ("lambda", "ListAliases", 500, "ServiceException", "aliases"),
         ("lambda", "ListEventSourceMappings", 429, "TooManyRequestsException", "event source mappings"),
         ("cloudwatch", "GetMetricData", 400, "Throttling", "invocations"),
+        ("lambda", "GetPolicy", 500, "ServiceException", "its resource-based policy"),
+        ("lambda", "ListProvisionedConcurrencyConfigs", 429, "TooManyRequestsException", "provisioned concurrency"),
     ];
     for (service, operation, status, code, what) in cases {
         emu.fault(json!({"service": service, "operation": operation, "status": status, "code": code, "count": -1})).await;
@@ -139,21 +141,51 @@ async fn a_recheck_that_keeps_failing_skips_every_version_and_deletes_nothing() 
 
 #[tokio::test]
 #[ignore = "needs the AWS emulator: run scripts/test.sh"]
-async fn a_409_from_delete_function_is_skipped_in_use_and_other_errors_are_errors() {
+async fn a_409_is_skipped_in_use_a_lambda_edge_replica_skipped_replicated_and_other_errors_are_errors() {
     let emu = account().await;
+    emu.set_version(json!({"function_name": "f", "version": "2", "replicated": true})).await;
     emu.fault(json!({"service": "lambda", "operation": "DeleteFunction", "status": 409, "code": "ResourceConflictException",
         "message": "Unable to delete version because the following aliases reference it: [blue]", "count": 1, "match": {"FunctionName": "g"}})).await;
     emu.fault(json!({"service": "lambda", "operation": "DeleteFunction", "status": 400, "code": "InvalidParameterValueException",
-        "message": "Lambda was unable to delete because it is a replicated function", "count": 1, "match": {"FunctionName": "f"}})).await;
+        "message": "Some other refusal", "count": 1, "match": {"FunctionName": "f", "Qualifier": "1"}})).await;
 
-    let results = delete(&emu, &[row("g", "1"), row("f", "1"), row("g", "2")], false, false, MINUTES).await;
+    let results = delete(&emu, &[row("g", "1"), row("f", "1"), row("g", "2"), row("f", "2"), row("f", "3")], false, false, MINUTES).await;
 
-    assert_eq!(outcomes(&results), pairs(&[("g:1", outcome::IN_USE), ("g:2", outcome::DELETED), ("f:1", outcome::ERROR)]));
+    assert_eq!(
+        outcomes(&results),
+        pairs(&[("g:1", outcome::IN_USE), ("g:2", outcome::DELETED), ("f:1", outcome::ERROR), ("f:2", outcome::REPLICATED), ("f:3", outcome::DELETED)])
+    );
     assert!(results[0].message.contains("aliases reference it"), "{:?}", results[0]);
     assert!(results[2].message.contains("InvalidParameterValueException"), "{:?}", results[2]);
+    assert!(results[3].message.contains("replicated function"), "{:?}", results[3]);
     emu.assert_fault_fired("DeleteFunction").await;
     assert_eq!(emu.versions_of("g").await, vec!["1", "3", "4", "5"]);
-    assert_eq!(emu.versions_of("f").await.len(), 5);
+    assert_eq!(emu.versions_of("f").await, vec!["1", "2", "4", "5"]);
+}
+
+#[tokio::test]
+#[ignore = "needs the AWS emulator: run scripts/test.sh"]
+async fn a_resource_policy_or_provisioned_concurrency_added_after_the_scan_skips_its_version() {
+    let emu = account().await;
+    let lambda = emu.lambda_client().await;
+    lambda
+        .add_permission()
+        .function_name("g")
+        .qualifier("1")
+        .statement_id("apigw")
+        .action("lambda:InvokeFunction")
+        .principal("apigateway.amazonaws.com")
+        .send()
+        .await
+        .unwrap();
+    lambda.put_provisioned_concurrency_config().function_name("g").qualifier("2").provisioned_concurrent_executions(1).send().await.unwrap();
+
+    let results = delete(&emu, &[row("g", "1"), row("g", "2"), row("g", "3")], false, false, MINUTES).await;
+
+    assert_eq!(outcomes(&results), pairs(&[("g:1", outcome::CHANGED), ("g:2", outcome::CHANGED), ("g:3", outcome::DELETED)]));
+    assert!(results[0].message.contains("apigateway.amazonaws.com"), "{:?}", results[0]);
+    assert!(results[1].message.contains("provisioned concurrency"), "{:?}", results[1]);
+    assert_eq!(emu.versions_of("g").await, vec!["1", "2", "4", "5"]);
 }
 
 #[tokio::test]
@@ -214,6 +246,8 @@ async fn rechecks_are_batched_one_alias_listing_per_function_and_one_metrics_cal
 
     assert_eq!(results.iter().filter(|r| r.outcome == outcome::DELETED).count(), 40, "{results:?}");
     assert_eq!(emu.count("ListAliases").await, 8);
+    assert_eq!(emu.count("ListProvisionedConcurrencyConfigs").await, 8);
+    assert_eq!(emu.count("GetPolicy").await, 40, "one per version: GetPolicy has its own quota");
     assert_eq!(emu.count("GetMetricData").await, 1);
     assert_eq!(emu.count("ListEventSourceMappings").await, 1);
     assert_eq!(emu.count("DeleteFunction").await, 40);

@@ -51,6 +51,8 @@ fn ten_thousand_versions() -> ScanState {
                         esm_observation: Observation::Known as i32,
                         invocations_observation: Observation::Known as i32,
                         last_invoked_unix: (v == 9).then(|| now.timestamp() - (f * 331 + v * 7) as i64),
+                        policy_observation: Observation::Known as i32,
+                        provisioned_observation: Observation::Known as i32,
                         ..Default::default()
                     }
                 })

@@ -37,13 +37,22 @@ fn every_flag_scenario() -> Value {
     accounted["aliases"] = json!([{"name": "live", "version": "5"}]);
     let mut plain = function("plain", versions(5, 60.0));
     plain["snapstart"] = json!(false);
+    // API Gateway wired to version 1; the function's own (unqualified) policy protects no version.
+    let mut wired = function("wired", versions(5, 60.0));
+    wired["permissions"] = json!([
+        {"statement_id": "apigw", "principal": "apigateway.amazonaws.com", "qualifier": "1",
+         "source_arn": "arn:aws:execute-api:us-west-2:123456789012:abc123/*/GET/orders"},
+        {"statement_id": "s3", "principal": "s3.amazonaws.com"},
+    ]);
+    let mut provisioned = function("provisioned", versions(5, 60.0));
+    provisioned["provisioned_concurrency"] = json!([{"qualifier": "2", "count": 1}]);
     json!({
         "functions": [
             function("idle", versions(5, 60.0)),
             function("young", versions(5, 3.0)),
             aliased, invoked, esm, states,
             function("unqualified", versions(5, 60.0)),
-            accounted, plain,
+            accounted, plain, wired, provisioned,
         ],
         "metrics": [
             metric(json!({"FunctionName": "invoked", "Resource": "invoked:1"}), 2.0, 4.0),
@@ -96,6 +105,10 @@ async fn every_reason_flag_is_explained_on_its_row() {
         ("states", "3", vec!["state_not_deletable"]),
         ("unqualified", "1", vec!["function_level_activity_uncertain"]),
         ("accounted", "1", vec!["function_level_activity_uncertain"]),
+        ("wired", "1", vec!["resource_policy_protected"]),
+        ("wired", "2", vec!["no_activity_and_stale"]),
+        ("provisioned", "1", vec!["no_activity_and_stale"]),
+        ("provisioned", "2", vec!["provisioned_concurrency_protected"]),
     ];
     for (f, v, want) in expect {
         assert_eq!(flags_of(&report, f, v), want, "{f}:{v}");
@@ -104,6 +117,25 @@ async fn every_reason_flag_is_explained_on_its_row() {
     let young = report.rows.iter().find(|r| r.function_name == "young" && r.version == "1").unwrap();
     assert_eq!(young.state, "NotChecked", "stage A rejected it, so its state was never read");
     assert_eq!(emu.count("GetFunctionConfiguration").await, report.rows.iter().filter(|r| r.stage_a_pass).count());
+    let wired = report.rows.iter().find(|r| r.function_name == "wired" && r.version == "1").unwrap();
+    assert_eq!(wired.resource_policy_principals, vec!["apigateway.amazonaws.com"]);
+    assert!(report.rows.iter().find(|r| r.function_name == "provisioned" && r.version == "2").unwrap().provisioned_concurrency);
+    // Policies are read exactly for the versions every other check lets go.
+    let decided_by_protections = |r: &&snapstart_proto::v1::ReportRow| {
+        let only = ["no_activity_and_stale", "resource_policy_protected", "provisioned_concurrency_protected"];
+        r.reason_flags.iter().all(|f| only.contains(&f.as_str()))
+    };
+    let mut wanted: Vec<String> = report.rows.iter().filter(decided_by_protections).map(|r| format!("{}:{}", r.function_name, r.version)).collect();
+    let mut read: Vec<String> = emu
+        .requests()
+        .await
+        .iter()
+        .filter(|r| r["operation"] == "GetPolicy")
+        .map(|r| format!("{}:{}", r["function_name"].as_str().unwrap(), r["qualifier"].as_str().unwrap()))
+        .collect();
+    wanted.sort();
+    read.sort();
+    assert_eq!(read, wanted);
     let failed = report.rows.iter().find(|r| r.function_name == "states" && r.version == "1").unwrap();
     assert_eq!((failed.state.as_str(), failed.state_reason_code.as_str()), ("Failed", "FunctionError"));
     assert_eq!(report.summary.as_ref().unwrap().candidates as usize, candidates(&report).len());
@@ -146,6 +178,8 @@ async fn transient_throttling_on_any_operation_is_retried_to_the_same_report() {
         ("lambda", "GetFunctionConfiguration", 429, "TooManyRequestsException"),
         ("lambda", "ListAliases", 429, "TooManyRequestsException"),
         ("lambda", "ListEventSourceMappings", 500, "ServiceException"),
+        ("lambda", "GetPolicy", 429, "TooManyRequestsException"),
+        ("lambda", "ListProvisionedConcurrencyConfigs", 500, "ServiceException"),
         ("cloudwatch", "GetMetricData", 400, "Throttling"),
         ("cloudwatch", "GetMetricData", 500, "InternalServiceError"),
     ];
@@ -171,6 +205,8 @@ async fn a_check_that_keeps_failing_is_check_failed_and_never_a_candidate() {
         ("lambda", "GetFunctionConfiguration", 500, "ServiceException", "state"),
         ("lambda", "ListAliases", 429, "TooManyRequestsException", "aliases"),
         ("lambda", "ListEventSourceMappings", 500, "ServiceException", "event_source_mappings"),
+        ("lambda", "GetPolicy", 500, "ServiceException", "resource_policy"),
+        ("lambda", "ListProvisionedConcurrencyConfigs", 429, "TooManyRequestsException", "provisioned_concurrency"),
         ("cloudwatch", "GetMetricData", 400, "Throttling", "version_invocations"),
         ("cloudwatch", "GetMetricData", 503, "ServiceUnavailable", "version_invocations"),
     ];
@@ -223,15 +259,40 @@ async fn a_failure_on_one_function_only_blocks_that_function() {
 #[ignore = "needs the AWS emulator: run scripts/test.sh"]
 async fn costs_count_live_python_snapshots_and_the_summary_totals_candidates() {
     let emu = Emulator::start().await;
-    emu.seed(json!({"functions": [function("idle", versions(5, 60.0))]})).await;
+    let mut idle = function("idle", versions(5, 60.0));
+    for (i, v) in idle["versions"].as_array_mut().unwrap().iter_mut().enumerate() {
+        v["code_size"] = json!(1_000_000 * (i + 1));
+    }
+    idle["latest"] = json!({"code_size": 7_000_000});
+    emu.seed(json!({"functions": [idle], "account_settings": {"total_code_size": 80_530_636_800u64}})).await;
 
     let report = scan(&emu, json!({})).await;
 
     let row = report.rows.iter().find(|r| r.version == "1").unwrap();
     assert!((row.estimated_monthly_cost_usd - 3.9).abs() < 0.01, "{}", row.estimated_monthly_cost_usd);
+    assert_eq!(row.code_size_bytes, 1_000_000);
     let summary = report.summary.unwrap();
     assert_eq!(summary.candidates, 2);
     assert!((summary.estimated_monthly_saving_usd - 7.8).abs() < 0.02);
+    assert_eq!(summary.reclaimable_code_bytes, 3_000_000, "versions 1 and 2");
+    assert_eq!((summary.code_storage_used_bytes, summary.code_storage_limit_bytes), (22_000_000, 80_530_636_800), "every version and $LATEST");
+    assert_eq!(summary.code_storage_error, "");
+}
+
+#[tokio::test]
+#[ignore = "needs the AWS emulator: run scripts/test.sh"]
+async fn code_storage_that_cannot_be_read_is_reported_and_changes_nothing_else() {
+    let emu = Emulator::start().await;
+    emu.seed(every_flag_scenario()).await;
+    let baseline = candidates(&scan(&emu, json!({})).await);
+    emu.fault(json!({"service": "lambda", "operation": "GetAccountSettings", "status": 500, "code": "ServiceException", "count": -1})).await;
+
+    let report = scan(&emu, json!({})).await;
+
+    assert_eq!(candidates(&report), baseline);
+    let summary = report.summary.unwrap();
+    assert!(summary.code_storage_error.contains("GetAccountSettings"), "{}", summary.code_storage_error);
+    assert_eq!(summary.code_storage_limit_bytes, 0);
 }
 
 #[tokio::test]
@@ -245,11 +306,22 @@ async fn the_lambda_rate_budget_holds_in_every_second_of_a_real_scan_retries_inc
     let deps = snapstart_worker::aws::factory::AwsFactory::for_emulator(&emu.url, budget, 8).scan_deps("us-west-2").await.0;
     let report = run_all(&deps, settings(json!({}))).await.expect("scan");
 
-    let mut arrivals: Vec<f64> = emu.requests().await.iter().filter(|r| r["service"] == "lambda").map(|r| r["received"].as_f64().unwrap()).collect();
-    arrivals.sort_by(f64::total_cmp);
-    let busiest = arrivals.iter().enumerate().map(|(i, t)| arrivals[i..].iter().take_while(|u| **u < t + 1.0).count()).max().unwrap();
-    assert!(arrivals.len() > 3 * budget as usize, "enough calls to fill several seconds: {}", arrivals.len());
-    assert!(busiest <= budget as usize, "{busiest} Lambda calls within one second (budget {budget})");
+    let requests = emu.requests().await;
+    let arrivals = |policy: bool| -> Vec<f64> {
+        let mut at: Vec<f64> = requests
+            .iter()
+            .filter(|r| r["service"] == "lambda" && (r["operation"] == "GetPolicy") == policy)
+            .map(|r| r["received"].as_f64().unwrap())
+            .collect();
+        at.sort_by(f64::total_cmp);
+        at
+    };
+    let busiest = |at: &[f64]| at.iter().enumerate().map(|(i, t)| at[i..].iter().take_while(|u| **u < t + 1.0).count()).max().unwrap_or(0);
+    let (shared, policies) = (arrivals(false), arrivals(true));
+    assert!(shared.len() > 3 * budget as usize, "enough calls to fill several seconds: {}", shared.len());
+    assert!(busiest(&shared) <= budget as usize, "{} control-plane calls within one second (budget {budget})", busiest(&shared));
+    let policy_budget = snapstart_worker::aws::factory::DEFAULT_GET_POLICY_RPS as usize;
+    assert!(!policies.is_empty() && busiest(&policies) <= policy_budget, "GetPolicy has its own budget: {} in one second", busiest(&policies));
     assert_eq!(emu.faulted("ListAliases").await, 4, "the throttled retries went through the budget too");
     assert!(!candidates(&report).is_empty());
 }

@@ -69,6 +69,7 @@ static MESSAGES: &[Entry] = &[
     Entry::of::<v1::FunctionActivity>(),
     Entry::of::<v1::FunctionScan>(),
     Entry::of::<v1::ScanState>(),
+    Entry::of::<v1::CodeStorage>(),
     Entry::of::<v1::PhaseCounts>(),
     Entry::of::<v1::PhaseOutput>(),
     Entry::of::<v1::BuildReportOutput>(),

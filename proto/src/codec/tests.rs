@@ -41,7 +41,7 @@ fn settings() -> v1::ScanSettings {
 
 fn scan_state() -> v1::ScanState {
     let function = v1::FunctionScan { function_name: "orders".into(), published_versions: vec!["1".into(), "2".into()], ..Default::default() };
-    v1::ScanState { settings: Some(settings()), functions: vec![function], aws_calls: [("ListFunctions".to_string(), 1)].into() }
+    v1::ScanState { settings: Some(settings()), functions: vec![function], aws_calls: [("ListFunctions".to_string(), 1)].into(), code_storage: None }
 }
 
 fn candidates() -> v1::CandidateList {
@@ -71,7 +71,7 @@ fn a_phase_output_shows_its_scan_unpacked_not_as_bytes() {
         "aliases": [], "aliases_error": "", "activity": null,
     });
     let counts = json!({"functions": 1, "snapstart_versions": 2, "stage_a_pass": 0, "state_confirmed": 0, "usage_checked": 0, "candidates": 0});
-    let want = json!({"scan": {"settings": settings, "functions": [function], "aws_calls": {"ListFunctions": 1}}, "counts": counts});
+    let want = json!({"scan": {"settings": settings, "functions": [function], "aws_calls": {"ListFunctions": 1}, "code_storage": null}, "counts": counts});
     assert_eq!(json_of(&decoded), want);
 }
 

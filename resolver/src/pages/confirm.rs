@@ -5,7 +5,7 @@
 
 use std::fmt::Write;
 
-use snapstart_proto::status::{CandidateItem, FunctionGroup, RunStatus};
+use snapstart_proto::status::{code_storage_phrase, CandidateItem, FunctionGroup, RunStatus};
 
 use super::{count, escape, layout, mode_sentence, money};
 use crate::{listing::Listing, selection::fields};
@@ -18,11 +18,12 @@ pub fn approve(status: &RunStatus, listing: &Listing, token: &str, csrf: &str) -
     let (n, m) = (status.candidates_total, listing.functions.len());
     let lead = format!(
         "<p class=\"warn\">{}</p><p>Confirming approves deleting the versions of every ticked function except those marked <em>keep</em>. All <strong>{}</strong> candidate versions in \
-<strong>{}</strong> functions are ticked: untick a function to keep all its versions, or open it and tick <em>keep</em> on single versions. Estimated saving if all are deleted: <strong>{}</strong> per month.</p>",
+<strong>{}</strong> functions are ticked: untick a function to keep all its versions, or open it and tick <em>keep</em> on single versions. Estimated saving if all are deleted: <strong>{}</strong> per month; deleting all {}.</p>",
         mode_sentence(status.dry_run),
         count(n),
         count(m as u32),
         money(saving(status)),
+        escape(&status.summary.as_ref().map(code_storage_phrase).unwrap_or_default()),
     );
     let list = format!(
         "<p class=\"dim\">{} functions, {} versions, largest saving first. Open a function to see its versions, each with its age in days and the date of its last invocation (UTC; — when none was recorded).</p>{}",

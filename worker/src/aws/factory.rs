@@ -17,20 +17,33 @@ struct RegionClients {
     lambda: aws_sdk_lambda::Client,
     cloudwatch: aws_sdk_cloudwatch::Client,
     budget: Arc<RateBudget>,
+    policy_budget: Arc<RateBudget>,
 }
+
+/// GetPolicy's own quota is 15 requests/s per account and region; we leave a third of it.
+pub const DEFAULT_GET_POLICY_RPS: u32 = 10;
 
 /// Hands out [`ScanDeps`] for a region.
 pub struct AwsFactory {
     lambda_rps: u32,
+    get_policy_rps: u32,
     concurrency: usize,
     emulator: Option<String>,
     regions: Mutex<HashMap<String, Arc<RegionClients>>>,
 }
 
 impl AwsFactory {
-    /// `lambda_rps` 0 lifts the rate budget.
+    /// `lambda_rps` 0 lifts the rate budgets (GetPolicy's too, unless set with
+    /// [`Self::with_get_policy_rps`]).
     pub fn new(lambda_rps: u32, concurrency: usize) -> Self {
-        Self { lambda_rps, concurrency, emulator: None, regions: Mutex::new(HashMap::new()) }
+        let get_policy_rps = if lambda_rps == 0 { 0 } else { DEFAULT_GET_POLICY_RPS };
+        Self { lambda_rps, get_policy_rps, concurrency, emulator: None, regions: Mutex::new(HashMap::new()) }
+    }
+
+    /// GetPolicy's budget, separate from the shared control plane's; 0 lifts it.
+    pub fn with_get_policy_rps(mut self, rps: u32) -> Self {
+        self.get_policy_rps = rps;
+        self
     }
 
     /// Points every client at an AWS emulator with dummy credentials (tests and benchmarks; a
@@ -44,7 +57,7 @@ impl AwsFactory {
         let clients = self.clients(region).await;
         let counter = Arc::new(CallCounter::default());
         let deps = ScanDeps {
-            lambda: Arc::new(LambdaAdapter::new(clients.lambda.clone(), clients.budget.clone(), counter.clone())),
+            lambda: Arc::new(LambdaAdapter::new(clients.lambda.clone(), clients.budget.clone(), clients.policy_budget.clone(), counter.clone())),
             metrics: Arc::new(CloudWatchAdapter::new(clients.cloudwatch.clone(), counter.clone())),
             concurrency: self.concurrency,
             progress: Default::default(),
@@ -55,7 +68,7 @@ impl AwsFactory {
     /// The Lambda writer for `region` (same client, budget and retries as the scan).
     pub async fn deleter(&self, region: &str) -> Arc<LambdaAdapter> {
         let clients = self.clients(region).await;
-        Arc::new(LambdaAdapter::new(clients.lambda.clone(), clients.budget.clone(), Arc::new(CallCounter::default())))
+        Arc::new(LambdaAdapter::new(clients.lambda.clone(), clients.budget.clone(), clients.policy_budget.clone(), Arc::new(CallCounter::default())))
     }
 
     async fn clients(&self, region: &str) -> Arc<RegionClients> {
@@ -78,6 +91,7 @@ impl AwsFactory {
             lambda: aws_sdk_lambda::Client::new(&config),
             cloudwatch: aws_sdk_cloudwatch::Client::new(&config),
             budget: Arc::new(RateBudget::per_second(self.lambda_rps)),
+            policy_budget: Arc::new(RateBudget::per_second(self.get_policy_rps)),
         });
         regions.insert(region.to_string(), clients.clone());
         clients

@@ -1,6 +1,7 @@
 //! The Lambda adapter: ListFunctions, GetFunctionConfiguration, ListAliases,
-//! ListEventSourceMappings, ListVersionsByFunction and DeleteFunction, each attempt through the
-//! rate budget.
+//! ListEventSourceMappings, ListVersionsByFunction, ListProvisionedConcurrencyConfigs and
+//! DeleteFunction, each attempt through the shared control-plane budget; GetPolicy through its
+//! own (it has its own quota).
 
 use std::sync::Arc;
 
@@ -22,14 +23,15 @@ const ESM_PAGE_SIZE: i32 = 100;
 pub struct LambdaAdapter {
     client: Client,
     budget: Arc<RateBudget>,
+    policy_budget: Arc<RateBudget>,
     counter: Arc<CallCounter>,
     policy: RetryPolicy,
 }
 
 impl LambdaAdapter {
     /// Wraps a client whose own retries are disabled (see `retry.rs`).
-    pub fn new(client: Client, budget: Arc<RateBudget>, counter: Arc<CallCounter>) -> Self {
-        Self { client, budget, counter, policy: RetryPolicy::default() }
+    pub fn new(client: Client, budget: Arc<RateBudget>, policy_budget: Arc<RateBudget>, counter: Arc<CallCounter>) -> Self {
+        Self { client, budget, policy_budget, counter, policy: RetryPolicy::default() }
     }
 
     async fn call<T, E, F, Fut>(&self, operation: &'static str, call: F) -> Result<T, AwsError>
@@ -39,6 +41,36 @@ impl LambdaAdapter {
         E: aws_sdk_lambda::error::ProvideErrorMetadata + std::error::Error,
     {
         with_retries(operation, Some(&self.budget), &self.counter, self.policy, call).await
+    }
+}
+
+/// The principals of a policy document's statements ("*" where a statement names none, so an
+/// open statement still protects). A document that does not parse fails the read (fail closed).
+pub fn policy_principals(document: &str) -> Result<Vec<String>, AwsError> {
+    let invalid = |m: String| AwsError::invalid("GetPolicy", m);
+    let doc: serde_json::Value = serde_json::from_str(document).map_err(|e| invalid(format!("policy is not JSON: {e}")))?;
+    let statements = match doc.get("Statement") {
+        None | Some(serde_json::Value::Null) => return Ok(Vec::new()),
+        Some(serde_json::Value::Array(list)) => list.clone(),
+        Some(one @ serde_json::Value::Object(_)) => vec![one.clone()],
+        Some(other) => return Err(invalid(format!("Statement is neither a list nor an object: {other}"))),
+    };
+    let mut principals = Vec::new();
+    for statement in &statements {
+        collect_principals(statement.get("Principal"), &mut principals);
+    }
+    principals.sort();
+    principals.dedup();
+    Ok(principals)
+}
+
+fn collect_principals(principal: Option<&serde_json::Value>, out: &mut Vec<String>) {
+    use serde_json::Value;
+    match principal {
+        Some(Value::String(s)) => out.push(s.clone()),
+        Some(Value::Array(list)) => list.iter().for_each(|p| collect_principals(Some(p), out)),
+        Some(Value::Object(kinds)) => kinds.values().for_each(|p| collect_principals(Some(p), out)),
+        _ => out.push("*".to_string()),
     }
 }
 
@@ -130,6 +162,55 @@ impl LambdaRead for LambdaAdapter {
             }
         }
     }
+
+    async fn version_policy_principals(&self, function_name: &str, version: &str) -> Result<Vec<String>, AwsError> {
+        let result = with_retries("GetPolicy", Some(&self.policy_budget), &self.counter, self.policy, || {
+            self.client.get_policy().function_name(function_name).qualifier(version).send()
+        })
+        .await;
+        match result {
+            Ok(out) => policy_principals(out.policy().unwrap_or_default()),
+            // "No policy is associated with the given resource." A missing version says
+            // "Function not found" and stays an error: it must not read as "unprotected".
+            Err(e) if e.code == "ResourceNotFoundException" && e.message.contains("No policy") => Ok(Vec::new()),
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn code_storage(&self) -> Result<(u64, u64), AwsError> {
+        let out = self.call("GetAccountSettings", || self.client.get_account_settings().send()).await?;
+        let used = out.account_usage().map(|u| u.total_code_size()).unwrap_or_default();
+        let limit = out.account_limit().map(|l| l.total_code_size()).unwrap_or_default();
+        Ok((u64::try_from(used).unwrap_or_default(), u64::try_from(limit).unwrap_or_default()))
+    }
+
+    async fn provisioned_concurrency_qualifiers(&self, function_name: &str) -> Result<Vec<String>, AwsError> {
+        let mut qualifiers = Vec::new();
+        let mut marker = None;
+        loop {
+            let out = self
+                .call("ListProvisionedConcurrencyConfigs", || {
+                    self.client
+                        .list_provisioned_concurrency_configs()
+                        .function_name(function_name)
+                        .max_items(PAGE_SIZE)
+                        .set_marker(marker.clone())
+                        .send()
+                })
+                .await?;
+            for c in out.provisioned_concurrency_configs() {
+                let qualifier = c.function_arn().and_then(|arn| crate::scan::stage_b::parse_function_arn(arn)).and_then(|(_, q)| q);
+                let Some(q) = qualifier else {
+                    return Err(AwsError::invalid("ListProvisionedConcurrencyConfigs", "config without a qualified FunctionArn"));
+                };
+                qualifiers.push(q.to_string());
+            }
+            match out.next_marker().filter(|m| !m.is_empty()) {
+                Some(next) => marker = Some(next.to_string()),
+                None => return Ok(qualifiers),
+            }
+        }
+    }
 }
 
 #[async_trait]
@@ -146,6 +227,9 @@ impl LambdaDelete for LambdaAdapter {
             Ok(_) => Ok(Deleted::Deleted),
             Err(e) if e.code == "ResourceNotFoundException" => Ok(Deleted::AlreadyGone),
             Err(e) if e.code == "ResourceConflictException" => Ok(Deleted::InUse(e.message)),
+            Err(e) if e.code == "InvalidParameterValueException" && e.message.contains("replicated function") => {
+                Ok(Deleted::Replicated(e.message))
+            }
             Err(e) => Err(e),
         }
     }
@@ -164,6 +248,7 @@ fn listed_version(f: &aws_sdk_lambda::types::FunctionConfiguration) -> ListedVer
             .and_then(|s| s.optimization_status())
             .map(|o| o.as_str().to_string())
             .unwrap_or_default(),
+        code_size_bytes: u64::try_from(f.code_size()).unwrap_or_default(),
     }
 }
 
@@ -179,4 +264,34 @@ fn alias_info(a: &aws_sdk_lambda::types::AliasConfiguration) -> Result<AliasInfo
         .unwrap_or_default();
     weighted_versions.sort();
     Ok(AliasInfo { name: name.to_string(), function_version: version.to_string(), weighted_versions })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::policy_principals;
+
+    #[test]
+    fn policy_principals_are_read_from_every_statement_shape() {
+        let apigw = r#"{"Version":"2012-10-17","Statement":[{"Sid":"a","Effect":"Allow","Principal":{"Service":"apigateway.amazonaws.com"},"Action":"lambda:InvokeFunction"}]}"#;
+        let several = r#"{"Statement":[{"Principal":{"Service":["s3.amazonaws.com","sns.amazonaws.com"]}},{"Principal":{"AWS":"arn:aws:iam::111111111111:root"}}]}"#;
+        let single = r#"{"Statement":{"Principal":"*"}}"#;
+        let no_principal = r#"{"Statement":[{"Effect":"Allow"}]}"#;
+        let cases: [(&str, &[&str]); 5] = [
+            (apigw, &["apigateway.amazonaws.com"]),
+            (several, &["arn:aws:iam::111111111111:root", "s3.amazonaws.com", "sns.amazonaws.com"]),
+            (single, &["*"]),
+            (no_principal, &["*"]),
+            (r#"{"Version":"2012-10-17","Statement":[]}"#, &[]),
+        ];
+        for (doc, want) in cases {
+            assert_eq!(policy_principals(doc).unwrap(), want.iter().map(|s| s.to_string()).collect::<Vec<_>>(), "{doc}");
+        }
+    }
+
+    #[test]
+    fn a_policy_that_does_not_parse_fails_the_read() {
+        for doc in ["", "not json", r#"{"Statement":"x"}"#] {
+            assert!(policy_principals(doc).is_err(), "{doc:?}");
+        }
+    }
 }

@@ -24,6 +24,7 @@ pub struct ListedVersion {
     pub last_modified: String,
     pub snapstart_apply_on: String,
     pub snapstart_optimization_status: String,
+    pub code_size_bytes: u64,
 }
 
 /// One page of ListFunctions(FunctionVersion=ALL).
@@ -86,6 +87,13 @@ pub trait LambdaRead: Send + Sync {
     async fn list_event_source_mappings(&self) -> Result<Vec<EventSourceMapping>, AwsError>;
     /// The numbers of the function's published versions that exist now (all pages).
     async fn list_published_versions(&self, function_name: &str) -> Result<Vec<String>, AwsError>;
+    /// Principals of the statements in the version's own resource-based policy (GetPolicy with
+    /// the version as qualifier; its own quota and budget); empty when it has no policy.
+    async fn version_policy_principals(&self, function_name: &str, version: &str) -> Result<Vec<String>, AwsError>;
+    /// The region's code storage in use and its quota, in bytes (GetAccountSettings).
+    async fn code_storage(&self) -> Result<(u64, u64), AwsError>;
+    /// The qualifiers (versions or aliases) that have provisioned concurrency configured (all pages).
+    async fn provisioned_concurrency_qualifiers(&self, function_name: &str) -> Result<Vec<String>, AwsError>;
 }
 
 /// What DeleteFunction did to one version.
@@ -96,6 +104,8 @@ pub enum Deleted {
     AlreadyGone,
     /// 409: an alias still references it (AWS's message names them).
     InUse(String),
+    /// 400: a Lambda@Edge replica that CloudFront still holds (AWS's message says so).
+    Replicated(String),
 }
 
 /// The one write: deleting a published version by number.

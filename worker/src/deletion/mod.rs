@@ -26,6 +26,8 @@ pub mod outcome {
     pub const DRY_RUN: &str = "dry_run_would_delete";
     pub const ALREADY_DELETED: &str = "already_deleted";
     pub const IN_USE: &str = "skipped_in_use";
+    /// A Lambda@Edge replica: CloudFront must remove its replicas first.
+    pub const REPLICATED: &str = "skipped_replicated";
     pub const CHANGED: &str = "skipped_changed_since_scan";
     pub const ERROR: &str = "error";
 }
@@ -41,6 +43,9 @@ pub struct DeleteDeps<'a> {
     /// An earlier attempt may have deleted versions it never reported.
     pub resumed: bool,
 }
+
+/// How often progress is recorded again while a batch's evidence is gathered.
+const KEEP_ALIVE: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Called after every version with all results so far (the activity heartbeats them).
 pub trait Progress {
@@ -58,7 +63,18 @@ pub async fn run(deps: &DeleteDeps<'_>, approved: &[ReportRow], done: &mut Vec<D
     let pending: Vec<&ReportRow> = approved.iter().filter(|r| !finished.contains(&(r.function_name.as_str(), r.version.as_str()))).collect();
     let mut mappings = MappingsView::new(MAPPINGS_MAX_AGE);
     for batch in batches(&pending) {
-        let evidence = recheck::Evidence::gather(deps, &batch).await;
+        let evidence = {
+            // Gathering a batch can take longer than the heartbeat timeout at the default
+            // budgets (a GetPolicy per version at 10/s), so heartbeat what is done meanwhile.
+            let gather = recheck::Evidence::gather(deps, &batch);
+            tokio::pin!(gather);
+            loop {
+                tokio::select! {
+                    evidence = &mut gather => break evidence,
+                    _ = tokio::time::sleep(KEEP_ALIVE) => progress.record(done, approved.len()).await,
+                }
+            }
+        };
         for function in &batch.functions {
             let gone = match deps.resumed {
                 true => Some(deps.lambda.list_published_versions(&function.name).await),
@@ -93,6 +109,7 @@ async fn process(deps: &DeleteDeps<'_>, evidence: &recheck::Evidence, mappings: 
         Ok(Deleted::Deleted) => result(row, outcome::DELETED, ""),
         Ok(Deleted::AlreadyGone) => result(row, outcome::ALREADY_DELETED, "ResourceNotFoundException"),
         Ok(Deleted::InUse(m)) => result(row, outcome::IN_USE, m),
+        Ok(Deleted::Replicated(m)) => result(row, outcome::REPLICATED, m),
         Err(e) => result(row, outcome::ERROR, e.to_string()),
     }
 }

@@ -1,6 +1,7 @@
-//! The evidence a deletion re-checks, gathered in batches: aliases per function, invocations
-//! since the scan (up to 500 series per GetMetricData call), and the region's event source
-//! mappings, listed afresh when the last listing is older than [`MAPPINGS_MAX_AGE`].
+//! The evidence a deletion re-checks, gathered in batches: aliases and provisioned concurrency
+//! per function, each version's resource-based policy, invocations since the scan (up to 500
+//! series per GetMetricData call), and the region's event source mappings, listed afresh when
+//! the last listing is older than [`MAPPINGS_MAX_AGE`].
 
 use std::{collections::HashMap, time::Duration};
 
@@ -66,15 +67,26 @@ fn key(row: &ReportRow) -> Key {
 /// What AWS says now about one batch's aliases and invocations.
 pub struct Evidence {
     aliases: HashMap<String, Result<Vec<AliasInfo>, String>>,
+    provisioned: HashMap<String, Result<Vec<String>, String>>,
+    policies: HashMap<Key, Result<Vec<String>, String>>,
     invoked: HashMap<Key, Result<bool, String>>,
 }
 
 impl Evidence {
-    /// One ListAliases per function, then GetMetricData for every version whose aliases are known.
+    /// One ListAliases and one ListProvisionedConcurrencyConfigs per function, one GetPolicy
+    /// per version, then GetMetricData for every version whose aliases are known.
     pub async fn gather(deps: &DeleteDeps<'_>, batch: &Batch<'_>) -> Self {
         let mut aliases = HashMap::new();
+        let mut provisioned = HashMap::new();
+        let mut policies = HashMap::new();
         for f in &batch.functions {
             aliases.insert(f.name.clone(), deps.lambda.list_aliases(&f.name).await.map_err(|e| e.to_string()));
+            let configs = deps.lambda.provisioned_concurrency_qualifiers(&f.name).await;
+            provisioned.insert(f.name.clone(), configs.map_err(|e| e.to_string()));
+            for row in &f.rows {
+                let policy = deps.lambda.version_policy_principals(&f.name, &row.version).await;
+                policies.insert(key(row), policy.map_err(|e| e.to_string()));
+            }
         }
         let mut queries: Vec<(Key, SeriesQuery)> = Vec::new();
         for f in &batch.functions {
@@ -86,7 +98,7 @@ impl Evidence {
             }
         }
         let invoked = invocations(deps, &queries).await;
-        Self { aliases, invoked }
+        Self { aliases, provisioned, policies, invoked }
     }
 
     /// Why the version may no longer be deleted, if anything changed or could not be checked.
@@ -100,6 +112,22 @@ impl Evidence {
                     return Some(format!("alias {} now routes to it", a.name));
                 }
             }
+        }
+        match self.provisioned.get(&row.function_name) {
+            None => return Some("provisioned concurrency was not re-checked (fail closed)".into()),
+            Some(Err(e)) => return Some(format!("could not re-check provisioned concurrency (fail closed): {e}")),
+            Some(Ok(qualifiers)) if qualifiers.iter().any(|q| q == v) => {
+                return Some("provisioned concurrency is now configured on it".into());
+            }
+            Some(Ok(_)) => {}
+        }
+        match self.policies.get(&key(row)) {
+            None => return Some("resource-based policy was not re-checked (fail closed)".into()),
+            Some(Err(e)) => return Some(format!("could not re-check its resource-based policy (fail closed): {e}")),
+            Some(Ok(principals)) if !principals.is_empty() => {
+                return Some(format!("its resource-based policy now lets {} invoke it", principals.join(", ")));
+            }
+            Some(Ok(_)) => {}
         }
         match self.invoked.get(&key(row)) {
             None => Some("invocations were not re-checked (fail closed)".into()),

@@ -3,7 +3,7 @@
 use std::{collections::BTreeMap, fmt::Write as _};
 
 use snapstart_proto::{
-    status::DecisionRecord,
+    status::{code_storage_phrase, DecisionRecord},
     v1::{DeletionResult, ReportRow, ReportSummary},
 };
 
@@ -66,7 +66,7 @@ pub fn approval_email(e: &ApprovalEmail) -> Message {
     let _ = writeln!(text, "Settings: {}", settings_line(s));
     let _ = writeln!(text, "Scanned {} SnapStart versions in {} functions; states: {}", s.snapstart_versions, s.functions_scanned, states_line(s));
     let _ = writeln!(text, "Stage A pass {}, stage B pass {}, alias-protected {}, check failed {}", s.stage_a_pass, s.stage_b_pass, s.alias_protected, s.check_failed);
-    let _ = writeln!(text, "Candidates: {}; estimated saving ${:.2}/month\n", s.candidates, s.estimated_monthly_saving_usd);
+    let _ = writeln!(text, "Candidates: {}; estimated saving ${:.2}/month; {}\n", s.candidates, s.estimated_monthly_saving_usd, code_storage_phrase(s));
     for r in e.candidates.iter().take(MAX_ROWS) {
         let _ = writeln!(text, "  {}", row_line(r));
     }
@@ -85,11 +85,11 @@ pub fn approval_email(e: &ApprovalEmail) -> Message {
         .collect();
     let html = format!(
         "<html><body style=\"font-family:sans-serif\"><h2>{}</h2><p><b>{}</b></p><p>Settings: {}<br>States: {}<br>Stage A pass {}, stage B pass {}, alias-protected {}, check failed {}</p>\
-         <p>Candidates: <b>{}</b>; estimated saving <b>${:.2}/month</b></p><ul>{}</ul>{}\
+         <p>Candidates: <b>{}</b>; estimated saving <b>${:.2}/month</b>; {}</p><ul>{}</ul>{}\
          <p><a href=\"{}\">Approve…</a> &nbsp; <a href=\"{}\">Reject…</a></p><p>Each link opens a confirmation page; nothing happens until you confirm there. Deadline: {}.</p>\
          <p>Workflow <a href=\"{}\">{}</a></p></body></html>",
         escape(&subject), mode, escape(&settings_line(s)), escape(&states_line(s)), s.stage_a_pass, s.stage_b_pass, s.alias_protected, s.check_failed,
-        s.candidates, s.estimated_monthly_saving_usd, rows,
+        s.candidates, s.estimated_monthly_saving_usd, escape(&code_storage_phrase(s)), rows,
         if e.candidates.len() > MAX_ROWS { format!("<p>… and {} more</p>", e.candidates.len() - MAX_ROWS) } else { String::new() },
         escape(e.approve_url), escape(e.reject_url), escape(e.deadline), escape(e.ui_url), escape(e.workflow_id)
     );
@@ -126,7 +126,7 @@ pub fn completion_email(e: &CompletionEmail) -> Message {
     let mut text = String::new();
     let _ = writeln!(text, "Run {} ({}): {headline}.", e.workflow_id, e.status);
     let _ = writeln!(text, "Mode: {}", if e.dry_run { "dry run" } else { "live" });
-    let _ = writeln!(text, "Candidates: {}; estimated saving ${:.2}/month", e.summary.candidates, e.summary.estimated_monthly_saving_usd);
+    let _ = writeln!(text, "Candidates: {}; estimated saving ${:.2}/month; {}", e.summary.candidates, e.summary.estimated_monthly_saving_usd, code_storage_phrase(e.summary));
     if let Some(d) = e.decision {
         let _ = writeln!(
             text,

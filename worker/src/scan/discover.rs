@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use snapstart_proto::v1::{FunctionScan, ScanSettings, ScanState, VersionScan};
+use snapstart_proto::v1::{CodeStorage, FunctionScan, ScanSettings, ScanState, VersionScan};
 use snapstart_rules::parse_version_number;
 
 use super::progress::ScanProgress;
@@ -28,7 +28,12 @@ pub async fn discover(lambda: &dyn LambdaRead, progress: &ScanProgress, settings
         }
     }
     let functions = functions.into_values().filter(|f| !f.versions.is_empty()).map(sorted).collect();
-    Ok(ScanState { settings: Some(settings), functions, ..Default::default() })
+    // What the region's code storage is; the report is just as safe without it.
+    let code_storage = match lambda.code_storage().await {
+        Ok((used_bytes, limit_bytes)) => CodeStorage { used_bytes, limit_bytes, error: String::new() },
+        Err(e) => CodeStorage { error: e.to_string(), ..Default::default() },
+    };
+    Ok(ScanState { settings: Some(settings), functions, code_storage: Some(code_storage), ..Default::default() })
 }
 
 fn add(functions: &mut BTreeMap<String, FunctionScan>, v: ListedVersion) {
@@ -47,6 +52,7 @@ fn add(functions: &mut BTreeMap<String, FunctionScan>, v: ListedVersion) {
             memory_size_mb: v.memory_size_mb,
             last_modified: v.last_modified,
             snapstart_optimization_status: v.snapstart_optimization_status,
+            code_size_bytes: v.code_size_bytes,
             ..Default::default()
         });
     }

@@ -8,6 +8,7 @@
 pub mod confirm_state;
 pub mod discover;
 pub mod progress;
+pub mod protections;
 pub mod report;
 pub mod stage_a;
 pub mod stage_b;

@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use snapstart_proto::v1::{
-    CheckFailure, FunctionScan, Observation, Report, ReportPreview, ReportRow, ReportSummary, ScanState, VersionScan,
+    CheckFailure, FunctionScan, Observation, Report, ReportPreview, ReportRow, ReportSummary, ScanSettings, ScanState,
+    VersionScan,
 };
 use snapstart_rules::{
     classify, estimated_monthly_cost_usd, round_cents, Evidence, FallbackMode, FunctionActivity, Observed, ReasonFlag,
@@ -22,12 +23,7 @@ pub const PREVIEW_ROWS_BUDGET_BYTES: usize = 128 * 1024;
 pub fn build(state: &ScanState) -> Report {
     let settings = state.settings.clone().unwrap_or_default();
     let now = now_of(&settings);
-    let rules = Settings {
-        min_age_days: settings.min_age_days,
-        keep_last_n: settings.keep_last_n,
-        lookback_days: settings.lookback_days,
-        fallback: settings.function_level_fallback.parse().unwrap_or(FallbackMode::Strict),
-    };
+    let rules = rules_of(&settings);
     let rows: Vec<ReportRow> = state
         .functions
         .iter()
@@ -38,6 +34,45 @@ pub fn build(state: &ScanState) -> Report {
         .collect();
     let summary = summarize(state, &rows, now);
     Report { summary: Some(summary), rows }
+}
+
+fn rules_of(settings: &ScanSettings) -> Settings {
+    Settings {
+        min_age_days: settings.min_age_days,
+        keep_last_n: settings.keep_last_n,
+        lookback_days: settings.lookback_days,
+        fallback: settings.function_level_fallback.parse().unwrap_or(FallbackMode::Strict),
+    }
+}
+
+/// Per function (by index), the versions (by index) that every check so far lets go: those
+/// whose resource-based policy and provisioned concurrency decide, and so must be read.
+pub fn undecided(state: &ScanState) -> Vec<(usize, Vec<usize>)> {
+    let settings = state.settings.clone().unwrap_or_default();
+    let (now, rules) = (now_of(&settings), rules_of(&settings));
+    let mut out = Vec::new();
+    for (fi, f) in state.functions.iter().enumerate() {
+        let stage_a = stage_a::evaluate(f, now, settings.min_age_days, settings.keep_last_n);
+        let versions: Vec<usize> = f
+            .versions
+            .iter()
+            .zip(&stage_a)
+            .enumerate()
+            .filter(|(_, (v, a))| {
+                let unprotected = Evidence {
+                    resource_policy: Observed::Known(Vec::new()),
+                    provisioned_concurrency: Observed::Known(false),
+                    ..evidence(f, v)
+                };
+                classify(a, &unprotected, &rules, now).candidate
+            })
+            .map(|(vi, _)| vi)
+            .collect();
+        if !versions.is_empty() {
+            out.push((fi, versions));
+        }
+    }
+    out
 }
 
 fn observed<T>(observation: i32, known: impl FnOnce() -> T, error: &str) -> Observed<T> {
@@ -81,6 +116,8 @@ fn evidence(f: &FunctionScan, v: &VersionScan) -> Evidence {
             },
             &activity.error,
         ),
+        resource_policy: observed(v.policy_observation, || v.policy_principals.clone(), &v.policy_error),
+        provisioned_concurrency: observed(v.provisioned_observation, || v.provisioned, &v.provisioned_error),
     }
 }
 
@@ -130,6 +167,9 @@ fn row(f: &FunctionScan, v: &VersionScan, a: &StageA, rules: &Settings, now: Dat
             .iter()
             .map(|c| CheckFailure { check: c.check.as_str().to_string(), error: c.error.clone() })
             .collect(),
+        resource_policy_principals: v.policy_principals.clone(),
+        provisioned_concurrency: v.provisioned,
+        code_size_bytes: v.code_size_bytes,
     }
 }
 
@@ -146,6 +186,8 @@ fn summarize(state: &ScanState, rows: &[ReportRow], now: DateTime<Utc>) -> Repor
         }
     }
     let saving: f64 = rows.iter().filter(|r| r.candidate_for_deletion).map(|r| r.estimated_monthly_cost_usd).sum();
+    let reclaimable_code_bytes = rows.iter().filter(|r| r.candidate_for_deletion).map(|r| r.code_size_bytes).sum();
+    let storage = state.code_storage.clone().unwrap_or_default();
     ReportSummary {
         region: settings.region.clone(),
         scanned_at: now.to_rfc3339_opts(SecondsFormat::Secs, true),
@@ -160,6 +202,10 @@ fn summarize(state: &ScanState, rows: &[ReportRow], now: DateTime<Utc>) -> Repor
         reason_flag_counts,
         estimated_monthly_saving_usd: round_cents(saving),
         aws_calls: state.aws_calls.clone(),
+        reclaimable_code_bytes,
+        code_storage_used_bytes: storage.used_bytes,
+        code_storage_limit_bytes: storage.limit_bytes,
+        code_storage_error: storage.error,
         settings: Some(settings),
     }
 }

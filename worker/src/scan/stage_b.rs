@@ -17,11 +17,12 @@ use crate::aws::{Series, SeriesQuery, Window, MAX_QUERIES_PER_CALL};
 const KNOWN: i32 = Observation::Known as i32;
 const FAILED: i32 = Observation::Failed as i32;
 
-/// Runs the three usage checks.
+/// Runs the three usage checks, then reads the protections where they decide.
 pub async fn check_usage(deps: &ScanDeps, state: &mut ScanState) {
     list_aliases(deps, state).await;
     match_event_source_mappings(deps, state).await;
     read_invocations(deps, state).await;
+    super::protections::read(deps, state).await;
 }
 
 /// Functions whose aliases are listed between two checkpoints.

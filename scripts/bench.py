@@ -1,8 +1,15 @@
 """Scan benchmark: 200 SnapStart functions × 10 versions, one alias each on the newest version,
-every version older than min_age_days. Runs `snapstart-cleaner scan` twice — with the Lambda
-rate budget lifted (measures the code) and with the default budget (shows it holds) — and prints
-AWS calls per operation (from the emulator's request log), wall time, peak RSS and the busiest
-second of Lambda calls.
+every version older than min_age_days. Runs `snapstart-cleaner scan` twice:
+
+1. budget lifted, quotas off: measures the code, and gives the reference classification;
+2. default settings against an emulator that enforces Lambda's quotas with 429s (15/s shared
+   control plane, GetFunction 100/s, GetPolicy 15/s, per account and region), while a neighbour
+   (another caller in the same account, as a deploy pipeline would be) makes 4 control-plane
+   calls a second and counts the throttles it meets.
+
+For each it prints AWS calls per operation and per quota, wall time, the time the budgets allow
+(for each quota its calls ÷ its budget; the largest), the ratio, throttles met, and whether the
+classification matches the reference.
 
     python scripts/bench.py --emulator URL --bin target/release/snapstart-cleaner
 """
@@ -17,7 +24,18 @@ import time
 import urllib.request
 from datetime import datetime, timedelta, timezone
 
-LAMBDA_OPS = {"ListFunctions", "GetFunctionConfiguration", "ListAliases", "ListEventSourceMappings"}
+import threading
+
+# The worker's default budgets, per quota (see `snapstart-cleaner scan --help`).
+BUDGETS = {"control_plane": 10, "get_function": 50, "get_policy": 10}
+NEIGHBOUR_RPS = 4
+
+
+def quota_of(entry):
+    """The Lambda quota a logged request draws from (None: not a Lambda control-plane call)."""
+    if entry["service"] != "lambda":
+        return None
+    return {"GetFunction": "get_function", "GetPolicy": "get_policy"}.get(entry["operation"], "control_plane")
 
 
 def call(url, method="GET", body=None):
@@ -36,32 +54,71 @@ def scenario(functions=200, versions=10, age_days=30):
         for i in range(functions)]}
 
 
-def run_scan(binary, emulator, rps):
+class Neighbour(threading.Thread):
+    """Another caller in the account: ListFunctions(MaxItems=1) evenly spaced, no retries."""
+
+    def __init__(self, emulator):
+        super().__init__(daemon=True)
+        import boto3
+        from botocore.config import Config
+        self.client = boto3.client("lambda", endpoint_url=emulator, region_name="us-west-2",
+                                   aws_access_key_id="neighbour", aws_secret_access_key="neighbour",
+                                   config=Config(retries={"max_attempts": 1, "mode": "standard"}))
+        self.stopped = threading.Event()
+        self.calls = self.throttled = 0
+
+    def run(self):
+        next_at = time.monotonic()
+        while not self.stopped.is_set():
+            try:
+                self.client.list_functions(MaxItems=1)
+            except self.client.exceptions.TooManyRequestsException:
+                self.throttled += 1
+            self.calls += 1
+            next_at += 1 / NEIGHBOUR_RPS
+            self.stopped.wait(max(0.0, next_at - time.monotonic()))
+
+
+def run_scan(binary, emulator, lifted):
     env = dict(os.environ, AWS_ENDPOINT_URL=emulator, AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench",
                RUST_LOG="warn")
     call(f"{emulator}/_emulator/requests", "DELETE")
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     start = time.monotonic()
-    out = subprocess.run([binary, "scan", "--region", "us-west-2", "--format", "json", "--lambda-rps", str(rps)],
+    flags = ["--lambda-rps", "0"] if lifted else []
+    out = subprocess.run([binary, "scan", "--region", "us-west-2", "--format", "json", *flags],
                          env=env, capture_output=True, check=True)
     wall = time.monotonic() - start
     peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     report = json.loads(out.stdout)
-    log = call(f"{emulator}/_emulator/requests")
+    log = [e for e in call(f"{emulator}/_emulator/requests") if e.get("access_key") != "neighbour"]
     return wall, peak_kb, before, report, log
 
 
-def describe(label, rps, wall, peak_kb, before_kb, report, log):
+def classification(report):
+    return {(r["function_name"], r["version"]): tuple(r["reason_flags"]) for r in report["rows"]}
+
+
+def describe(label, wall, peak_kb, before_kb, report, log, reference=None):
     per_op = collections.Counter(e["operation"] for e in log)
-    per_second = collections.Counter(int(e["ts"]) for e in log if e["operation"] in LAMBDA_OPS)
-    print(f"\n## {label} (--lambda-rps {rps})")
+    per_quota = collections.Counter(q for q in map(quota_of, log) if q)
+    throttled = sum(1 for e in log if e.get("throttled"))
+    print(f"\n## {label}")
     print(f"wall time:        {wall:.2f} s")
     note = "" if peak_kb > before_kb else " (not above an earlier run's peak; see the first figure)"
     print(f"peak RSS:         {peak_kb / 1024:.1f} MB{note}")
     print(f"AWS calls:        {sum(per_op.values())}")
     for op, n in sorted(per_op.items()):
-        print(f"  {op:<26} {n}")
-    print(f"busiest second:   {max(per_second.values(), default=0)} Lambda calls")
+        print(f"  {op:<34} {n}")
+    print("per Lambda quota: " + ", ".join(f"{q} {per_quota[q]}" for q in BUDGETS))
+    if reference is not None:
+        allowed = max(per_quota[q] / budget for q, budget in BUDGETS.items())
+        print(f"budgets allow:    {allowed:.1f} s (largest of calls ÷ budget: "
+              + ", ".join(f"{q} {per_quota[q]}/{b}" for q, b in BUDGETS.items()) + ")")
+        print(f"wall ÷ allowed:   {wall / allowed:.2f}")
+        print(f"throttles met:    {throttled}")
+        same = classification(report) == classification(reference)
+        print(f"classification:   {'same as with no quotas' if same else 'DIFFERENT from the run with no quotas'}")
     s = report["summary"]
     print(f"report:           {s['snapstart_versions']} versions, {s['candidates']} candidates, "
           f"${s['estimated_monthly_saving_usd']:.2f}/month")
@@ -71,14 +128,25 @@ def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--emulator", required=True)
     p.add_argument("--bin", required=True)
-    p.add_argument("--default-rps", type=int, default=10)
     args = p.parse_args()
     call(f"{args.emulator}/_emulator/reset", "POST")
     t = time.monotonic()
     seeded = call(f"{args.emulator}/_emulator/seed", "POST", scenario())
     print(f"seeded {seeded['functions']} functions, {seeded['versions']} versions in {time.monotonic() - t:.1f} s")
-    describe("budget lifted", 0, *run_scan(args.bin, args.emulator, 0))
-    describe("default budget", args.default_rps, *run_scan(args.bin, args.emulator, args.default_rps))
+    call(f"{args.emulator}/_emulator/quotas", "POST", {"enabled": False})
+    lifted = run_scan(args.bin, args.emulator, lifted=True)
+    describe("budgets lifted, no quotas", *lifted)
+    call(f"{args.emulator}/_emulator/quotas", "POST", {"enabled": True})
+    neighbour = Neighbour(args.emulator)
+    neighbour.start()
+    try:
+        quota_run = run_scan(args.bin, args.emulator, lifted=False)
+    finally:
+        neighbour.stopped.set()
+        neighbour.join()
+        call(f"{args.emulator}/_emulator/quotas", "POST", {"enabled": False})
+    describe("default settings, Lambda quotas enforced, neighbour at 4 calls/s", *quota_run, reference=lifted[3])
+    print(f"neighbour:        {neighbour.calls} ListFunctions calls, {neighbour.throttled} throttled")
 
 
 if __name__ == "__main__":

@@ -44,3 +44,5 @@ pub const ERROR_PAYLOADS_TOO_LARGE: &str = "PayloadsTooLarge";
 /// set before the approval email went out. Runs without the marker waited the full timeout
 /// after the email.
 pub const PATCH_ONE_DEADLINE: &str = "one-deadline";
+/// Marks runs that read state (and the protections) after stage B, not right after stage A.
+pub const PATCH_STATE_AFTER_USAGE: &str = "state-after-usage";

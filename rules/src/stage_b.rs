@@ -38,14 +38,22 @@ pub struct Verdict {
 /// - The protections (resource-based policy, provisioned concurrency) are read only for a
 ///   version that everything else would let go; `NotChecked` is missing data exactly there.
 ///   Known protections are reported whatever else is true.
+/// - The state is read after the usage checks, only where they let the version go, so a state
+///   `NotChecked` is missing data only there (and on a version whose usage is not known).
 pub fn classify(stage_a: &StageA, evidence: &Evidence, settings: &Settings, now: DateTime<Utc>) -> Verdict {
     let stage_a_pass = stage_a.pass && stage_a.flags.is_empty();
     let state_blocks = matches!(&evidence.state, Observed::Known(s) if !state_is_deletable(s));
     let mut j = Judgement { flags: stage_a.flags.clone(), failed: Vec::new(), needs_every_check: stage_a_pass && !state_blocks };
+    let state_unread = evidence.state == Observed::NotChecked;
+    j.needs_every_check = stage_a_pass && !state_blocks && !state_unread;
     let state_deletable = j.observe(Check::State, &evidence.state).is_some_and(|s| state_is_deletable(s));
+    j.needs_every_check = stage_a_pass && !state_blocks;
     j.flag_if(state_blocks, ReasonFlag::StateNotDeletable);
     let usage = j.usage(evidence, settings, now);
     let stage_b_pass = usage.all_known_and_clear();
+    if state_unread && stage_a_pass && !usage.any_blocks() {
+        j.failed.insert(0, CheckFailure { check: Check::State, error: "not checked".into() });
+    }
     j.flag_if(!j.failed.is_empty(), ReasonFlag::CheckFailed);
     // "Uncertain" explains a block only when nothing else did.
     let unexplained = j.flags.is_empty();
@@ -69,6 +77,10 @@ struct Usage {
 impl Usage {
     fn all_known_and_clear(&self) -> bool {
         [self.aliased, self.mapped, self.invoked, self.fallback].iter().all(|blocks| *blocks == Some(false))
+    }
+
+    fn any_blocks(&self) -> bool {
+        [self.aliased, self.mapped, self.invoked, self.fallback].contains(&Some(true))
     }
 }
 

@@ -246,6 +246,23 @@ fn protections_block_and_are_required_only_where_they_decide() {
     }
 }
 
+/// State is read after usage, only where usage lets the version go.
+#[test]
+fn an_unread_state_is_missing_data_only_where_usage_lets_the_version_go() {
+    let unread = |f: fn(&mut Evidence)| with(idle_with(|e| e.state = Observed::NotChecked), f);
+    let cases: [(&str, Evidence, Vec<ReasonFlag>); 4] = [
+        ("kept for an alias", unread(|e| e.aliases = names(&["live"])), vec![AliasProtected]),
+        ("kept for a mapping", unread(|e| e.event_source_mappings = names(&["uuid"])), vec![EventSourceMappingProtected]),
+        ("usage clear: the state decides, so it is missing", unread(|_| {}), vec![CheckFailed]),
+        ("usage unknown too", unread(|e| e.aliases = Observed::NotChecked), vec![CheckFailed]),
+    ];
+    for (name, evidence, flags) in cases {
+        let v = classify(&passed(), &evidence, &settings(S), now());
+        assert_eq!(v.flags, flags, "{name}");
+        assert_eq!(v.failed_checks.iter().any(|f| f.check == Check::State), flags.contains(&CheckFailed), "{name}");
+    }
+}
+
 #[test]
 fn a_failed_state_check_still_requires_every_other_check() {
     let evidence = with(nothing_checked(), |e| e.state = Observed::Failed("throttled".into()));

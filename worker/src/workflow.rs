@@ -164,8 +164,15 @@ impl SnapStartCleanup {
         let beating = |timeout| activity_options_beating(timeout, SCAN_HEARTBEAT);
         let out = Self::phase(ctx, names::ACTIVITY_DISCOVER, ScanActivities::discover, Typed(settings), beating(SHORT)).await?;
         let out = Self::phase(ctx, names::ACTIVITY_STAGE_A, ScanActivities::stage_a, packed(out), activity_options(SHORT)).await?;
-        let out = Self::phase(ctx, names::ACTIVITY_CONFIRM_STATE, ScanActivities::confirm_state, packed(out), beating(LONG)).await?;
-        let out = Self::phase(ctx, names::ACTIVITY_STAGE_B, ScanActivities::stage_b, packed(out), beating(LONG)).await?;
+        // State and policies are per-version calls: read them last, for what is still in the
+        // running. Runs started before this order read state first and keep doing so on replay.
+        let out = if ctx.patched(names::PATCH_STATE_AFTER_USAGE) {
+            let out = Self::phase(ctx, names::ACTIVITY_STAGE_B, ScanActivities::stage_b, packed(out), beating(LONG)).await?;
+            Self::phase(ctx, names::ACTIVITY_CONFIRM_STATE, ScanActivities::confirm_state, packed(out), beating(LONG)).await?
+        } else {
+            let out = Self::phase(ctx, names::ACTIVITY_CONFIRM_STATE, ScanActivities::confirm_state, packed(out), beating(LONG)).await?;
+            Self::phase(ctx, names::ACTIVITY_STAGE_B, ScanActivities::stage_b, packed(out), beating(LONG)).await?
+        };
         ctx.state_mut(|s| s.status.phase = names::ACTIVITY_BUILD_REPORT.into());
         let built = ctx.execute_activity(ScanActivities::build_report, packed(out), activity_options(SHORT)).await?.0;
         ctx.state_mut(|s| s.status.counts = built.counts);

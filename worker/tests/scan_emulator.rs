@@ -116,13 +116,18 @@ async fn every_reason_flag_is_explained_on_its_row() {
     assert!(report.rows.iter().all(|r| r.function_name != "plain"), "non-SnapStart versions never appear");
     let young = report.rows.iter().find(|r| r.function_name == "young" && r.version == "1").unwrap();
     assert_eq!(young.state, "NotChecked", "stage A rejected it, so its state was never read");
-    assert_eq!(emu.count("GetFunctionConfiguration").await, report.rows.iter().filter(|r| r.stage_a_pass).count());
+    let aliased = report.rows.iter().find(|r| r.function_name == "aliased" && r.version == "1").unwrap();
+    assert_eq!(aliased.state, "NotChecked", "stage B kept it, so its state was never read");
+    let read = report.rows.iter().filter(|r| r.state != "NotChecked").count();
+    assert!(read > 0 && read < report.rows.iter().filter(|r| r.stage_a_pass).count());
+    assert_eq!(emu.count("GetFunction").await, read, "one state read per version still in the running");
     let wired = report.rows.iter().find(|r| r.function_name == "wired" && r.version == "1").unwrap();
     assert_eq!(wired.resource_policy_principals, vec!["apigateway.amazonaws.com"]);
     assert!(report.rows.iter().find(|r| r.function_name == "provisioned" && r.version == "2").unwrap().provisioned_concurrency);
-    // Policies are read exactly for the versions every other check lets go.
+    // Policies are read exactly for the versions every usage check lets go (side by side with
+    // their state, so also for one whose state then keeps it).
     let decided_by_protections = |r: &&snapstart_proto::v1::ReportRow| {
-        let only = ["no_activity_and_stale", "resource_policy_protected", "provisioned_concurrency_protected"];
+        let only = ["no_activity_and_stale", "resource_policy_protected", "provisioned_concurrency_protected", "state_not_deletable"];
         r.reason_flags.iter().all(|f| only.contains(&f.as_str()))
     };
     let mut wanted: Vec<String> = report.rows.iter().filter(decided_by_protections).map(|r| format!("{}:{}", r.function_name, r.version)).collect();
@@ -175,7 +180,7 @@ async fn transient_throttling_on_any_operation_is_retried_to_the_same_report() {
     let baseline = candidates(&scan(&emu, json!({})).await);
     let faults = [
         ("lambda", "ListFunctions", 429, "TooManyRequestsException"),
-        ("lambda", "GetFunctionConfiguration", 429, "TooManyRequestsException"),
+        ("lambda", "GetFunction", 429, "TooManyRequestsException"),
         ("lambda", "ListAliases", 429, "TooManyRequestsException"),
         ("lambda", "ListEventSourceMappings", 500, "ServiceException"),
         ("lambda", "GetPolicy", 429, "TooManyRequestsException"),
@@ -202,7 +207,7 @@ async fn a_check_that_keeps_failing_is_check_failed_and_never_a_candidate() {
     let emu = Emulator::start().await;
     emu.seed(every_flag_scenario()).await;
     let cases = [
-        ("lambda", "GetFunctionConfiguration", 500, "ServiceException", "state"),
+        ("lambda", "GetFunction", 500, "ServiceException", "state"),
         ("lambda", "ListAliases", 429, "TooManyRequestsException", "aliases"),
         ("lambda", "ListEventSourceMappings", 500, "ServiceException", "event_source_mappings"),
         ("lambda", "GetPolicy", 500, "ServiceException", "resource_policy"),
@@ -219,7 +224,7 @@ async fn a_check_that_keeps_failing_is_check_failed_and_never_a_candidate() {
         let idle = report.rows.iter().find(|r| r.function_name == "idle" && r.version == "1").unwrap();
         assert!(idle.reason_flags.contains(&"check_failed".to_string()), "{operation}: {:?}", idle.reason_flags);
         assert!(idle.failed_checks.iter().any(|c| c.check == check), "{operation}: {:?}", idle.failed_checks);
-        if operation == "GetFunctionConfiguration" {
+        if operation == "GetFunction" {
             assert_eq!(idle.state, "Unknown", "a state that could not be read");
         }
         emu.assert_fault_fired(operation).await;
@@ -310,7 +315,7 @@ async fn the_lambda_rate_budget_holds_in_every_second_of_a_real_scan_retries_inc
     let arrivals = |policy: bool| -> Vec<f64> {
         let mut at: Vec<f64> = requests
             .iter()
-            .filter(|r| r["service"] == "lambda" && (r["operation"] == "GetPolicy") == policy)
+            .filter(|r| r["service"] == "lambda" && r["operation"] != "GetFunction" && (r["operation"] == "GetPolicy") == policy)
             .map(|r| r["received"].as_f64().unwrap())
             .collect();
         at.sort_by(f64::total_cmp);

@@ -16,16 +16,27 @@ const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(20);
 struct RegionClients {
     lambda: aws_sdk_lambda::Client,
     cloudwatch: aws_sdk_cloudwatch::Client,
-    budget: Arc<RateBudget>,
-    policy_budget: Arc<RateBudget>,
+    budgets: Budgets,
 }
 
+/// One rate budget per Lambda quota (per account and region): the shared control plane
+/// (15/s), GetFunction (100/s) and GetPolicy (15/s).
+#[derive(Clone)]
+pub struct Budgets {
+    pub control_plane: Arc<RateBudget>,
+    pub get_function: Arc<RateBudget>,
+    pub get_policy: Arc<RateBudget>,
+}
+
+/// GetFunction's own quota is 100 requests/s per account and region; we leave half of it.
+pub const DEFAULT_GET_FUNCTION_RPS: u32 = 50;
 /// GetPolicy's own quota is 15 requests/s per account and region; we leave a third of it.
 pub const DEFAULT_GET_POLICY_RPS: u32 = 10;
 
 /// Hands out [`ScanDeps`] for a region.
 pub struct AwsFactory {
     lambda_rps: u32,
+    get_function_rps: u32,
     get_policy_rps: u32,
     concurrency: usize,
     emulator: Option<String>,
@@ -33,11 +44,20 @@ pub struct AwsFactory {
 }
 
 impl AwsFactory {
-    /// `lambda_rps` 0 lifts the rate budgets (GetPolicy's too, unless set with
-    /// [`Self::with_get_policy_rps`]).
+    /// `lambda_rps` 0 lifts the rate budgets (GetFunction's and GetPolicy's too, unless set with
+    /// [`Self::with_get_function_rps`] and [`Self::with_get_policy_rps`]).
     pub fn new(lambda_rps: u32, concurrency: usize) -> Self {
-        let get_policy_rps = if lambda_rps == 0 { 0 } else { DEFAULT_GET_POLICY_RPS };
-        Self { lambda_rps, get_policy_rps, concurrency, emulator: None, regions: Mutex::new(HashMap::new()) }
+        let (get_function_rps, get_policy_rps) = match lambda_rps {
+            0 => (0, 0),
+            _ => (DEFAULT_GET_FUNCTION_RPS, DEFAULT_GET_POLICY_RPS),
+        };
+        Self { lambda_rps, get_function_rps, get_policy_rps, concurrency, emulator: None, regions: Mutex::new(HashMap::new()) }
+    }
+
+    /// GetFunction's budget, separate from the shared control plane's; 0 lifts it.
+    pub fn with_get_function_rps(mut self, rps: u32) -> Self {
+        self.get_function_rps = rps;
+        self
     }
 
     /// GetPolicy's budget, separate from the shared control plane's; 0 lifts it.
@@ -57,7 +77,7 @@ impl AwsFactory {
         let clients = self.clients(region).await;
         let counter = Arc::new(CallCounter::default());
         let deps = ScanDeps {
-            lambda: Arc::new(LambdaAdapter::new(clients.lambda.clone(), clients.budget.clone(), clients.policy_budget.clone(), counter.clone())),
+            lambda: Arc::new(LambdaAdapter::new(clients.lambda.clone(), &clients.budgets, counter.clone())),
             metrics: Arc::new(CloudWatchAdapter::new(clients.cloudwatch.clone(), counter.clone())),
             concurrency: self.concurrency,
             progress: Default::default(),
@@ -68,7 +88,7 @@ impl AwsFactory {
     /// The Lambda writer for `region` (same client, budget and retries as the scan).
     pub async fn deleter(&self, region: &str) -> Arc<LambdaAdapter> {
         let clients = self.clients(region).await;
-        Arc::new(LambdaAdapter::new(clients.lambda.clone(), clients.budget.clone(), clients.policy_budget.clone(), Arc::new(CallCounter::default())))
+        Arc::new(LambdaAdapter::new(clients.lambda.clone(), &clients.budgets, Arc::new(CallCounter::default())))
     }
 
     async fn clients(&self, region: &str) -> Arc<RegionClients> {
@@ -90,8 +110,11 @@ impl AwsFactory {
         let clients = Arc::new(RegionClients {
             lambda: aws_sdk_lambda::Client::new(&config),
             cloudwatch: aws_sdk_cloudwatch::Client::new(&config),
-            budget: Arc::new(RateBudget::per_second(self.lambda_rps)),
-            policy_budget: Arc::new(RateBudget::per_second(self.get_policy_rps)),
+            budgets: Budgets {
+                control_plane: Arc::new(RateBudget::per_second(self.lambda_rps)),
+                get_function: Arc::new(RateBudget::per_second(self.get_function_rps)),
+                get_policy: Arc::new(RateBudget::per_second(self.get_policy_rps)),
+            },
         });
         regions.insert(region.to_string(), clients.clone());
         clients

@@ -1,7 +1,7 @@
-//! The Lambda adapter: ListFunctions, GetFunctionConfiguration, ListAliases,
-//! ListEventSourceMappings, ListVersionsByFunction, ListProvisionedConcurrencyConfigs and
-//! DeleteFunction, each attempt through the shared control-plane budget; GetPolicy through its
-//! own (it has its own quota).
+//! The Lambda adapter: ListFunctions, ListAliases, ListEventSourceMappings,
+//! ListVersionsByFunction, ListProvisionedConcurrencyConfigs, GetAccountSettings and
+//! DeleteFunction, each attempt through the shared control-plane budget; GetFunction (state) and
+//! GetPolicy each through their own, as each has its own quota.
 
 use std::sync::Arc;
 
@@ -9,6 +9,7 @@ use async_trait::async_trait;
 use aws_sdk_lambda::{types::FunctionVersion, Client};
 
 use super::{
+    factory::Budgets,
     retry::{with_retries, RetryPolicy},
     AliasInfo, AwsError, CallCounter, Deleted, EventSourceMapping, LambdaDelete, LambdaRead, ListedVersion, RateBudget,
     VersionState, VersionsPage,
@@ -23,6 +24,7 @@ const ESM_PAGE_SIZE: i32 = 100;
 pub struct LambdaAdapter {
     client: Client,
     budget: Arc<RateBudget>,
+    function_budget: Arc<RateBudget>,
     policy_budget: Arc<RateBudget>,
     counter: Arc<CallCounter>,
     policy: RetryPolicy,
@@ -30,8 +32,15 @@ pub struct LambdaAdapter {
 
 impl LambdaAdapter {
     /// Wraps a client whose own retries are disabled (see `retry.rs`).
-    pub fn new(client: Client, budget: Arc<RateBudget>, policy_budget: Arc<RateBudget>, counter: Arc<CallCounter>) -> Self {
-        Self { client, budget, policy_budget, counter, policy: RetryPolicy::default() }
+    pub fn new(client: Client, budgets: &Budgets, counter: Arc<CallCounter>) -> Self {
+        Self {
+            client,
+            budget: budgets.control_plane.clone(),
+            function_budget: budgets.get_function.clone(),
+            policy_budget: budgets.get_policy.clone(),
+            counter,
+            policy: RetryPolicy::default(),
+        }
     }
 
     async fn call<T, E, F, Fut>(&self, operation: &'static str, call: F) -> Result<T, AwsError>
@@ -92,16 +101,15 @@ impl LambdaRead for LambdaAdapter {
     }
 
     async fn version_state(&self, function_name: &str, version: &str) -> Result<VersionState, AwsError> {
-        let out = self
-            .call("GetFunctionConfiguration", || {
-                self.client.get_function_configuration().function_name(function_name).qualifier(version).send()
-            })
-            .await?;
-        let state = out
-            .state()
-            .map(|s| s.as_str().to_string())
-            .ok_or_else(|| AwsError::invalid("GetFunctionConfiguration", "response has no State"))?;
-        let state_reason_code = out.state_reason_code().map(|c| c.as_str().to_string()).unwrap_or_default();
+        // GetFunction rather than GetFunctionConfiguration: the same configuration, on its own
+        // quota (100/s) instead of the control plane that deploy pipelines share.
+        let out = with_retries("GetFunction", Some(&self.function_budget), &self.counter, self.policy, || {
+            self.client.get_function().function_name(function_name).qualifier(version).send()
+        })
+        .await?;
+        let config = out.configuration().ok_or_else(|| AwsError::invalid("GetFunction", "response has no Configuration"))?;
+        let state = config.state().map(|s| s.as_str().to_string()).ok_or_else(|| AwsError::invalid("GetFunction", "response has no State"))?;
+        let state_reason_code = config.state_reason_code().map(|c| c.as_str().to_string()).unwrap_or_default();
         Ok(VersionState { state, state_reason_code })
     }
 

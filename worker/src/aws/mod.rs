@@ -34,7 +34,7 @@ pub struct VersionsPage {
     pub next_marker: Option<String>,
 }
 
-/// State of one version (GetFunctionConfiguration with a qualifier).
+/// State of one version (GetFunction with a qualifier).
 #[derive(Debug, Clone, PartialEq)]
 pub struct VersionState {
     pub state: String,

@@ -1,46 +1,86 @@
-//! Phase 3, `confirm-state`: GetFunctionConfiguration for each version that passed stage A.
-//! A failed read is recorded (fail closed), never guessed. Works in chunks and checkpoints the
-//! working set after each, so a retried attempt reads only the versions still unread.
+//! Phase `confirm-state`: each version's State (GetFunction, on its own quota), and side by side
+//! the protections that are not usage (GetPolicy and provisioned concurrency, see
+//! `protections`), only for versions that can still become candidates. It runs after stage B;
+//! runs started before that order (no `state-after-usage` marker) ran it right after stage A,
+//! where it reads the state of every version past stage A and stage B reads the protections.
+//! A failed read is recorded (fail closed), never guessed. Works in rounds and checkpoints the
+//! working set after each, so a retried attempt reads only what is still unread.
 
 use futures::{stream, StreamExt};
 use snapstart_proto::v1::{Observation, ScanState};
 
-use super::ScanDeps;
+use super::{
+    protections::{self, Wanted},
+    report, ScanDeps,
+};
+use crate::aws::{AwsError, VersionState};
 
-/// Reads State and StateReasonCode where they matter.
+/// Reads State, policies and provisioned concurrency where they matter, each quota's calls
+/// running alongside the others'.
 pub async fn confirm(deps: &ScanDeps, state: &mut ScanState) {
-    let wanted: Vec<(usize, usize, String, String)> = state
-        .functions
-        .iter()
-        .enumerate()
-        .flat_map(|(fi, f)| {
-            f.versions
-                .iter()
-                .enumerate()
-                .filter(|(_, v)| v.stage_a_pass && v.state_observation == Observation::NotChecked as i32)
-                .map(move |(vi, v)| (fi, vi, f.function_name.clone(), v.version.clone()))
-        })
-        .collect();
-    deps.progress.start("confirm-state: versions read", wanted.len());
-    for chunk in wanted.chunks(CHUNK) {
-        let results: Vec<_> = stream::iter(chunk.iter().cloned())
-            .map(|(fi, vi, name, version)| {
-                let lambda = deps.lambda.clone();
-                async move { (fi, vi, lambda.version_state(&name, &version).await) }
-            })
-            .buffer_unordered(deps.concurrency.max(1))
-            .collect()
-            .await;
-        record(state, results);
-        deps.progress.advance(chunk.len());
+    let states = report::needs_state(state);
+    let wanted = Wanted::of(state, &report::undecided(state, true));
+    deps.progress.start(
+        "confirm-state: states, policies and provisioned-concurrency listings read",
+        states.len() + wanted.policies.len() + wanted.provisioned.len(),
+    );
+    for round in rounds(states, wanted) {
+        let (states, policies, provisioned) = tokio::join!(
+            read_states(deps, state, &round.states),
+            protections::read_policies(deps, state, &round.wanted.policies),
+            protections::list_provisioned(deps, state, &round.wanted.provisioned),
+        );
+        record(state, states);
+        protections::record_policies(state, policies);
+        protections::record_provisioned(state, &round.wanted.provisioned, provisioned);
+        deps.progress.advance(round.states.len() + round.wanted.policies.len() + round.wanted.provisioned.len());
         deps.progress.checkpoint(state);
     }
 }
 
-/// Versions read between two checkpoints (5 s at the default budget of 10 calls a second).
-const CHUNK: usize = 50;
+/// One round's share of each kind of read.
+#[derive(Debug, Default)]
+struct Round {
+    states: Vec<(usize, usize)>,
+    wanted: Wanted,
+}
 
-fn record(state: &mut ScanState, results: Vec<(usize, usize, Result<crate::aws::VersionState, crate::aws::AwsError>)>) {
+/// Cuts the reads into rounds of at most [`protections::CHUNK`] of each kind, spread evenly so
+/// that every round keeps each budget busy.
+fn rounds(states: Vec<(usize, usize)>, wanted: Wanted) -> Vec<Round> {
+    let longest = states.len().max(wanted.policies.len()).max(wanted.provisioned.len());
+    let n = longest.div_ceil(protections::CHUNK).max(1);
+    let share = |len: usize| len.div_ceil(n).max(1);
+    let (ks, kp, kc) = (share(states.len()), share(wanted.policies.len()), share(wanted.provisioned.len()));
+    let mut out: Vec<Round> = (0..n).map(|_| Round::default()).collect();
+    for (i, s) in states.into_iter().enumerate() {
+        out[i / ks].states.push(s);
+    }
+    for (i, p) in wanted.policies.into_iter().enumerate() {
+        out[i / kp].wanted.policies.push(p);
+    }
+    for (i, c) in wanted.provisioned.into_iter().enumerate() {
+        out[i / kc].wanted.provisioned.push(c);
+    }
+    out
+}
+
+async fn read_states(deps: &ScanDeps, state: &ScanState, versions: &[(usize, usize)]) -> Vec<(usize, usize, Result<VersionState, AwsError>)> {
+    let jobs: Vec<(usize, usize, String, String)> = versions
+        .iter()
+        .map(|&(fi, vi)| (fi, vi, state.functions[fi].function_name.clone(), state.functions[fi].versions[vi].version.clone()))
+        .collect();
+    stream::iter(jobs)
+        .map(|(fi, vi, name, version)| {
+            let lambda = deps.lambda.clone();
+            async move { (fi, vi, lambda.version_state(&name, &version).await) }
+        })
+        .buffer_unordered(deps.concurrency.max(1))
+        .collect()
+        .await
+}
+
+fn record(state: &mut ScanState, results: Vec<(usize, usize, Result<VersionState, AwsError>)>) {
     for (fi, vi, result) in results {
         let v = &mut state.functions[fi].versions[vi];
         match result {
@@ -54,5 +94,25 @@ fn record(state: &mut ScanState, results: Vec<(usize, usize, Result<crate::aws::
                 v.state_error = e.to_string();
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rounds_spread_every_kind_of_read_evenly_and_lose_none() {
+        let states: Vec<(usize, usize)> = (0..120).map(|i| (i, 0)).collect();
+        let wanted = Wanted { policies: (0..100).map(|i| (i, 0)).collect(), provisioned: (0..30).map(|i| (i, vec![0])).collect() };
+
+        let rounds = rounds(states, wanted);
+
+        assert_eq!(rounds.len(), 3, "120 states in rounds of at most 50");
+        assert!(rounds.iter().all(|r| r.states.len() <= 50 && !r.wanted.policies.is_empty() && !r.wanted.provisioned.is_empty()));
+        assert_eq!(rounds.iter().map(|r| r.states.len()).sum::<usize>(), 120);
+        assert_eq!(rounds.iter().map(|r| r.wanted.policies.len()).sum::<usize>(), 100);
+        assert_eq!(rounds.iter().map(|r| r.wanted.provisioned.len()).sum::<usize>(), 30);
+        assert_eq!(super::rounds(Vec::new(), Wanted::default()).len(), 1, "nothing to read is one empty round");
     }
 }

@@ -1,9 +1,11 @@
 //! The scan phases, as plain async functions over the working set (`ScanState`). Activities and
 //! the in-process `scan` command run exactly these, in this order:
-//! discover → stage A → confirm state → stage B → build report.
+//! discover → stage A → stage B → confirm state (with the protections) → build report.
 //!
-//! State is read only for versions that pass stage A: it is the one per-version call, and a
-//! version that stage A keeps can never be deleted whatever its state.
+//! The per-version reads (State, resource-based policy) come last and only for versions that
+//! every cheaper check would let go: a version that stage A or stage B keeps can never be
+//! deleted whatever its state or policy. (Runs started before this order read state right after
+//! stage A; the phases handle both orders.)
 
 pub mod confirm_state;
 pub mod discover;
@@ -34,8 +36,8 @@ pub struct ScanDeps {
 pub async fn run_all(deps: &ScanDeps, settings: ScanSettings) -> Result<Report, AwsError> {
     let mut state = discover::discover(deps.lambda.as_ref(), &deps.progress, settings).await?;
     stage_a::apply(&mut state);
-    confirm_state::confirm(deps, &mut state).await;
     stage_b::check_usage(deps, &mut state).await;
+    confirm_state::confirm(deps, &mut state).await;
     Ok(report::build(&state))
 }
 

@@ -1,8 +1,8 @@
-//! The end of stage B: protections that are not usage, read only for the versions that every
-//! other check would let go (the rest never need them): the version's own resource-based policy
-//! (GetPolicy, on its own quota and budget) and provisioned concurrency (one listing per
-//! function). A failed read is recorded (fail closed). Works in chunks with a checkpoint after
-//! each, so a retried attempt reads only what is still unread.
+//! Protections that are not usage, read only for the versions that every other check would let
+//! go (the rest never need them): the version's own resource-based policy (GetPolicy, on its own
+//! quota and budget) and provisioned concurrency (one listing per function). A failed read is
+//! recorded (fail closed). `confirm-state` reads them side by side with the states; runs that
+//! read state before stage B read them at the end of stage B instead ([`read`]).
 
 use futures::{stream, StreamExt};
 use snapstart_proto::v1::{Observation, ScanState};
@@ -14,83 +14,113 @@ const NOT_CHECKED: i32 = Observation::NotChecked as i32;
 const KNOWN: i32 = Observation::Known as i32;
 const FAILED: i32 = Observation::Failed as i32;
 
-/// Reads between two checkpoints.
-const CHUNK: usize = 50;
+/// Versions (function index, version index) handled between two checkpoints.
+pub const CHUNK: usize = 50;
 
-/// Reads both protections where they decide.
-pub async fn read(deps: &ScanDeps, state: &mut ScanState) {
-    let undecided = report::undecided(state);
-    list_provisioned_concurrency(deps, state, &undecided).await;
-    read_policies(deps, state, &undecided).await;
+/// The reads still to do: versions whose policy is unread, and per function the versions whose
+/// provisioned concurrency is unread.
+#[derive(Debug, Default)]
+pub struct Wanted {
+    pub policies: Vec<(usize, usize)>,
+    pub provisioned: Vec<(usize, Vec<usize>)>,
 }
 
-async fn list_provisioned_concurrency(deps: &ScanDeps, state: &mut ScanState, undecided: &[(usize, Vec<usize>)]) {
-    let functions: Vec<(usize, Vec<usize>, String)> = undecided
-        .iter()
-        .filter(|(fi, vis)| vis.iter().any(|&vi| state.functions[*fi].versions[vi].provisioned_observation == NOT_CHECKED))
-        .map(|(fi, vis)| (*fi, vis.clone(), state.functions[*fi].function_name.clone()))
-        .collect();
-    deps.progress.start("stage-b: provisioned concurrency listed", functions.len());
-    for chunk in functions.chunks(CHUNK) {
-        let results: Vec<_> = stream::iter(chunk.iter().cloned())
-            .map(|(fi, vis, name)| {
-                let lambda = deps.lambda.clone();
-                async move { (fi, vis, lambda.provisioned_concurrency_qualifiers(&name).await) }
-            })
-            .buffer_unordered(deps.concurrency.max(1))
-            .collect()
-            .await;
-        for (fi, vis, result) in results {
-            for vi in vis {
-                let v = &mut state.functions[fi].versions[vi];
-                match &result {
-                    Ok(qualifiers) => {
-                        v.provisioned_observation = KNOWN;
-                        v.provisioned = qualifiers.contains(&v.version);
-                    }
-                    Err(e) => {
-                        v.provisioned_observation = FAILED;
-                        v.provisioned_error = e.to_string();
-                    }
-                }
-            }
-        }
+impl Wanted {
+    /// What `undecided` leaves to read.
+    pub fn of(state: &ScanState, undecided: &[(usize, Vec<usize>)]) -> Self {
+        let v = |fi: usize, vi: usize| &state.functions[fi].versions[vi];
+        let policies = undecided
+            .iter()
+            .flat_map(|(fi, vis)| vis.iter().map(move |vi| (*fi, *vi)))
+            .filter(|&(fi, vi)| v(fi, vi).policy_observation == NOT_CHECKED)
+            .collect();
+        let provisioned = undecided
+            .iter()
+            .map(|(fi, vis)| (*fi, vis.iter().copied().filter(|&vi| v(*fi, vi).provisioned_observation == NOT_CHECKED).collect::<Vec<_>>()))
+            .filter(|(_, vis)| !vis.is_empty())
+            .collect();
+        Self { policies, provisioned }
+    }
+}
+
+/// Reads both where they decide, given states already read (stage B of runs that read state first).
+pub async fn read(deps: &ScanDeps, state: &mut ScanState) {
+    let wanted = Wanted::of(state, &report::undecided(state, false));
+    deps.progress.start("stage-b: provisioned concurrency listed", wanted.provisioned.len());
+    for chunk in wanted.provisioned.chunks(CHUNK) {
+        let listed = list_provisioned(deps, state, chunk).await;
+        record_provisioned(state, chunk, listed);
+        deps.progress.advance(chunk.len());
+        deps.progress.checkpoint(state);
+    }
+    deps.progress.start("stage-b: version policies read", wanted.policies.len());
+    for chunk in wanted.policies.chunks(CHUNK) {
+        let read = read_policies(deps, state, chunk).await;
+        record_policies(state, read);
         deps.progress.advance(chunk.len());
         deps.progress.checkpoint(state);
     }
 }
 
-async fn read_policies(deps: &ScanDeps, state: &mut ScanState, undecided: &[(usize, Vec<usize>)]) {
-    let versions: Vec<(usize, usize, String, String)> = undecided
-        .iter()
-        .flat_map(|(fi, vis)| vis.iter().map(move |vi| (*fi, *vi)))
-        .filter(|&(fi, vi)| state.functions[fi].versions[vi].policy_observation == NOT_CHECKED)
-        .map(|(fi, vi)| (fi, vi, state.functions[fi].function_name.clone(), state.functions[fi].versions[vi].version.clone()))
-        .collect();
-    deps.progress.start("stage-b: version policies read", versions.len());
-    for chunk in versions.chunks(CHUNK) {
-        let results: Vec<(usize, usize, Result<Vec<String>, AwsError>)> = stream::iter(chunk.iter().cloned())
-            .map(|(fi, vi, name, version)| {
-                let lambda = deps.lambda.clone();
-                async move { (fi, vi, lambda.version_policy_principals(&name, &version).await) }
-            })
-            .buffer_unordered(deps.concurrency.max(1))
-            .collect()
-            .await;
-        for (fi, vi, result) in results {
-            let v = &mut state.functions[fi].versions[vi];
-            match result {
-                Ok(principals) => {
-                    v.policy_observation = KNOWN;
-                    v.policy_principals = principals;
+/// ListProvisionedConcurrencyConfigs for each function of `functions`.
+pub async fn list_provisioned(deps: &ScanDeps, state: &ScanState, functions: &[(usize, Vec<usize>)]) -> Vec<Result<Vec<String>, AwsError>> {
+    let names: Vec<String> = functions.iter().map(|(fi, _)| state.functions[*fi].function_name.clone()).collect();
+    stream::iter(names)
+        .map(|name| {
+            let lambda = deps.lambda.clone();
+            async move { lambda.provisioned_concurrency_qualifiers(&name).await }
+        })
+        .buffered(deps.concurrency.max(1))
+        .collect()
+        .await
+}
+
+pub fn record_provisioned(state: &mut ScanState, functions: &[(usize, Vec<usize>)], listed: Vec<Result<Vec<String>, AwsError>>) {
+    for ((fi, vis), result) in functions.iter().zip(listed) {
+        for &vi in vis {
+            let v = &mut state.functions[*fi].versions[vi];
+            match &result {
+                Ok(qualifiers) => {
+                    v.provisioned_observation = KNOWN;
+                    v.provisioned = qualifiers.contains(&v.version);
                 }
                 Err(e) => {
-                    v.policy_observation = FAILED;
-                    v.policy_error = e.to_string();
+                    v.provisioned_observation = FAILED;
+                    v.provisioned_error = e.to_string();
                 }
             }
         }
-        deps.progress.advance(chunk.len());
-        deps.progress.checkpoint(state);
+    }
+}
+
+/// GetPolicy for each version of `versions`.
+pub async fn read_policies(deps: &ScanDeps, state: &ScanState, versions: &[(usize, usize)]) -> Vec<(usize, usize, Result<Vec<String>, AwsError>)> {
+    let jobs: Vec<(usize, usize, String, String)> = versions
+        .iter()
+        .map(|&(fi, vi)| (fi, vi, state.functions[fi].function_name.clone(), state.functions[fi].versions[vi].version.clone()))
+        .collect();
+    stream::iter(jobs)
+        .map(|(fi, vi, name, version)| {
+            let lambda = deps.lambda.clone();
+            async move { (fi, vi, lambda.version_policy_principals(&name, &version).await) }
+        })
+        .buffer_unordered(deps.concurrency.max(1))
+        .collect()
+        .await
+}
+
+pub fn record_policies(state: &mut ScanState, read: Vec<(usize, usize, Result<Vec<String>, AwsError>)>) {
+    for (fi, vi, result) in read {
+        let v = &mut state.functions[fi].versions[vi];
+        match result {
+            Ok(principals) => {
+                v.policy_observation = KNOWN;
+                v.policy_principals = principals;
+            }
+            Err(e) => {
+                v.policy_observation = FAILED;
+                v.policy_error = e.to_string();
+            }
+        }
     }
 }

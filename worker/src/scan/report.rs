@@ -46,28 +46,47 @@ fn rules_of(settings: &ScanSettings) -> Settings {
 }
 
 /// Per function (by index), the versions (by index) that every check so far lets go: those
-/// whose resource-based policy and provisioned concurrency decide, and so must be read.
-pub fn undecided(state: &ScanState) -> Vec<(usize, Vec<usize>)> {
+/// whose resource-based policy and provisioned concurrency decide, and so must be read. With
+/// `assume_deletable`, a state not read yet counts as Active (the reads run side by side).
+pub fn undecided(state: &ScanState, assume_deletable: bool) -> Vec<(usize, Vec<usize>)> {
+    versions_where(state, |f, v, a, rules, now| {
+        let mut e = Evidence { resource_policy: Observed::Known(Vec::new()), provisioned_concurrency: Observed::Known(false), ..evidence(f, v) };
+        if assume_deletable && e.state == Observed::NotChecked {
+            e.state = Observed::Known("Active".into());
+        }
+        classify(a, &e, rules, now).candidate
+    })
+}
+
+/// The versions whose state must be read: past stage A, not read yet, and — once stage B has
+/// run (runs started before state moved after it read state first) — not already kept by it.
+pub fn needs_state(state: &ScanState) -> Vec<(usize, usize)> {
+    let picked = versions_where(state, |f, v, a, rules, now| {
+        if !v.stage_a_pass || v.state_observation != Observation::NotChecked as i32 {
+            return false;
+        }
+        if f.aliases_observation == Observation::NotChecked as i32 {
+            return true;
+        }
+        let e = Evidence {
+            state: Observed::Known("Active".into()),
+            resource_policy: Observed::Known(Vec::new()),
+            provisioned_concurrency: Observed::Known(false),
+            ..evidence(f, v)
+        };
+        classify(a, &e, rules, now).candidate
+    });
+    picked.into_iter().flat_map(|(fi, vis)| vis.into_iter().map(move |vi| (fi, vi))).collect()
+}
+
+fn versions_where(state: &ScanState, pick: impl Fn(&FunctionScan, &VersionScan, &StageA, &Settings, DateTime<Utc>) -> bool) -> Vec<(usize, Vec<usize>)> {
     let settings = state.settings.clone().unwrap_or_default();
     let (now, rules) = (now_of(&settings), rules_of(&settings));
     let mut out = Vec::new();
     for (fi, f) in state.functions.iter().enumerate() {
         let stage_a = stage_a::evaluate(f, now, settings.min_age_days, settings.keep_last_n);
-        let versions: Vec<usize> = f
-            .versions
-            .iter()
-            .zip(&stage_a)
-            .enumerate()
-            .filter(|(_, (v, a))| {
-                let unprotected = Evidence {
-                    resource_policy: Observed::Known(Vec::new()),
-                    provisioned_concurrency: Observed::Known(false),
-                    ..evidence(f, v)
-                };
-                classify(a, &unprotected, &rules, now).candidate
-            })
-            .map(|(vi, _)| vi)
-            .collect();
+        let versions: Vec<usize> =
+            f.versions.iter().zip(&stage_a).enumerate().filter(|(_, (v, a))| pick(f, v, a, &rules, now)).map(|(vi, _)| vi).collect();
         if !versions.is_empty() {
             out.push((fi, versions));
         }

@@ -139,7 +139,10 @@ fn plan(state: &mut ScanState) -> Plan {
         let eval: Vec<usize> = (0..f.versions.len())
             .filter(|&vi| {
                 let v = &f.versions[vi];
-                v.stage_a_pass && v.state_observation == KNOWN && state_is_deletable(&v.state)
+                // Before or after the state read (runs started before state moved after stage B
+                // read it first): an unread state may still allow deletion.
+                let unread = v.state_observation == Observation::NotChecked as i32;
+                v.stage_a_pass && (unread || (v.state_observation == KNOWN && state_is_deletable(&v.state)))
             })
             .collect();
         if eval.is_empty() {

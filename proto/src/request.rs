@@ -15,6 +15,10 @@ pub const DEFAULT_PERIOD_SECONDS: u32 = 3600;
 pub const DEFAULT_APPROVAL_TIMEOUT_SECONDS: u64 = 7 * 24 * 3600;
 /// CloudWatch keeps hourly data for 455 days; a longer lookback would read nothing.
 pub const MAX_LOOKBACK_DAYS: i64 = 455;
+/// The tag that takes a function out of every run unless its value is `false`.
+pub const DEFAULT_PROTECT_TAG_KEY: &str = "snapstart-cleaner:protect";
+/// At most this many `include` or `exclude` globs.
+pub const MAX_PATTERNS: usize = 50;
 
 /// A start input that cannot be used; `field` names the offending key.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,7 +84,16 @@ impl ScanRequest {
         if timeout == 0 || timeout > DEFAULT_APPROVAL_TIMEOUT_SECONDS as i64 {
             return Err(invalid("approval_timeout_seconds", format!("must be between 1 and {DEFAULT_APPROVAL_TIMEOUT_SECONDS} (7 days); got {timeout}")));
         }
+        let include = validate_patterns("include", &self.include)?;
+        let exclude = validate_patterns("exclude", &self.exclude)?;
+        let protect_tag_key = self.protect_tag_key.clone().unwrap_or_else(|| DEFAULT_PROTECT_TAG_KEY.to_string());
+        if protect_tag_key.is_empty() || protect_tag_key.chars().count() > 128 || protect_tag_key.starts_with("aws:") {
+            return Err(invalid("protect_tag_key", format!("must be a tag key of 1–128 characters not starting with \"aws:\"; got {protect_tag_key:?}")));
+        }
         Ok(ScanSettings {
+            include,
+            exclude,
+            protect_tag_key,
             region,
             lookback_days: lookback_days as u32,
             min_age_days: to_u32("min_age_days", min_age_days)?,
@@ -99,8 +112,22 @@ impl ScanRequest {
 pub const ACCEPTED_FIELDS: &[&str] = &[
     "region", "lookback_days", "min_age_days", "keep_last_n", "period_seconds",
     "function_name_prefix", "s3_report_uri", "function_level_fallback", "dry_run",
-    "approval_timeout_seconds",
+    "approval_timeout_seconds", "include", "exclude", "protect_tag_key",
 ];
+
+/// Function-name globs: letters, digits, `-`, `_`, and the wildcards `*` and `?`.
+fn validate_patterns(field: &str, patterns: &[String]) -> Result<Vec<String>, InvalidRequest> {
+    if patterns.len() > MAX_PATTERNS {
+        return Err(invalid(field, format!("at most {MAX_PATTERNS} globs; got {}", patterns.len())));
+    }
+    for p in patterns {
+        let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '*' | '?');
+        if p.is_empty() || p.len() > 140 || !p.chars().all(allowed) {
+            return Err(invalid(field, format!("{p:?} is not a function-name glob (1–140 of letters, digits, -, _, * and ?)")));
+        }
+    }
+    Ok(patterns.to_vec())
+}
 
 fn non_negative(field: &str, value: Option<i64>, default: i64) -> Result<i64, InvalidRequest> {
     match value {
@@ -227,5 +254,23 @@ mod tests {
         assert!(s.dry_run_requested);
         assert_eq!(s.function_level_fallback, "attributed");
         assert_eq!(s.approval_timeout_seconds, 30);
+    }
+
+    #[test]
+    fn globs_and_the_protect_tag_key_are_checked_and_defaulted() {
+        let s = ScanRequest::from_json(r#"{"region": "us-west-2", "include": ["orders-*"], "exclude": ["*-prod-*", "legacy?"]}"#).unwrap().validate(0).unwrap();
+        assert_eq!((s.include, s.exclude), (vec!["orders-*".to_string()], vec!["*-prod-*".to_string(), "legacy?".to_string()]));
+        assert_eq!(s.protect_tag_key, DEFAULT_PROTECT_TAG_KEY);
+        let bad = [
+            (r#"{"region": "us-west-2", "exclude": [""]}"#, "exclude"),
+            (r#"{"region": "us-west-2", "include": ["orders/*"]}"#, "include"),
+            (r#"{"region": "us-west-2", "exclude": "prod"}"#, "exclude"),
+            (r#"{"region": "us-west-2", "protect_tag_key": ""}"#, "protect_tag_key"),
+            (r#"{"region": "us-west-2", "protect_tag_key": "aws:cloudformation:stack-name"}"#, "protect_tag_key"),
+        ];
+        for (json, field) in bad {
+            let err = ScanRequest::from_json(json).and_then(|r| r.validate(0)).unwrap_err();
+            assert_eq!(err.field, field, "{json}: {err}");
+        }
     }
 }

@@ -32,7 +32,7 @@ type Expected = (&'static str, Keys, Option<(&'static str, Keys)>);
 /// Each activity payload type of the recorded run, its top-level keys, and for a packed field
 /// the keys of the message inside (shown unpacked, never as bytes).
 const ACTIVITY_PAYLOADS: &[Expected] = &[
-    ("snapstart.v1.ScanSettings", &["approval_timeout_seconds", "dry_run_requested", "function_level_fallback", "function_name_prefix", "keep_last_n", "lookback_days", "min_age_days", "now_unix", "period_seconds", "region"], None),
+    ("snapstart.v1.ScanSettings", &["approval_timeout_seconds", "dry_run_requested", "exclude", "function_level_fallback", "function_name_prefix", "include", "keep_last_n", "lookback_days", "min_age_days", "now_unix", "period_seconds", "protect_tag_key", "region"], None),
     ("snapstart.v1.PhaseOutput", &["counts", "scan"], Some(("scan", &["aws_calls", "code_storage", "functions", "settings"]))),
     ("snapstart.v1.PackedScan", &["aws_calls", "code_storage", "functions", "settings"], None),
     ("snapstart.v1.BuildReportOutput", &["candidates", "counts", "preview"], Some(("candidates", &["rows"]))),

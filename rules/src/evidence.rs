@@ -48,4 +48,8 @@ pub struct Evidence {
     pub resource_policy: Observed<Vec<String>>,
     /// Whether provisioned concurrency is configured on the version; read like `resource_policy`.
     pub provisioned_concurrency: Observed<bool>,
+    /// Whether the function's name is outside the run's globs (known from the listing).
+    pub excluded_by_pattern: bool,
+    /// Whether the function carries the protect tag (one listing per region).
+    pub protect_tag: Observed<bool>,
 }

@@ -34,11 +34,15 @@ pub enum ReasonFlag {
     AgeUnknown,
     /// A check failed or was not run; see the verdict's failed checks.
     CheckFailed,
+    /// The function carries the protect tag (`snapstart-cleaner:protect` unless configured).
+    ExcludedByTag,
+    /// The function's name is outside the run's `include` globs or matches an `exclude` glob.
+    ExcludedByPattern,
 }
 
 impl ReasonFlag {
     /// Every flag, in report order.
-    pub const ALL: [ReasonFlag; 12] = [
+    pub const ALL: [ReasonFlag; 14] = [
         Self::TooRecent,
         Self::ProtectedKeptLastN,
         Self::AliasProtected,
@@ -51,6 +55,8 @@ impl ReasonFlag {
         Self::StateNotDeletable,
         Self::AgeUnknown,
         Self::CheckFailed,
+        Self::ExcludedByTag,
+        Self::ExcludedByPattern,
     ];
 
     /// The snake_case name used in reports.
@@ -68,6 +74,8 @@ impl ReasonFlag {
             Self::StateNotDeletable => "state_not_deletable",
             Self::AgeUnknown => "age_unknown",
             Self::CheckFailed => "check_failed",
+            Self::ExcludedByTag => "excluded_by_tag",
+            Self::ExcludedByPattern => "excluded_by_pattern",
         }
     }
 }
@@ -106,6 +114,8 @@ pub enum Check {
     ResourcePolicy,
     /// The function's provisioned concurrency configurations.
     ProvisionedConcurrency,
+    /// The function's tags (the protect tag).
+    Tags,
 }
 
 impl Check {
@@ -120,6 +130,7 @@ impl Check {
             Self::LastModified => "last_modified",
             Self::ResourcePolicy => "resource_policy",
             Self::ProvisionedConcurrency => "provisioned_concurrency",
+            Self::Tags => "tags",
         }
     }
 }
@@ -158,6 +169,8 @@ mod tests {
             "state_not_deletable",
             "age_unknown",
             "check_failed",
+            "excluded_by_tag",
+            "excluded_by_pattern",
         ];
         for (flag, name) in ReasonFlag::ALL.into_iter().zip(names) {
             assert_eq!(flag.as_str(), name);
@@ -192,6 +205,7 @@ mod tests {
             (Check::LastModified, "last_modified"),
             (Check::ResourcePolicy, "resource_policy"),
             (Check::ProvisionedConcurrency, "provisioned_concurrency"),
+            (Check::Tags, "tags"),
         ];
         for (check, name) in cases {
             assert_eq!((check.as_str(), check.to_string()), (name, name.to_string()));

@@ -11,6 +11,7 @@ mod cost;
 mod evidence;
 mod flags;
 mod metrics;
+mod names;
 mod settings;
 mod stage_a;
 mod stage_b;
@@ -21,6 +22,7 @@ pub use cost::{estimated_monthly_cost_usd, round_cents, SECONDS_PER_MONTH, SNAPS
 pub use evidence::{Evidence, FunctionActivity, Observed};
 pub use flags::{Check, CheckFailure, ReasonFlag};
 pub use metrics::{last_nonzero, latest, sum_since};
+pub use names::{excluded_by_pattern, glob_match, tag_protects};
 pub use settings::{FallbackMode, Settings};
 pub use stage_a::{stage_a, StageA, VersionAge};
 pub use stage_b::{classify, Verdict};

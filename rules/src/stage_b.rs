@@ -41,9 +41,13 @@ pub struct Verdict {
 /// - The state is read after the usage checks, only where they let the version go, so a state
 ///   `NotChecked` is missing data only there (and on a version whose usage is not known).
 pub fn classify(stage_a: &StageA, evidence: &Evidence, settings: &Settings, now: DateTime<Utc>) -> Verdict {
-    let stage_a_pass = stage_a.pass && stage_a.flags.is_empty();
+    // An excluded function is out of scope: nothing else about it is needed.
+    let tagged = evidence.protect_tag == Observed::Known(true);
+    let stage_a_pass = stage_a.pass && stage_a.flags.is_empty() && !tagged && !evidence.excluded_by_pattern;
     let state_blocks = matches!(&evidence.state, Observed::Known(s) if !state_is_deletable(s));
     let mut j = Judgement { flags: stage_a.flags.clone(), failed: Vec::new(), needs_every_check: stage_a_pass && !state_blocks };
+    j.flag_if(tagged, ReasonFlag::ExcludedByTag);
+    j.flag_if(evidence.excluded_by_pattern, ReasonFlag::ExcludedByPattern);
     let state_unread = evidence.state == Observed::NotChecked;
     j.needs_every_check = stage_a_pass && !state_blocks && !state_unread;
     let state_deletable = j.observe(Check::State, &evidence.state).is_some_and(|s| state_is_deletable(s));
@@ -127,9 +131,10 @@ impl Judgement {
     fn protections(&mut self, evidence: &Evidence) -> Option<bool> {
         let policy = self.observe(Check::ResourcePolicy, &evidence.resource_policy).map(|p| !p.is_empty());
         let provisioned = self.observe(Check::ProvisionedConcurrency, &evidence.provisioned_concurrency).copied();
+        let tagged = self.observe(Check::Tags, &evidence.protect_tag).copied();
         self.flag_if(policy == Some(true), ReasonFlag::ResourcePolicyProtected);
         self.flag_if(provisioned == Some(true), ReasonFlag::ProvisionedConcurrencyProtected);
-        Some(policy? || provisioned?)
+        Some(policy? || provisioned? || tagged?)
     }
 
     fn flag_if(&mut self, condition: bool, flag: ReasonFlag) {

@@ -40,6 +40,8 @@ fn idle() -> Evidence {
         function_activity: Observed::Known(FunctionActivity::default()),
         resource_policy: Observed::Known(vec![]),
         provisioned_concurrency: Observed::Known(false),
+        excluded_by_pattern: false,
+        protect_tag: Observed::Known(false),
     }
 }
 
@@ -52,6 +54,8 @@ fn nothing_checked() -> Evidence {
         function_activity: Observed::NotChecked,
         resource_policy: Observed::NotChecked,
         provisioned_concurrency: Observed::NotChecked,
+        excluded_by_pattern: false,
+        protect_tag: Observed::NotChecked,
     }
 }
 
@@ -102,6 +106,8 @@ fn everything_protects() -> Evidence {
         function_activity: activity(Duration::days(1), 1.0, 0.0),
         resource_policy: names(&["apigateway.amazonaws.com"]),
         provisioned_concurrency: Observed::Known(true),
+        excluded_by_pattern: false,
+        protect_tag: Observed::Known(false),
     }
 }
 
@@ -171,6 +177,7 @@ fn unknown_one(check: Check, base: Evidence, failed: bool) -> Evidence {
         Check::FunctionInvocations => e.function_activity = unknown(check, failed),
         Check::ResourcePolicy => e.resource_policy = unknown(check, failed),
         Check::ProvisionedConcurrency => e.provisioned_concurrency = unknown(check, failed),
+        Check::Tags => e.protect_tag = unknown(check, failed),
         Check::LastModified => unreachable!("not a stage B observation"),
     })
 }
@@ -183,7 +190,7 @@ const STAGE_B_CHECKS: [Check; 5] =
     [Check::State, Check::Aliases, Check::EventSourceMappings, Check::VersionInvocations, Check::FunctionInvocations];
 
 /// The checks read only for a would-be candidate.
-const PROTECTION_CHECKS: [Check; 2] = [Check::ResourcePolicy, Check::ProvisionedConcurrency];
+const PROTECTION_CHECKS: [Check; 3] = [Check::ResourcePolicy, Check::ProvisionedConcurrency, Check::Tags];
 
 #[test]
 fn every_failed_check_is_check_failed_and_never_a_candidate() {
@@ -243,6 +250,35 @@ fn protections_block_and_are_required_only_where_they_decide() {
         assert_eq!(v.flags, flags, "{name}");
         assert_eq!(v.failed_checks.iter().map(|f| f.check).collect::<Vec<_>>(), failed, "{name}");
         assert_eq!(v.candidate, flags == vec![NoActivityAndStale], "{name}");
+    }
+}
+
+/// An excluded function is out of scope: flagged, never a candidate, nothing else required.
+#[test]
+fn exclusions_by_tag_or_pattern_need_no_other_check() {
+    let tagged = with(nothing_checked(), |e| e.protect_tag = Observed::Known(true));
+    let named = with(nothing_checked(), |e| {
+        e.excluded_by_pattern = true;
+        e.protect_tag = Observed::Known(false);
+    });
+    let both = with(idle(), |e| {
+        e.excluded_by_pattern = true;
+        e.protect_tag = Observed::Known(true);
+    });
+    let unread_tags = idle_with(|e| e.protect_tag = Observed::NotChecked);
+    let cases: [(&str, StageA, Evidence, Vec<ReasonFlag>); 6] = [
+        ("tagged", passed(), tagged, vec![ExcludedByTag]),
+        ("outside the globs", passed(), named, vec![ExcludedByPattern]),
+        ("both, on an otherwise idle version", passed(), both, vec![ExcludedByTag, ExcludedByPattern]),
+        ("a kept version keeps its stage A flag too", kept(), with(nothing_checked(), |e| e.excluded_by_pattern = true), vec![ProtectedKeptLastN, ExcludedByPattern]),
+        ("tags that could not be read fail closed", passed(), idle_with(|e| e.protect_tag = Observed::Failed("AccessDenied".into())), vec![CheckFailed]),
+        ("tags never read on a would-be candidate fail closed", passed(), unread_tags, vec![CheckFailed]),
+    ];
+    for (name, a, evidence, flags) in cases {
+        let v = classify(&a, &evidence, &settings(S), now());
+        assert_eq!(v.flags, flags, "{name}");
+        assert!(!v.candidate, "{name}");
+        assert_eq!(v.failed_checks.iter().any(|f| f.check == Check::Tags), flags.contains(&CheckFailed), "{name}");
     }
 }
 

@@ -116,7 +116,7 @@ impl ScanActivities {
     pub async fn discover(self: Arc<Self>, ctx: ActivityContext, settings: Typed<ScanSettings>) -> Result<Output, ActivityError> {
         let settings = settings.0;
         let (deps, counter) = self.aws.scan_deps(&settings.region).await;
-        let state = heartbeating(&ctx, &deps.progress, scan::discover::discover(deps.lambda.as_ref(), &deps.progress, settings)).await?;
+        let state = heartbeating(&ctx, &deps.progress, scan::discover::discover(&deps, settings)).await?;
         tracing::info!(functions = state.functions.len(), "discovered SnapStart versions");
         self.output(names::ACTIVITY_DISCOVER, state, Some(&counter))
     }

@@ -179,6 +179,15 @@ pub struct ScanOptions {
     /// strict (any recent unqualified traffic blocks the function) or attributed [default: strict]
     #[arg(long)]
     pub function_level_fallback: Option<String>,
+    /// Only functions whose name matches one of these globs (* and ?); repeatable
+    #[arg(long = "include", value_name = "GLOB")]
+    pub include: Vec<String>,
+    /// Never functions whose name matches one of these globs (* and ?); repeatable
+    #[arg(long = "exclude", value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// Functions carrying this tag (any value but "false") are never candidates [default: snapstart-cleaner:protect]
+    #[arg(long)]
+    pub protect_tag_key: Option<String>,
 }
 
 impl ScanOptions {
@@ -191,6 +200,9 @@ impl ScanOptions {
             period_seconds: self.period_seconds,
             function_name_prefix: self.function_name_prefix.clone(),
             function_level_fallback: self.function_level_fallback.clone(),
+            include: self.include.clone(),
+            exclude: self.exclude.clone(),
+            protect_tag_key: self.protect_tag_key.clone(),
             ..Default::default()
         }
     }

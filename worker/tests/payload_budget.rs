@@ -58,6 +58,7 @@ fn ten_thousand_versions() -> ScanState {
                 })
                 .collect();
             FunctionScan {
+                tag_observation: Observation::Known as i32,
                 function_name: name,
                 published_versions: (1..=10).map(|v: i32| v.to_string()).collect(),
                 versions,

@@ -330,3 +330,55 @@ async fn the_lambda_rate_budget_holds_in_every_second_of_a_real_scan_retries_inc
     assert_eq!(emu.faulted("ListAliases").await, 4, "the throttled retries went through the budget too");
     assert!(!candidates(&report).is_empty());
 }
+
+#[tokio::test]
+#[ignore = "needs the AWS emulator: run scripts/test.sh"]
+async fn functions_excluded_by_tag_or_glob_are_flagged_and_cost_no_lambda_calls() {
+    let emu = Emulator::start().await;
+    let mut tagged = function("tagged", versions(5, 60.0));
+    tagged["tags"] = json!({"snapstart-cleaner:protect": "until 2027", "team": "payments"});
+    let mut released = function("released", versions(5, 60.0));
+    released["tags"] = json!({"snapstart-cleaner:protect": "false"});
+    let mut kept_by_team = function("kept-by-team", versions(5, 60.0));
+    kept_by_team["tags"] = json!({"team:keep": "yes"});
+    emu.seed(json!({"functions": [tagged, released, kept_by_team, function("orders-prod-api", versions(5, 60.0))]})).await;
+
+    let report = scan(&emu, json!({"exclude": ["*-prod-*"]})).await;
+
+    assert_eq!(flags_of(&report, "tagged", "1"), vec!["excluded_by_tag"]);
+    assert_eq!(flags_of(&report, "tagged", "5"), vec!["protected_kept_last_n", "excluded_by_tag"]);
+    assert_eq!(flags_of(&report, "orders-prod-api", "1"), vec!["excluded_by_pattern"]);
+    assert_eq!(flags_of(&report, "released", "1"), vec!["no_activity_and_stale"], "the tag's value is false");
+    assert_eq!(flags_of(&report, "kept-by-team", "1"), vec!["no_activity_and_stale"], "another key");
+    let requests = emu.requests().await;
+    let touched: Vec<&Value> = requests
+        .iter()
+        .filter(|r| r["service"] == "lambda" && matches!(r["function_name"].as_str(), Some("tagged" | "orders-prod-api")))
+        .collect();
+    assert!(touched.is_empty(), "no Lambda call about an excluded function: {touched:?}");
+    assert_eq!(emu.count("GetResources").await, 1, "one tagging listing for the region");
+
+    let report = scan(&emu, json!({"protect_tag_key": "team:keep", "include": ["*e*"]})).await;
+
+    assert_eq!(flags_of(&report, "kept-by-team", "1"), vec!["excluded_by_tag"], "a configured key");
+    assert_eq!(flags_of(&report, "tagged", "1"), vec!["no_activity_and_stale"]);
+    assert_eq!(flags_of(&report, "orders-prod-api", "1"), vec!["no_activity_and_stale"], "matches the include glob");
+    assert_eq!(flags_of(&report, "released", "1"), vec!["no_activity_and_stale"]);
+}
+
+#[tokio::test]
+#[ignore = "needs the AWS emulator: run scripts/test.sh"]
+async fn tags_that_cannot_be_read_fail_closed_for_every_function() {
+    let emu = Emulator::start().await;
+    emu.seed(every_flag_scenario()).await;
+    emu.fault(json!({"service": "tagging", "operation": "GetResources", "status": 400, "code": "AccessDeniedException", "message": "not authorized", "count": -1})).await;
+
+    let report = scan(&emu, json!({})).await;
+
+    assert!(candidates(&report).is_empty(), "{:?}", candidates(&report));
+    let idle = report.rows.iter().find(|r| r.function_name == "idle" && r.version == "1").unwrap();
+    assert!(idle.reason_flags.contains(&"check_failed".to_string()), "{:?}", idle.reason_flags);
+    assert!(idle.failed_checks.iter().any(|c| c.check == "tags" && c.error.contains("AccessDenied")), "{:?}", idle.failed_checks);
+    emu.assert_fault_fired("GetResources").await;
+    assert_eq!(emu.count("GetFunction").await, 0, "nothing in scope, so no state is read");
+}

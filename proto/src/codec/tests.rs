@@ -64,11 +64,12 @@ fn a_phase_output_shows_its_scan_unpacked_not_as_bytes() {
     let settings = json!({
         "region": "us-west-2", "lookback_days": 30, "min_age_days": 0, "keep_last_n": 3, "period_seconds": 0,
         "function_name_prefix": "", "function_level_fallback": "", "dry_run_requested": false,
-        "approval_timeout_seconds": 0, "now_unix": 1_700_000_000,
+        "approval_timeout_seconds": 0, "now_unix": 1_700_000_000, "include": [], "exclude": [], "protect_tag_key": "",
     });
     let function = json!({
         "function_name": "orders", "published_versions": ["1", "2"], "versions": [], "aliases_observation": 0,
-        "aliases": [], "aliases_error": "", "activity": null,
+        "aliases": [], "aliases_error": "", "activity": null, "excluded_by_pattern": false, "tag_observation": 0,
+        "protect_tagged": false, "tag_error": "",
     });
     let counts = json!({"functions": 1, "snapstart_versions": 2, "stage_a_pass": 0, "state_confirmed": 0, "usage_checked": 0, "candidates": 0});
     let want = json!({"scan": {"settings": settings, "functions": [function], "aws_calls": {"ListFunctions": 1}, "code_storage": null}, "counts": counts});

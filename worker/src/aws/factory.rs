@@ -7,7 +7,7 @@ use std::{collections::HashMap, sync::Arc, time::Duration};
 use aws_config::{retry::RetryConfig, timeout::TimeoutConfig, BehaviorVersion, Region};
 use tokio::sync::Mutex;
 
-use super::{cloudwatch::CloudWatchAdapter, lambda::LambdaAdapter, CallCounter, RateBudget};
+use super::{cloudwatch::CloudWatchAdapter, lambda::LambdaAdapter, tagging::TaggingAdapter, CallCounter, RateBudget};
 use crate::scan::ScanDeps;
 
 /// Per-attempt timeout for one AWS call; a hung call is retried, then fails closed.
@@ -16,6 +16,7 @@ const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(20);
 struct RegionClients {
     lambda: aws_sdk_lambda::Client,
     cloudwatch: aws_sdk_cloudwatch::Client,
+    tagging: aws_sdk_resourcegroupstagging::Client,
     budgets: Budgets,
 }
 
@@ -79,6 +80,7 @@ impl AwsFactory {
         let deps = ScanDeps {
             lambda: Arc::new(LambdaAdapter::new(clients.lambda.clone(), &clients.budgets, counter.clone())),
             metrics: Arc::new(CloudWatchAdapter::new(clients.cloudwatch.clone(), counter.clone())),
+            tags: Arc::new(TaggingAdapter::new(clients.tagging.clone(), counter.clone())),
             concurrency: self.concurrency,
             progress: Default::default(),
         };
@@ -110,6 +112,7 @@ impl AwsFactory {
         let clients = Arc::new(RegionClients {
             lambda: aws_sdk_lambda::Client::new(&config),
             cloudwatch: aws_sdk_cloudwatch::Client::new(&config),
+            tagging: aws_sdk_resourcegroupstagging::Client::new(&config),
             budgets: Budgets {
                 control_plane: Arc::new(RateBudget::per_second(self.lambda_rps)),
                 get_function: Arc::new(RateBudget::per_second(self.get_function_rps)),

@@ -7,6 +7,7 @@ pub mod cloudwatch;
 pub mod factory;
 pub mod lambda;
 pub mod retry;
+pub mod tagging;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -94,6 +95,13 @@ pub trait LambdaRead: Send + Sync {
     async fn code_storage(&self) -> Result<(u64, u64), AwsError>;
     /// The qualifiers (versions or aliases) that have provisioned concurrency configured (all pages).
     async fn provisioned_concurrency_qualifiers(&self, function_name: &str) -> Result<Vec<String>, AwsError>;
+}
+
+/// Tags, read for a whole region at once.
+#[async_trait]
+pub trait TagRead: Send + Sync {
+    /// Every Lambda function carrying the tag `key`, by name, with the tag's value (all pages).
+    async fn functions_tagged(&self, key: &str) -> Result<std::collections::BTreeMap<String, String>, AwsError>;
 }
 
 /// What DeleteFunction did to one version.

@@ -1,16 +1,20 @@
 //! Phase 1, `discover-snapstart`: every published version with SnapStart applied to published
 //! versions, grouped by function. `$LATEST` and non-SnapStart versions never reach the report.
+//! Functions outside the run's globs, or carrying the protect tag (one tagging listing for the
+//! region; if it fails, every function is marked unreadable and nothing can be a candidate), are
+//! marked so that no later phase spends a call on them.
 
 use std::collections::BTreeMap;
 
-use snapstart_proto::v1::{CodeStorage, FunctionScan, ScanSettings, ScanState, VersionScan};
-use snapstart_rules::parse_version_number;
+use snapstart_proto::v1::{CodeStorage, FunctionScan, Observation, ScanSettings, ScanState, VersionScan};
+use snapstart_rules::{excluded_by_pattern, parse_version_number, tag_protects};
 
-use super::progress::ScanProgress;
-use crate::aws::{AwsError, LambdaRead, ListedVersion};
+use super::ScanDeps;
+use crate::aws::{AwsError, ListedVersion};
 
 /// Lists every version in the region (all pages) and keeps the SnapStart ones.
-pub async fn discover(lambda: &dyn LambdaRead, progress: &ScanProgress, settings: ScanSettings) -> Result<ScanState, AwsError> {
+pub async fn discover(deps: &ScanDeps, settings: ScanSettings) -> Result<ScanState, AwsError> {
+    let (lambda, progress) = (deps.lambda.as_ref(), deps.progress.as_ref());
     let mut functions: BTreeMap<String, FunctionScan> = BTreeMap::new();
     let mut marker = None;
     progress.start("discover-snapstart: versions listed", 0);
@@ -27,13 +31,36 @@ pub async fn discover(lambda: &dyn LambdaRead, progress: &ScanProgress, settings
             break;
         }
     }
-    let functions = functions.into_values().filter(|f| !f.versions.is_empty()).map(sorted).collect();
+    let mut functions: Vec<FunctionScan> = functions.into_values().filter(|f| !f.versions.is_empty()).map(sorted).collect();
+    mark_exclusions(deps, &settings, &mut functions).await;
     // What the region's code storage is; the report is just as safe without it.
     let code_storage = match lambda.code_storage().await {
         Ok((used_bytes, limit_bytes)) => CodeStorage { used_bytes, limit_bytes, error: String::new() },
         Err(e) => CodeStorage { error: e.to_string(), ..Default::default() },
     };
     Ok(ScanState { settings: Some(settings), functions, code_storage: Some(code_storage), ..Default::default() })
+}
+
+async fn mark_exclusions(deps: &ScanDeps, settings: &ScanSettings, functions: &mut [FunctionScan]) {
+    for f in functions.iter_mut() {
+        f.excluded_by_pattern = excluded_by_pattern(&f.function_name, &settings.include, &settings.exclude);
+    }
+    if functions.is_empty() {
+        return;
+    }
+    let tagged = deps.tags.functions_tagged(&settings.protect_tag_key).await;
+    for f in functions.iter_mut() {
+        match &tagged {
+            Ok(tags) => {
+                f.tag_observation = Observation::Known as i32;
+                f.protect_tagged = tags.get(&f.function_name).is_some_and(|value| tag_protects(value));
+            }
+            Err(e) => {
+                f.tag_observation = Observation::Failed as i32;
+                f.tag_error = e.to_string();
+            }
+        }
+    }
 }
 
 fn add(functions: &mut BTreeMap<String, FunctionScan>, v: ListedVersion) {

@@ -19,13 +19,14 @@ use std::sync::Arc;
 
 use snapstart_proto::v1::{PhaseCounts, Report, ScanSettings, ScanState};
 
-use crate::aws::{AwsError, InvocationMetrics, LambdaRead};
+use crate::aws::{AwsError, InvocationMetrics, LambdaRead, TagRead};
 
 /// What the phases need from the outside world.
 #[derive(Clone)]
 pub struct ScanDeps {
     pub lambda: Arc<dyn LambdaRead>,
     pub metrics: Arc<dyn InvocationMetrics>,
+    pub tags: Arc<dyn TagRead>,
     /// How many AWS calls may be in flight at once (the rate budget still applies).
     pub concurrency: usize,
     /// Where the phases report how far they got.
@@ -34,11 +35,17 @@ pub struct ScanDeps {
 
 /// Runs every phase in-process and returns the full report.
 pub async fn run_all(deps: &ScanDeps, settings: ScanSettings) -> Result<Report, AwsError> {
-    let mut state = discover::discover(deps.lambda.as_ref(), &deps.progress, settings).await?;
+    let mut state = discover::discover(deps, settings).await?;
     stage_a::apply(&mut state);
     stage_b::check_usage(deps, &mut state).await;
     confirm_state::confirm(deps, &mut state).await;
     Ok(report::build(&state))
+}
+
+/// Whether the function is out of the run's scope (its globs, the protect tag, or tags that could
+/// not be read): no phase spends a call on it and none of its versions can be a candidate.
+pub fn out_of_scope(f: &snapstart_proto::v1::FunctionScan) -> bool {
+    f.excluded_by_pattern || f.protect_tagged || f.tag_observation == snapstart_proto::v1::Observation::Failed as i32
 }
 
 /// Counts for the `status` query, derived from the working set.

@@ -62,7 +62,7 @@ pub fn undecided(state: &ScanState, assume_deletable: bool) -> Vec<(usize, Vec<u
 /// run (runs started before state moved after it read state first) — not already kept by it.
 pub fn needs_state(state: &ScanState) -> Vec<(usize, usize)> {
     let picked = versions_where(state, |f, v, a, rules, now| {
-        if !v.stage_a_pass || v.state_observation != Observation::NotChecked as i32 {
+        if !v.stage_a_pass || v.state_observation != Observation::NotChecked as i32 || super::out_of_scope(f) {
             return false;
         }
         if f.aliases_observation == Observation::NotChecked as i32 {
@@ -137,6 +137,8 @@ fn evidence(f: &FunctionScan, v: &VersionScan) -> Evidence {
         ),
         resource_policy: observed(v.policy_observation, || v.policy_principals.clone(), &v.policy_error),
         provisioned_concurrency: observed(v.provisioned_observation, || v.provisioned, &v.provisioned_error),
+        excluded_by_pattern: f.excluded_by_pattern,
+        protect_tag: observed(f.tag_observation, || f.protect_tagged, &f.tag_error),
     }
 }
 

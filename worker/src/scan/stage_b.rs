@@ -35,7 +35,7 @@ async fn list_aliases(deps: &ScanDeps, state: &mut ScanState) {
         .functions
         .iter()
         .enumerate()
-        .filter(|(_, f)| f.aliases_observation == Observation::NotChecked as i32)
+        .filter(|(_, f)| f.aliases_observation == Observation::NotChecked as i32 && !super::out_of_scope(f))
         .map(|(i, f)| (i, f.function_name.clone()))
         .collect();
     deps.progress.start("stage-b: functions' aliases listed", names.len());
@@ -136,6 +136,9 @@ fn plan(state: &mut ScanState) -> Plan {
     let attributed = state.settings.as_ref().is_some_and(|s| s.function_level_fallback == "attributed");
     let mut plan = Plan::default();
     for (fi, f) in state.functions.iter_mut().enumerate() {
+        if super::out_of_scope(f) {
+            continue;
+        }
         let eval: Vec<usize> = (0..f.versions.len())
             .filter(|&vi| {
                 let v = &f.versions[vi];

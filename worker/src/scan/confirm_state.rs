@@ -6,7 +6,6 @@
 //! A failed read is recorded (fail closed), never guessed. Works in rounds and checkpoints the
 //! working set after each, so a retried attempt reads only what is still unread.
 
-use futures::{stream, StreamExt};
 use snapstart_proto::v1::{Observation, ScanState};
 
 use super::{
@@ -66,18 +65,7 @@ fn rounds(states: Vec<(usize, usize)>, wanted: Wanted) -> Vec<Round> {
 }
 
 async fn read_states(deps: &ScanDeps, state: &ScanState, versions: &[(usize, usize)]) -> Vec<(usize, usize, Result<VersionState, AwsError>)> {
-    let jobs: Vec<(usize, usize, String, String)> = versions
-        .iter()
-        .map(|&(fi, vi)| (fi, vi, state.functions[fi].function_name.clone(), state.functions[fi].versions[vi].version.clone()))
-        .collect();
-    stream::iter(jobs)
-        .map(|(fi, vi, name, version)| {
-            let lambda = deps.lambda.clone();
-            async move { (fi, vi, lambda.version_state(&name, &version).await) }
-        })
-        .buffer_unordered(deps.concurrency.max(1))
-        .collect()
-        .await
+    protections::per_version(deps, state, versions, |lambda, name, version| async move { lambda.version_state(&name, &version).await }).await
 }
 
 fn record(state: &mut ScanState, results: Vec<(usize, usize, Result<VersionState, AwsError>)>) {

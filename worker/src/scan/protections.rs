@@ -8,7 +8,9 @@ use futures::{stream, StreamExt};
 use snapstart_proto::v1::{Observation, ScanState};
 
 use super::{report, ScanDeps};
-use crate::aws::AwsError;
+use std::sync::Arc;
+
+use crate::aws::{AwsError, LambdaRead};
 
 const NOT_CHECKED: i32 = Observation::NotChecked as i32;
 const KNOWN: i32 = Observation::Known as i32;
@@ -95,14 +97,25 @@ pub fn record_provisioned(state: &mut ScanState, functions: &[(usize, Vec<usize>
 
 /// GetPolicy for each version of `versions`.
 pub async fn read_policies(deps: &ScanDeps, state: &ScanState, versions: &[(usize, usize)]) -> Vec<(usize, usize, Result<Vec<String>, AwsError>)> {
+    per_version(deps, state, versions, |lambda, name, version| async move { lambda.version_policy_principals(&name, &version).await }).await
+}
+
+/// `read(lambda, function name, version)` for each of `versions`, up to the scan's concurrency
+/// at once; answers are tagged with their indexes.
+pub async fn per_version<T, F, Fut>(deps: &ScanDeps, state: &ScanState, versions: &[(usize, usize)], read: F) -> Vec<(usize, usize, T)>
+where
+    F: Fn(Arc<dyn LambdaRead>, String, String) -> Fut,
+    Fut: std::future::Future<Output = T>,
+{
     let jobs: Vec<(usize, usize, String, String)> = versions
         .iter()
         .map(|&(fi, vi)| (fi, vi, state.functions[fi].function_name.clone(), state.functions[fi].versions[vi].version.clone()))
         .collect();
+    let read = &read;
     stream::iter(jobs)
         .map(|(fi, vi, name, version)| {
-            let lambda = deps.lambda.clone();
-            async move { (fi, vi, lambda.version_policy_principals(&name, &version).await) }
+            let answer = read(deps.lambda.clone(), name, version);
+            async move { (fi, vi, answer.await) }
         })
         .buffer_unordered(deps.concurrency.max(1))
         .collect()

@@ -12,7 +12,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let descriptors = protox::compile(files, ["proto"])?;
     let out = PathBuf::from(std::env::var("OUT_DIR")?);
-    prost_build::Config::new()
+    let mut config = prost_build::Config::new();
+    // Observations read as names in JSON (the codec shows the working set to people).
+    for field in [
+        "VersionScan.state_observation",
+        "VersionScan.esm_observation",
+        "VersionScan.invocations_observation",
+        "VersionScan.policy_observation",
+        "VersionScan.provisioned_observation",
+        "FunctionScan.aliases_observation",
+        "FunctionScan.tag_observation",
+        "FunctionActivity.observation",
+    ] {
+        config.field_attribute(format!(".snapstart.v1.{field}"), "#[serde(with = \"crate::observation_json\")]");
+    }
+    config
         .out_dir(out)
         .btree_map(["."])
         .enable_type_names()

@@ -7,6 +7,7 @@ pub mod candidates;
 pub mod codec;
 pub mod links;
 pub mod names;
+pub mod observation_json;
 pub mod pack;
 pub mod request;
 pub mod selection;

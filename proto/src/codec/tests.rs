@@ -67,8 +67,8 @@ fn a_phase_output_shows_its_scan_unpacked_not_as_bytes() {
         "approval_timeout_seconds": 0, "now_unix": 1_700_000_000, "include": [], "exclude": [], "protect_tag_key": "",
     });
     let function = json!({
-        "function_name": "orders", "published_versions": ["1", "2"], "versions": [], "aliases_observation": 0,
-        "aliases": [], "aliases_error": "", "activity": null, "excluded_by_pattern": false, "tag_observation": 0,
+        "function_name": "orders", "published_versions": ["1", "2"], "versions": [], "aliases_observation": "OBSERVATION_NOT_CHECKED",
+        "aliases": [], "aliases_error": "", "activity": null, "excluded_by_pattern": false, "tag_observation": "OBSERVATION_NOT_CHECKED",
         "protect_tagged": false, "tag_error": "",
     });
     let counts = json!({"functions": 1, "snapstart_versions": 2, "stage_a_pass": 0, "state_confirmed": 0, "usage_checked": 0, "candidates": 0});

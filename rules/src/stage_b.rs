@@ -45,17 +45,16 @@ pub fn classify(stage_a: &StageA, evidence: &Evidence, settings: &Settings, now:
     let tagged = evidence.protect_tag == Observed::Known(true);
     let stage_a_pass = stage_a.pass && stage_a.flags.is_empty() && !tagged && !evidence.excluded_by_pattern;
     let state_blocks = matches!(&evidence.state, Observed::Known(s) if !state_is_deletable(s));
-    let mut j = Judgement { flags: stage_a.flags.clone(), failed: Vec::new(), needs_every_check: stage_a_pass && !state_blocks };
+    // An unread state is judged after usage (below), so it is not missing data yet.
+    let mut j = Judgement { flags: stage_a.flags.clone(), failed: Vec::new(), needs_every_check: false };
     j.flag_if(tagged, ReasonFlag::ExcludedByTag);
     j.flag_if(evidence.excluded_by_pattern, ReasonFlag::ExcludedByPattern);
-    let state_unread = evidence.state == Observed::NotChecked;
-    j.needs_every_check = stage_a_pass && !state_blocks && !state_unread;
     let state_deletable = j.observe(Check::State, &evidence.state).is_some_and(|s| state_is_deletable(s));
     j.needs_every_check = stage_a_pass && !state_blocks;
     j.flag_if(state_blocks, ReasonFlag::StateNotDeletable);
     let usage = j.usage(evidence, settings, now);
     let stage_b_pass = usage.all_known_and_clear();
-    if state_unread && stage_a_pass && !usage.any_blocks() {
+    if evidence.state == Observed::NotChecked && stage_a_pass && !usage.any_blocks() {
         j.failed.insert(0, CheckFailure { check: Check::State, error: "not checked".into() });
     }
     j.flag_if(!j.failed.is_empty(), ReasonFlag::CheckFailed);

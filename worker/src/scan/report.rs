@@ -49,13 +49,17 @@ fn rules_of(settings: &ScanSettings) -> Settings {
 /// whose resource-based policy and provisioned concurrency decide, and so must be read. With
 /// `assume_deletable`, a state not read yet counts as Active (the reads run side by side).
 pub fn undecided(state: &ScanState, assume_deletable: bool) -> Vec<(usize, Vec<usize>)> {
-    versions_where(state, |f, v, a, rules, now| {
-        let mut e = Evidence { resource_policy: Observed::Known(Vec::new()), provisioned_concurrency: Observed::Known(false), ..evidence(f, v) };
-        if assume_deletable && e.state == Observed::NotChecked {
-            e.state = Observed::Known("Active".into());
-        }
-        classify(a, &e, rules, now).candidate
-    })
+    versions_where(state, |f, v, a, rules, now| unprotected_would_go(f, v, a, rules, now, assume_deletable))
+}
+
+/// Whether the version would be a candidate if the protections found nothing (and, with
+/// `assume_deletable`, if a state not read yet were Active).
+fn unprotected_would_go(f: &FunctionScan, v: &VersionScan, a: &StageA, rules: &Settings, now: DateTime<Utc>, assume_deletable: bool) -> bool {
+    let mut e = Evidence { resource_policy: Observed::Known(Vec::new()), provisioned_concurrency: Observed::Known(false), ..evidence(f, v) };
+    if assume_deletable && e.state == Observed::NotChecked {
+        e.state = Observed::Known("Active".into());
+    }
+    classify(a, &e, rules, now).candidate
 }
 
 /// The versions whose state must be read: past stage A, not read yet, and — once stage B has
@@ -65,16 +69,7 @@ pub fn needs_state(state: &ScanState) -> Vec<(usize, usize)> {
         if !v.stage_a_pass || v.state_observation != Observation::NotChecked as i32 || super::out_of_scope(f) {
             return false;
         }
-        if f.aliases_observation == Observation::NotChecked as i32 {
-            return true;
-        }
-        let e = Evidence {
-            state: Observed::Known("Active".into()),
-            resource_policy: Observed::Known(Vec::new()),
-            provisioned_concurrency: Observed::Known(false),
-            ..evidence(f, v)
-        };
-        classify(a, &e, rules, now).candidate
+        f.aliases_observation == Observation::NotChecked as i32 || unprotected_would_go(f, v, a, rules, now, true)
     });
     picked.into_iter().flat_map(|(fi, vis)| vis.into_iter().map(move |vi| (fi, vi))).collect()
 }

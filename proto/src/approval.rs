@@ -1,6 +1,6 @@
 //! The approver's decision as it arrives in the `approval` signal (or the resolver's `decide`
 //! update): the original system's callback payload,
-//! `{"approved": bool, "approver"?: string, "approved_versions"?: [{"function_name", "version"}], "decision_source"?: string}`.
+//! `{"approved": bool, "approver"?: string, "approved_versions"?: [{"function_name", "version", "account_id"?, "region"?}], "decision_source"?: string}`.
 //! Parsed from a raw JSON value so a malformed payload is an error value, never a wedged run.
 
 use serde_json::Value;
@@ -58,8 +58,14 @@ fn version_ref(item: &Value) -> Result<VersionRef, String> {
         Some(Value::Number(n)) if n.is_u64() => Some(n.to_string()),
         _ => None,
     };
+    // Optional: needed only where the same name exists in several accounts or regions.
+    let place = |key: &str| match item.get(key) {
+        None | Some(Value::Null) => Ok(String::new()),
+        Some(Value::String(s)) if !s.is_empty() && s.len() <= 64 => Ok(s.clone()),
+        Some(_) => Err(format!("`{key}` of an approved_versions item must be a non-empty string; got {item}")),
+    };
     match (function_name, version) {
-        (Some(f), Some(v)) => Ok(VersionRef { function_name: f.to_string(), version: v }),
+        (Some(f), Some(v)) => Ok(VersionRef { function_name: f.to_string(), version: v, account_id: place("account_id")?, region: place("region")? }),
         _ => Err(format!("each approved_versions item needs a function_name and a version; got {item}")),
     }
 }

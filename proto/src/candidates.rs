@@ -11,8 +11,24 @@ use crate::{
 };
 
 /// The digest a compact selection must name (see `selection::digest`).
+/// A row's account and region take part once it has them, so lists of runs that predate them
+/// keep their digest (and their approval links keep working across an upgrade).
 pub fn digest(candidates: &[ReportRow]) -> String {
-    selection::digest(candidates.iter().map(|c| (c.function_name.as_str(), c.version.as_str())))
+    let keys: Vec<(String, &str)> = candidates.iter().map(|c| (place(c), c.version.as_str())).collect();
+    selection::digest(keys.iter().map(|(f, v)| (f.as_str(), *v)))
+}
+
+/// `account:region:function`, or the function's name alone for a row without an account.
+fn place(c: &ReportRow) -> String {
+    match c.account_id.is_empty() && c.region.is_empty() {
+        true => c.function_name.clone(),
+        false => format!("{}:{}:{}", c.account_id, c.region, c.function_name),
+    }
+}
+
+/// Whether the row is in the account and region a query names (an empty filter matches all).
+fn placed(c: &ReportRow, account_id: &Option<String>, region: &Option<String>) -> bool {
+    account_id.as_ref().is_none_or(|a| &c.account_id == a) && region.as_ref().is_none_or(|r| &c.region == r)
 }
 
 /// The rows the `status` answer carries.
@@ -31,6 +47,8 @@ fn item(index: usize, row: &ReportRow) -> CandidateItem {
         index: index as u32,
         function_name: row.function_name.clone(),
         version: row.version.clone(),
+        account_id: row.account_id.clone(),
+        region: row.region.clone(),
         runtime: row.runtime.clone(),
         memory_size_mb: row.memory_size_mb,
         age_days: row.age_days,
@@ -39,10 +57,13 @@ fn item(index: usize, row: &ReportRow) -> CandidateItem {
     }
 }
 
-/// One page of candidates, optionally of one function.
+/// One page of candidates, optionally of one function (and account and region).
 pub fn page(candidates: &[ReportRow], query: &CandidatesQuery) -> CandidatePage {
-    let matching: Vec<(usize, &ReportRow)> =
-        candidates.iter().enumerate().filter(|(_, c)| query.function.as_ref().is_none_or(|f| &c.function_name == f)).collect();
+    let matching: Vec<(usize, &ReportRow)> = candidates
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| query.function.as_ref().is_none_or(|f| &c.function_name == f) && placed(c, &query.account_id, &query.region))
+        .collect();
     let bounds = page_bounds(query.offset, query.limit, matching.len());
     CandidatePage {
         total: matching.len() as u32,
@@ -51,14 +72,15 @@ pub fn page(candidates: &[ReportRow], query: &CandidatesQuery) -> CandidatePage 
     }
 }
 
-/// Every function with candidates, in order of first appearance.
+/// Every function (per account and region) with candidates, in order of first appearance.
 pub fn groups(candidates: &[ReportRow]) -> Vec<FunctionGroup> {
     let mut order: Vec<String> = Vec::new();
-    let mut by_name: BTreeMap<&str, FunctionGroup> = BTreeMap::new();
+    let mut by_name: BTreeMap<String, FunctionGroup> = BTreeMap::new();
     for (i, c) in candidates.iter().enumerate() {
-        let group = by_name.entry(c.function_name.as_str()).or_insert_with(|| {
-            order.push(c.function_name.clone());
-            FunctionGroup { function_name: c.function_name.clone(), ..Default::default() }
+        let key = place(c);
+        let group = by_name.entry(key.clone()).or_insert_with(|| {
+            order.push(key);
+            FunctionGroup { function_name: c.function_name.clone(), account_id: c.account_id.clone(), region: c.region.clone(), ..Default::default() }
         });
         group.candidates += 1;
         group.estimated_monthly_saving_usd += c.estimated_monthly_cost_usd;
@@ -86,9 +108,9 @@ mod tests {
     fn pages_cover_the_list_once_and_carry_each_rows_index() {
         let list = rows(&[("a", "1"), ("a", "2"), ("b", "1"), ("c", "4"), ("c", "5")]);
 
-        let first = page(&list, &CandidatesQuery { offset: 0, limit: 2, function: None });
-        let last = page(&list, &CandidatesQuery { offset: 4, limit: 2, function: None });
-        let past = page(&list, &CandidatesQuery { offset: 9, limit: 2, function: None });
+        let first = page(&list, &CandidatesQuery { offset: 0, limit: 2, function: None, ..Default::default() });
+        let last = page(&list, &CandidatesQuery { offset: 4, limit: 2, function: None, ..Default::default() });
+        let past = page(&list, &CandidatesQuery { offset: 9, limit: 2, function: None, ..Default::default() });
 
         assert_eq!((first.total, first.items.iter().map(|i| i.index).collect::<Vec<_>>()), (5, vec![0, 1]));
         assert_eq!(last.items.iter().map(|i| (i.function_name.as_str(), i.version.as_str())).collect::<Vec<_>>(), vec![("c", "5")]);

@@ -67,7 +67,15 @@ impl ScanRequest {
 
     /// Applies defaults and checks every field; `now_unix` pins the run's clock.
     pub fn validate(&self, now_unix: i64) -> Result<ScanSettings, InvalidRequest> {
-        let region = validate_region(self.region.as_deref())?;
+        let regions = validate_regions(self.region.as_deref(), &self.regions)?;
+        let assume_role_arns = validate_roles(&self.assume_role_arns)?;
+        let external_id = validate_external_id(self.external_id.as_deref(), &assume_role_arns)?;
+        let include_own_account = match (self.include_own_account, assume_role_arns.is_empty()) {
+            (Some(false), true) => return Err(invalid("include_own_account", "false leaves nothing to scan without assume_role_arns")),
+            (Some(own), false) => own,
+            (_, true) => true,
+            (None, false) => false,
+        };
         let lookback_days = non_negative("lookback_days", self.lookback_days, DEFAULT_LOOKBACK_DAYS.into())?;
         if lookback_days == 0 || lookback_days > MAX_LOOKBACK_DAYS {
             return Err(invalid("lookback_days", format!("must be between 1 and {MAX_LOOKBACK_DAYS} (CloudWatch keeps hourly data 455 days); got {lookback_days}")));
@@ -94,7 +102,11 @@ impl ScanRequest {
             include,
             exclude,
             protect_tag_key,
-            region,
+            region: regions[0].clone(),
+            regions,
+            assume_role_arns,
+            external_id,
+            include_own_account,
             lookback_days: lookback_days as u32,
             min_age_days: to_u32("min_age_days", min_age_days)?,
             keep_last_n: to_u32("keep_last_n", keep_last_n)?,
@@ -112,8 +124,66 @@ impl ScanRequest {
 pub const ACCEPTED_FIELDS: &[&str] = &[
     "region", "lookback_days", "min_age_days", "keep_last_n", "period_seconds",
     "function_name_prefix", "s3_report_uri", "function_level_fallback", "dry_run",
-    "approval_timeout_seconds", "include", "exclude", "protect_tag_key",
+    "approval_timeout_seconds", "include", "exclude", "protect_tag_key", "regions",
+    "assume_role_arns", "external_id", "include_own_account",
 ];
+
+/// At most this many roles in one run.
+pub const MAX_ROLES: usize = 100;
+
+impl ScanSettings {
+    /// The regions this run covers: `regions`, or `region` alone for runs started before
+    /// several regions existed.
+    pub fn scan_regions(&self) -> Vec<String> {
+        match self.regions.is_empty() {
+            true => vec![self.region.clone()],
+            false => self.regions.clone(),
+        }
+    }
+
+    /// Whether the worker's own account is scanned: always without roles.
+    pub fn scans_own_account(&self) -> bool {
+        self.assume_role_arns.is_empty() || self.include_own_account
+    }
+}
+
+/// The account an IAM role ARN belongs to (`arn:<partition>:iam::<12 digits>:role/<path/name>`),
+/// or `None` when it is not a role ARN.
+pub fn role_account(arn: &str) -> Option<&str> {
+    let rest = ["arn:aws:iam::", "arn:aws-cn:iam::", "arn:aws-us-gov:iam::"].iter().find_map(|p| arn.strip_prefix(p))?;
+    let (account, role) = rest.split_once(':')?;
+    let name = role.strip_prefix("role/")?;
+    let name_ok = !name.is_empty() && name.len() <= 512 && name.chars().all(|c| c.is_ascii_alphanumeric() || "+=,.@_-/".contains(c));
+    (account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()) && name_ok).then_some(account)
+}
+
+fn validate_roles(roles: &[String]) -> Result<Vec<String>, InvalidRequest> {
+    if roles.len() > MAX_ROLES {
+        return Err(invalid("assume_role_arns", format!("at most {MAX_ROLES} roles; got {}", roles.len())));
+    }
+    let mut accounts: Vec<&str> = Vec::new();
+    for arn in roles {
+        let account = role_account(arn).ok_or_else(|| invalid("assume_role_arns", format!("{arn:?} is not an IAM role ARN such as \"arn:aws:iam::111111111111:role/snapstart-cleaner\"")))?;
+        if accounts.contains(&account) {
+            return Err(invalid("assume_role_arns", format!("two roles in account {account}: one role per account")));
+        }
+        accounts.push(account);
+    }
+    Ok(roles.to_vec())
+}
+
+/// STS accepts 2–1224 characters of letters, digits and `+=,.@:/-` (and `_`).
+fn validate_external_id(external_id: Option<&str>, roles: &[String]) -> Result<String, InvalidRequest> {
+    let Some(id) = external_id else { return Ok(String::new()) };
+    if roles.is_empty() {
+        return Err(invalid("external_id", "is only used with assume_role_arns"));
+    }
+    let allowed = |c: char| c.is_ascii_alphanumeric() || "+=,.@:/-_".contains(c);
+    if id.len() < 2 || id.len() > 1224 || !id.chars().all(allowed) {
+        return Err(invalid("external_id", "must be 2–1224 characters of letters, digits and +=,.@:/-_"));
+    }
+    Ok(id.to_string())
+}
 
 /// Function-name globs: letters, digits, `-`, `_`, and the wildcards `*` and `?`.
 fn validate_patterns(field: &str, patterns: &[String]) -> Result<Vec<String>, InvalidRequest> {
@@ -172,12 +242,25 @@ pub const KNOWN_REGIONS: &[&str] = &[
     "us-gov-east-1", "us-gov-west-1", "cn-north-1", "cn-northwest-1",
 ];
 
-fn validate_region(region: Option<&str>) -> Result<String, InvalidRequest> {
-    match region {
-        None | Some("") => Err(invalid("region", "is required, e.g. \"us-west-2\"")),
-        Some(r) if KNOWN_REGIONS.contains(&r) => Ok(r.to_string()),
-        Some(r) => Err(invalid("region", format!("unknown region {r:?}"))),
+/// Exactly one of `region` and `regions`; every name known, none twice.
+fn validate_regions(region: Option<&str>, regions: &[String]) -> Result<Vec<String>, InvalidRequest> {
+    let (field, names): (&str, Vec<&str>) = match (region, regions.is_empty()) {
+        (Some(_), false) => return Err(invalid("regions", "give `region` or `regions`, not both")),
+        (None | Some(""), true) => return Err(invalid("region", "is required, e.g. \"us-west-2\" (or `regions`: [\"us-west-2\", \"eu-west-1\"])")),
+        (Some(r), true) => ("region", vec![r]),
+        (None, false) => ("regions", regions.iter().map(String::as_str).collect()),
+    };
+    let mut out: Vec<String> = Vec::new();
+    for r in names {
+        if !KNOWN_REGIONS.contains(&r) {
+            return Err(invalid(field, format!("unknown region {r:?}")));
+        }
+        if out.iter().any(|o| o == r) {
+            return Err(invalid(field, format!("{r:?} is listed twice")));
+        }
+        out.push(r.to_string());
     }
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -254,6 +337,43 @@ mod tests {
         assert!(s.dry_run_requested);
         assert_eq!(s.function_level_fallback, "attributed");
         assert_eq!(s.approval_timeout_seconds, 30);
+    }
+
+    #[test]
+    fn regions_and_roles_are_checked_and_the_own_account_defaults_by_roles() {
+        let s = check(r#"{"regions": ["us-west-2", "eu-west-1"]}"#).unwrap();
+        assert_eq!((s.region.as_str(), s.scan_regions()), ("us-west-2", vec!["us-west-2".to_string(), "eu-west-1".to_string()]));
+        assert!(s.scans_own_account());
+        let s = check(r#"{"region": "us-west-2"}"#).unwrap();
+        assert_eq!(s.scan_regions(), vec!["us-west-2".to_string()]);
+        let role = "arn:aws:iam::111111111111:role/ops/snapstart-cleaner";
+        let s = check(&format!(r#"{{"region": "us-west-2", "assume_role_arns": ["{role}"], "external_id": "ext-1"}}"#)).unwrap();
+        assert_eq!((s.assume_role_arns, s.external_id.as_str(), s.include_own_account), (vec![role.to_string()], "ext-1", false));
+        let s = check(&format!(r#"{{"region": "us-west-2", "assume_role_arns": ["{role}"], "include_own_account": true}}"#)).unwrap();
+        assert!(s.scans_own_account());
+        assert_eq!(role_account(role), Some("111111111111"));
+        let legacy = ScanSettings { region: "eu-west-1".into(), ..Default::default() };
+        assert_eq!(legacy.scan_regions(), vec!["eu-west-1".to_string()], "runs started before `regions` scan their one region");
+        assert!(legacy.scans_own_account());
+
+        let bad = [
+            (r#"{"region": "us-west-2", "regions": ["eu-west-1"]}"#, "regions", "give `region` or `regions`, not both"),
+            (r#"{"regions": []}"#, "region", "is required"),
+            (r#"{"regions": ["us-west-2", "us-west-2"]}"#, "regions", "\"us-west-2\" is listed twice"),
+            (r#"{"regions": ["us-west-2", "mars-1"]}"#, "regions", "unknown region \"mars-1\""),
+            (r#"{"region": "us-west-2", "assume_role_arns": ["111111111111"]}"#, "assume_role_arns", "\"111111111111\" is not an IAM role ARN"),
+            (r#"{"region": "us-west-2", "assume_role_arns": ["arn:aws:iam::11111111111:role/x"]}"#, "assume_role_arns", "\"arn:aws:iam::11111111111:role/x\" is not an IAM role ARN"),
+            (r#"{"region": "us-west-2", "assume_role_arns": ["arn:aws:iam::111111111111:user/x"]}"#, "assume_role_arns", "\"arn:aws:iam::111111111111:user/x\" is not an IAM role ARN"),
+            (r#"{"region": "us-west-2", "assume_role_arns": ["arn:aws:iam::111111111111:role/a", "arn:aws:iam::111111111111:role/b"]}"#, "assume_role_arns", "two roles in account 111111111111"),
+            (r#"{"region": "us-west-2", "external_id": "abc"}"#, "external_id", "is only used with assume_role_arns"),
+            (r#"{"region": "us-west-2", "assume_role_arns": ["arn:aws:iam::111111111111:role/a"], "external_id": "a b"}"#, "external_id", "must be 2–1224 characters"),
+            (r#"{"region": "us-west-2", "include_own_account": false}"#, "include_own_account", "false leaves nothing to scan"),
+        ];
+        for (json, field, message) in bad {
+            let err = check(json).expect_err(json);
+            assert_eq!(err.field, field, "{json}: {err}");
+            assert!(err.message.starts_with(message), "{json}: got {:?}, want it to start with {message:?}", err.message);
+        }
     }
 
     #[test]

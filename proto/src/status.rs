@@ -87,6 +87,9 @@ pub struct CandidatesQuery {
     pub limit: u32,
     /// Only this function's candidates (exact name).
     pub function: Option<String>,
+    /// Only candidates in this account and region.
+    pub account_id: Option<String>,
+    pub region: Option<String>,
 }
 
 /// One candidate as the confirm page shows it; `index` is its place in the run's list.
@@ -96,6 +99,9 @@ pub struct CandidateItem {
     pub index: u32,
     pub function_name: String,
     pub version: String,
+    /// Where it lives; empty in runs started before several accounts and regions.
+    pub account_id: String,
+    pub region: String,
     pub runtime: String,
     pub memory_size_mb: u32,
     pub age_days: Option<f64>,
@@ -127,6 +133,8 @@ pub struct FunctionsQuery {
 #[serde(default)]
 pub struct FunctionGroup {
     pub function_name: String,
+    pub account_id: String,
+    pub region: String,
     pub candidates: u32,
     pub estimated_monthly_saving_usd: f64,
     /// Index of each of its candidates in the run's list.
@@ -171,6 +179,34 @@ pub fn code_storage_phrase(s: &ReportSummary) -> String {
     }
     format!("{frees} (the region uses {} of its {} quota)", gigabytes(s.code_storage_used_bytes), gigabytes(s.code_storage_limit_bytes))
 }
+
+/// One line per account and region of a run over several, e.g. "111111111111 eu-west-1: 12
+/// candidates, frees 1.2 GB of 75.0 GB (10.1 GB used)" or "… eu-west-1: FAILED: <why>".
+/// Empty for a run over one account and region (the summary's own figures say it all).
+pub fn target_lines(s: &ReportSummary) -> Vec<String> {
+    if s.targets.len() < 2 && s.targets_failed == 0 {
+        return Vec::new();
+    }
+    s.targets
+        .iter()
+        .map(|t| {
+            let place = format!("{} {}", if t.account_id.is_empty() { "(unknown account)" } else { &t.account_id }, t.region);
+            if t.status == TARGET_FAILED {
+                return format!("{place}: FAILED, not scanned: {}", t.error);
+            }
+            let quota = match t.code_storage_limit_bytes {
+                0 => String::new(),
+                limit => format!(" of {} ({} used)", gigabytes(limit), gigabytes(t.code_storage_used_bytes)),
+            };
+            format!("{place}: {} candidates, frees {}{quota}", t.candidates, gigabytes(t.reclaimable_code_bytes))
+        })
+        .collect()
+}
+
+/// `TargetSummary.status` of an account and region that could not be scanned.
+pub const TARGET_FAILED: &str = "failed";
+/// `TargetSummary.status` of an account and region that was scanned.
+pub const TARGET_SCANNED: &str = "scanned";
 
 #[cfg(test)]
 mod storage_tests {

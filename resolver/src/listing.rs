@@ -47,7 +47,7 @@ pub async fn functions(messenger: &dyn RunMessenger, run: RunRef<'_>, total: u32
 /// Reads all `total` candidates, [`MAX_PAGE`] a query, the queries in parallel.
 pub async fn candidates(messenger: &dyn RunMessenger, run: RunRef<'_>, total: u32) -> Result<Vec<CandidateItem>, MessengerError> {
     let pages = (0..total).step_by(MAX_PAGE as usize).map(|offset| async move {
-        let query = CandidatesQuery { offset, limit: MAX_PAGE, function: None };
+        let query = CandidatesQuery { offset, limit: MAX_PAGE, ..Default::default() };
         let page = messenger.candidates(run.workflow_id, run.run_id, &query).await?;
         check(page.offset == offset && page.total == total, || format!("candidates page at {offset} of {total} answered {} of {}", page.offset, page.total))?;
         Ok::<_, MessengerError>(page.items)

@@ -27,7 +27,8 @@ pub mod fields {
     pub const FUNCTION: &str = "function";
     /// A version to keep: its candidate index.
     pub const KEEP: &str = "keep";
-    /// A version to approve by name, `function:version` (scripts, the earlier page).
+    /// A version to approve by name, `function:version` or `account:region:function:version`
+    /// (scripts, the earlier page).
     pub const VERSIONS: &str = "versions";
     /// The name the approver typed.
     pub const APPROVER: &str = "approver";
@@ -63,8 +64,17 @@ fn numbers(form: &Fields, key: &str) -> Result<Vec<u32>, AppError> {
 fn named(form: &Fields) -> Result<Vec<Value>, AppError> {
     let mut out: Vec<Value> = Vec::new();
     for value in form.all(fields::VERSIONS) {
-        let (function_name, version) = value.rsplit_once(':').filter(|(f, v)| !f.is_empty() && !v.is_empty()).ok_or_else(|| AppError::BadForm("A checked row could not be read".into()))?;
-        let item = json!({"function_name": function_name, "version": version});
+        // `function:version`, or `account:region:function:version` (function names hold no colon).
+        let parts: Vec<&str> = value.split(':').collect();
+        let unreadable = || AppError::BadForm("A checked row could not be read".into());
+        if parts.iter().any(|p| p.is_empty()) {
+            return Err(unreadable());
+        }
+        let item = match parts.as_slice() {
+            [function_name, version] => json!({"function_name": function_name, "version": version}),
+            [account_id, region, function_name, version] => json!({"account_id": account_id, "region": region, "function_name": function_name, "version": version}),
+            _ => return Err(unreadable()),
+        };
         if !out.contains(&item) {
             out.push(item);
         }
@@ -168,6 +178,13 @@ mod tests {
         assert_eq!(asked("digest=d&function=0&function=3&keep=7").unwrap(), Asked::Grouped { digest: "d".into(), functions: vec![0, 3], keep: vec![7] });
         assert_eq!(asked("digest=d").unwrap(), Asked::Grouped { digest: "d".into(), functions: vec![], keep: vec![] });
         assert_eq!(asked("versions=f%3A1&versions=f%3A1").unwrap(), Asked::Named(vec![json!({"function_name": "f", "version": "1"})]));
+        assert_eq!(
+            asked("versions=111111111111%3Aeu-west-1%3Af%3A1").unwrap(),
+            Asked::Named(vec![json!({"account_id": "111111111111", "region": "eu-west-1", "function_name": "f", "version": "1"})])
+        );
+        for bad in ["versions=a%3Ab%3Ac", "versions=%3A1", "versions=f%3A", "versions=a%3Ab%3Ac%3Ad%3Ae"] {
+            assert!(asked(bad).is_err(), "{bad}");
+        }
         assert!(matches!(asked("digest=d&versions=f%3A1"), Err(AppError::BadForm(_))));
         assert!(matches!(asked("digest=d&function=x"), Err(AppError::BadForm(_))));
         assert!(matches!(asked("versions=nocolon"), Err(AppError::BadForm(_))));

@@ -32,13 +32,13 @@ type Expected = (&'static str, Keys, Option<(&'static str, Keys)>);
 /// Each activity payload type of the recorded run, its top-level keys, and for a packed field
 /// the keys of the message inside (shown unpacked, never as bytes).
 const ACTIVITY_PAYLOADS: &[Expected] = &[
-    ("snapstart.v1.ScanSettings", &["approval_timeout_seconds", "dry_run_requested", "exclude", "function_level_fallback", "function_name_prefix", "include", "keep_last_n", "lookback_days", "min_age_days", "now_unix", "period_seconds", "protect_tag_key", "region"], None),
-    ("snapstart.v1.PhaseOutput", &["counts", "scan"], Some(("scan", &["aws_calls", "code_storage", "functions", "settings"]))),
-    ("snapstart.v1.PackedScan", &["aws_calls", "code_storage", "functions", "settings"], None),
+    ("snapstart.v1.ScanSettings", &["approval_timeout_seconds", "assume_role_arns", "dry_run_requested", "exclude", "external_id", "function_level_fallback", "function_name_prefix", "include", "include_own_account", "keep_last_n", "lookback_days", "min_age_days", "now_unix", "period_seconds", "protect_tag_key", "region", "regions"], None),
+    ("snapstart.v1.PhaseOutput", &["counts", "scan"], Some(("scan", &["account_id", "aws_calls", "code_storage", "error", "functions", "region", "role_arn", "settings", "targets"]))),
+    ("snapstart.v1.PackedScan", &["account_id", "aws_calls", "code_storage", "error", "functions", "region", "role_arn", "settings", "targets"], None),
     ("snapstart.v1.BuildReportOutput", &["candidates", "counts", "preview"], Some(("candidates", &["rows"]))),
     ("snapstart.v1.ApprovalEmailRequest", &["candidates", "deadline_unix", "dry_run_requested", "run_id", "summary", "workflow_id"], Some(("candidates", &["rows"]))),
     ("snapstart.v1.NotifyResponse", &["delivered", "dry_run"], None),
-    ("snapstart.v1.DeleteRequest", &["approved", "dry_run", "period_seconds", "region", "scan_now_unix"], Some(("approved", &["rows"]))),
+    ("snapstart.v1.DeleteRequest", &["approved", "assume_role_arns", "dry_run", "external_id", "function_level_fallback", "period_seconds", "region", "scan_now_unix"], Some(("approved", &["rows"]))),
     ("snapstart.v1.DeleteResponse", &["dry_run", "results"], Some(("results", &["results"]))),
     ("snapstart.v1.CompletionEmailRequest", &["decision_json", "dry_run", "results", "run_id", "status", "summary", "workflow_id"], Some(("results", &["results"]))),
 ];
@@ -201,7 +201,7 @@ async fn the_decoded_deletion_shows_what_the_run_deleted() {
 
 #[tokio::test]
 async fn a_delete_versions_heartbeat_shows_its_results_unpacked() {
-    let results = DeletionResultList { results: vec![DeletionResult { function_name: "orders".into(), version: "1".into(), outcome: "deleted".into(), message: String::new() }] };
+    let results = DeletionResultList { results: vec![DeletionResult { function_name: "orders".into(), version: "1".into(), outcome: "deleted".into(), message: String::new(), ..Default::default() }] };
     // DeleteProgress { done: 1, total: 2, results: PackedScan { deflated } }, encoded by hand.
     let data = [vec![0x08, 1, 0x10, 2], field(0x22, &field(0x0a, &pack(&results).deflated))].concat();
     let heartbeat = JsonPayload { metadata: [text("encoding", "binary/protobuf"), text("messageType", "snapstart.v1.DeleteProgress")].into(), data, ..Default::default() };
@@ -210,7 +210,7 @@ async fn a_delete_versions_heartbeat_shows_its_results_unpacked() {
 
     let (message_type, json) = data_json(&answered[0]);
     assert_eq!(message_type, "snapstart.v1.DeleteProgress");
-    assert_eq!(json, json!({"done": 1, "total": 2, "outcomes": {}, "results": {"results": [{"function_name": "orders", "version": "1", "outcome": "deleted", "message": ""}]}}));
+    assert_eq!(json, json!({"done": 1, "total": 2, "outcomes": {}, "results": {"results": [{"function_name": "orders", "version": "1", "outcome": "deleted", "message": "", "account_id": "", "region": ""}]}}));
 }
 
 fn text(key: &str, value: &str) -> (String, Vec<u8>) {

@@ -38,11 +38,14 @@ pub enum ReasonFlag {
     ExcludedByTag,
     /// The function's name is outside the run's `include` globs or matches an `exclude` glob.
     ExcludedByPattern,
+    /// Its resource-based policy lets CloudFront's Lambda@Edge replicator read it: the version is
+    /// (or was) associated with a distribution, and AWS refuses to delete a replicated version.
+    LambdaEdgeProtected,
 }
 
 impl ReasonFlag {
     /// Every flag, in report order.
-    pub const ALL: [ReasonFlag; 14] = [
+    pub const ALL: [ReasonFlag; 15] = [
         Self::TooRecent,
         Self::ProtectedKeptLastN,
         Self::AliasProtected,
@@ -57,6 +60,7 @@ impl ReasonFlag {
         Self::CheckFailed,
         Self::ExcludedByTag,
         Self::ExcludedByPattern,
+        Self::LambdaEdgeProtected,
     ];
 
     /// The snake_case name used in reports.
@@ -76,6 +80,7 @@ impl ReasonFlag {
             Self::CheckFailed => "check_failed",
             Self::ExcludedByTag => "excluded_by_tag",
             Self::ExcludedByPattern => "excluded_by_pattern",
+            Self::LambdaEdgeProtected => "lambda_edge_protected",
         }
     }
 }
@@ -171,6 +176,7 @@ mod tests {
             "check_failed",
             "excluded_by_tag",
             "excluded_by_pattern",
+            "lambda_edge_protected",
         ];
         for (flag, name) in ReasonFlag::ALL.into_iter().zip(names) {
             assert_eq!(flag.as_str(), name);

@@ -132,6 +132,8 @@ impl Judgement {
         let provisioned = self.observe(Check::ProvisionedConcurrency, &evidence.provisioned_concurrency).copied();
         let tagged = self.observe(Check::Tags, &evidence.protect_tag).copied();
         self.flag_if(policy == Some(true), ReasonFlag::ResourcePolicyProtected);
+        let edge = matches!(&evidence.resource_policy, Observed::Known(p) if p.iter().any(|principal| principal == LAMBDA_EDGE_REPLICATOR));
+        self.flag_if(edge, ReasonFlag::LambdaEdgeProtected);
         self.flag_if(provisioned == Some(true), ReasonFlag::ProvisionedConcurrencyProtected);
         Some(policy? || provisioned? || tagged?)
     }
@@ -148,6 +150,10 @@ impl Judgement {
         Verdict { stage_b_pass, candidate, flags: self.flags, failed_checks: self.failed }
     }
 }
+
+/// The service principal CloudFront's Lambda@Edge replication reads a version as: Lambda adds it
+/// to the version's policy when the version is associated with a distribution.
+pub const LAMBDA_EDGE_REPLICATOR: &str = "replicator.lambda.amazonaws.com";
 
 /// Function-level traffic is "active" when its last datapoint is within `min_age_days`
 /// (strictly later than that many days ago). Strict mode blocks on any activity; attributed

@@ -236,6 +236,7 @@ fn protections_block_and_are_required_only_where_they_decide() {
     #[rustfmt::skip]
     let cases: Vec<(&str, StageA, Evidence, Vec<ReasonFlag>, Vec<Check>)> = vec![
         ("a statement naming the version protects it", passed(), policy(names(&["apigateway.amazonaws.com"])), vec![ResourcePolicyProtected], vec![]),
+        ("CloudFront's replicator marks a Lambda@Edge version", passed(), policy(names(&["apigateway.amazonaws.com", "replicator.lambda.amazonaws.com"])), vec![ResourcePolicyProtected, LambdaEdgeProtected], vec![]),
         ("an empty policy does not", passed(), policy(names(&[])), vec![NoActivityAndStale], vec![]),
         ("provisioned concurrency protects", passed(), provisioned(Observed::Known(true)), vec![ProvisionedConcurrencyProtected], vec![]),
         ("a failed policy read fails closed", passed(), policy(Observed::Failed("throttled".into())), vec![CheckFailed], vec![Check::ResourcePolicy]),

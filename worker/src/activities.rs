@@ -14,8 +14,8 @@ use temporalio_common::error::ApplicationFailure;
 
 use crate::{
     payload::Typed,
-    aws::{factory::AwsFactory, CallCounter},
-    scan::{self, progress::ScanProgress, report},
+    aws::factory::AwsFactory,
+    scan::{self, report, scope::{self, Fanout}, ScanDeps},
 };
 
 /// How often a long phase reports that it is alive.
@@ -64,28 +64,35 @@ fn open(input: &Packed) -> Result<ScanState, ActivityError> {
 }
 
 impl ScanActivities {
-    fn output(&self, phase: &str, mut state: ScanState, counter: Option<&CallCounter>) -> Result<Output, ActivityError> {
-        if let Some(counter) = counter {
-            for (op, n) in counter.snapshot() {
-                *state.aws_calls.entry(op).or_default() += n;
-            }
-        }
+    fn output(&self, phase: &str, state: ScanState) -> Result<Output, ActivityError> {
         let counts = scan::counts(&state);
         fit(phase, PhaseOutput { scan: Some(pack(&state)), counts: Some(counts) }, self.payload_limit)
+    }
+
+    /// Runs `phase` on every target of `top` while heartbeating (see [`heartbeating`]).
+    async fn fan<F, Fut>(&self, ctx: &ActivityContext, top: ScanState, phase: F) -> ScanState
+    where
+        F: Fn(ScanDeps, ScanState) -> Fut,
+        Fut: std::future::Future<Output = ScanState>,
+    {
+        let top = scope::targets_form(top);
+        let base = top.clone();
+        let (fanout, run) = scope::each(&self.aws, top, phase).await;
+        heartbeating(ctx, &fanout, &base, run).await
     }
 }
 
 /// Runs `work` while heartbeating its progress every [`HEARTBEAT_EVERY`], with the latest
-/// checkpoint of the working set, so a dead worker is noticed within the heartbeat timeout and
-/// its retry resumes where the checkpoint left off.
-async fn heartbeating<T>(ctx: &ActivityContext, progress: &ScanProgress, work: impl std::future::Future<Output = T>) -> T {
+/// checkpoint of the working set (every target's latest), so a dead worker is noticed within
+/// the heartbeat timeout and its retry resumes where the checkpoints left off.
+async fn heartbeating<T>(ctx: &ActivityContext, fanout: &Fanout, base: &ScanState, work: impl std::future::Future<Output = T>) -> T {
     let beat = async {
         let mut checkpoint = None;
         loop {
-            if let Some(state) = progress.take_checkpoint() {
+            if let Some(state) = fanout.checkpoint(base) {
                 checkpoint = Some(pack(&state));
             }
-            let snapshot = progress.snapshot();
+            let snapshot = fanout.snapshot();
             let beat = ScanHeartbeat { step: snapshot.step, done: snapshot.done, total: snapshot.total, checkpoint: checkpoint.clone() };
             let _ = ctx.record_heartbeat(Typed(beat)).await;
             tokio::time::sleep(HEARTBEAT_EVERY).await;
@@ -111,42 +118,43 @@ fn resume_or(ctx: &ActivityContext, phase: &str, input: ScanState) -> ScanState 
 
 #[activities]
 impl ScanActivities {
-    /// Lists every SnapStart published version in the region.
+    /// Learns the account of every place in scope, then lists every SnapStart published
+    /// version of each account and region.
     #[activity(name = names::ACTIVITY_DISCOVER)]
     pub async fn discover(self: Arc<Self>, ctx: ActivityContext, settings: Typed<ScanSettings>) -> Result<Output, ActivityError> {
-        let settings = settings.0;
-        let (deps, counter) = self.aws.scan_deps(&settings.region).await;
-        let state = heartbeating(&ctx, &deps.progress, scan::discover::discover(&deps, settings)).await?;
-        tracing::info!(functions = state.functions.len(), "discovered SnapStart versions");
-        self.output(names::ACTIVITY_DISCOVER, state, Some(&counter))
+        let top = scope::resolve(&self.aws, &settings.0).await;
+        let top = self.fan(&ctx, top, scope::discover).await;
+        for t in &top.targets {
+            match t.error.is_empty() {
+                true => tracing::info!(account_id = t.account_id, region = t.region, functions = t.functions.len(), "discovered SnapStart versions"),
+                false => tracing::warn!(account_id = t.account_id, region = t.region, error = t.error, "account and region not scanned"),
+            }
+        }
+        self.output(names::ACTIVITY_DISCOVER, top)
     }
 
     /// Age and keep-last-N; pure.
     #[activity(name = names::ACTIVITY_STAGE_A)]
     pub async fn stage_a(self: Arc<Self>, _ctx: ActivityContext, input: Packed) -> Result<Output, ActivityError> {
-        let mut state = open(&input)?;
-        scan::stage_a::apply(&mut state);
-        self.output(names::ACTIVITY_STAGE_A, state, None)
+        let mut state = scope::targets_form(open(&input)?);
+        scope::stage_a(&mut state);
+        self.output(names::ACTIVITY_STAGE_A, state)
     }
 
-    /// Reads State where it matters.
+    /// Reads State (and the protections) where it matters.
     #[activity(name = names::ACTIVITY_CONFIRM_STATE)]
     pub async fn confirm_state(self: Arc<Self>, ctx: ActivityContext, input: Packed) -> Result<Output, ActivityError> {
-        let mut state = resume_or(&ctx, names::ACTIVITY_CONFIRM_STATE, open(&input)?);
-        let region = state.settings.clone().unwrap_or_default().region;
-        let (deps, counter) = self.aws.scan_deps(&region).await;
-        heartbeating(&ctx, &deps.progress, scan::confirm_state::confirm(&deps, &mut state)).await;
-        self.output(names::ACTIVITY_CONFIRM_STATE, state, Some(&counter))
+        let state = resume_or(&ctx, names::ACTIVITY_CONFIRM_STATE, open(&input)?);
+        let state = self.fan(&ctx, state, scope::confirm_state).await;
+        self.output(names::ACTIVITY_CONFIRM_STATE, state)
     }
 
     /// Aliases, event source mappings and invocations.
     #[activity(name = names::ACTIVITY_STAGE_B)]
     pub async fn stage_b(self: Arc<Self>, ctx: ActivityContext, input: Packed) -> Result<Output, ActivityError> {
-        let mut state = resume_or(&ctx, names::ACTIVITY_STAGE_B, open(&input)?);
-        let region = state.settings.clone().unwrap_or_default().region;
-        let (deps, counter) = self.aws.scan_deps(&region).await;
-        heartbeating(&ctx, &deps.progress, scan::stage_b::check_usage(&deps, &mut state)).await;
-        self.output(names::ACTIVITY_STAGE_B, state, Some(&counter))
+        let state = resume_or(&ctx, names::ACTIVITY_STAGE_B, open(&input)?);
+        let state = self.fan(&ctx, state, scope::stage_b).await;
+        self.output(names::ACTIVITY_STAGE_B, state)
     }
 
     /// Classifies, summarises, writes the full report (if configured) and returns the preview.

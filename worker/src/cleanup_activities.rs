@@ -25,7 +25,7 @@ use crate::{
     activities::fit,
     payload::Typed,
     aws::factory::AwsFactory,
-    deletion::{self, DeleteDeps},
+    deletion,
     notify::{
         emails::{approval_email, completion_email, ApprovalEmail, CompletionEmail},
         Channel, Message,
@@ -169,23 +169,22 @@ impl CleanupActivities {
             .flatten()
             .and_then(|p| unpack(&p.0.results.unwrap_or_default()).ok())
             .unwrap_or_default();
-        let (deps, _) = self.aws.scan_deps(&req.region).await;
-        let deleter = self.aws.deleter(&req.region).await;
         let resumed = ctx.info().attempt > 1 || !done.results.is_empty();
-        let delete_deps = DeleteDeps {
-            lambda: deps.lambda.as_ref(),
-            deleter: deleter.as_ref(),
-            metrics: deps.metrics.as_ref(),
-            since: DateTime::from_timestamp(req.scan_now_unix, 0).unwrap_or_default(),
-            dry_run,
-            resumed,
-        };
         if resumed {
             tracing::info!(already = done.results.len(), total = approved.rows.len(), "resuming deletion after an earlier attempt");
         }
         let total = approved.rows.len();
         let mut progress = HeartbeatProgress { ctx: &ctx, last: None };
-        deletion::run(&delete_deps, &approved.rows, &mut done.results, &mut progress).await;
+        let scope = deletion::Scope {
+            default_region: &req.region,
+            roles: &req.assume_role_arns,
+            external_id: &req.external_id,
+            since: DateTime::from_timestamp(req.scan_now_unix, 0).unwrap_or_default(),
+            dry_run,
+            resumed,
+            function_level: req.function_level_fallback.parse().unwrap_or_default(),
+        };
+        deletion::run_everywhere(&self.aws, &scope, &approved.rows, &mut done.results, &mut progress).await;
         progress.flush(&done.results, total).await;
         fit(names::ACTIVITY_DELETE_VERSIONS, DeleteResponse { results: Some(pack(&done)), dry_run }, self.config.payload_limit)
     }

@@ -158,9 +158,18 @@ pub fn live_deletion_enabled(delete_dry_run: &str) -> bool {
 /// Scan settings; defaults are the original system's.
 #[derive(Debug, Clone, Args)]
 pub struct ScanOptions {
-    /// AWS region to scan, e.g. us-west-2
+    /// AWS region to scan, e.g. us-west-2; repeat for several (scanned at once, each with its own budgets)
+    #[arg(long = "region", required = true, value_name = "REGION")]
+    pub regions: Vec<String>,
+    /// Also scan the account of this IAM role (assumed with the worker's own credentials); repeatable
+    #[arg(long = "assume-role", value_name = "ROLE_ARN")]
+    pub assume_roles: Vec<String>,
+    /// ExternalId for --assume-role
     #[arg(long)]
-    pub region: String,
+    pub external_id: Option<String>,
+    /// Scan the worker's own account too [default: true without --assume-role, false with]
+    #[arg(long, num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
+    pub include_own_account: Option<bool>,
     /// Versions younger than this are never candidates [default: 14]
     #[arg(long)]
     pub min_age_days: Option<i64>,
@@ -192,8 +201,16 @@ pub struct ScanOptions {
 
 impl ScanOptions {
     fn request(&self) -> ScanRequest {
+        let (region, regions) = match self.regions.as_slice() {
+            [one] => (Some(one.clone()), Vec::new()),
+            many => (None, many.to_vec()),
+        };
         ScanRequest {
-            region: Some(self.region.clone()),
+            region,
+            regions,
+            assume_role_arns: self.assume_roles.clone(),
+            external_id: self.external_id.clone(),
+            include_own_account: self.include_own_account,
             lookback_days: self.lookback_days,
             min_age_days: self.min_age_days,
             keep_last_n: self.keep_last_n,
@@ -260,19 +277,23 @@ pub struct StartArgs {
 pub async fn scan(args: ScanArgs) -> anyhow::Result<()> {
     let settings = args.options.settings();
     let factory = args.aws.factory();
-    let (deps, counter) = factory.scan_deps(&settings.region).await;
     let started = std::time::Instant::now();
-    let reporter = tokio::spawn(crate::progress_report::report(deps.progress.clone(), counter.clone()));
-    let scanned = crate::scan::run_all(&deps, settings).await;
+    let current: Arc<crate::scan::scope::Current> = Default::default();
+    let reporter = tokio::spawn(crate::progress_report::report(current.clone()));
+    let report = crate::scan::scope::run_all(&factory, &settings, &current).await;
     reporter.abort();
     crate::progress_report::finish();
-    let mut report = scanned.context("discover-snapstart")?;
-    if let Some(summary) = report.summary.as_mut() {
-        summary.aws_calls = counter.snapshot().into_iter().collect();
-    }
     let summary = report.summary.clone().unwrap_or_default();
     tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, calls = ?summary.aws_calls, "scan finished");
     print!("{}", render(args.format, &summary, &report.rows));
+    // Every account and region failed: nothing was scanned, and saying "no candidates" would lie.
+    let failed: Vec<&snapstart_proto::v1::TargetSummary> = summary.targets.iter().filter(|t| t.status == snapstart_proto::status::TARGET_FAILED).collect();
+    for t in &failed {
+        eprintln!("error: account {} region {} not scanned: {}", t.account_id, t.region, t.error);
+    }
+    if !failed.is_empty() && failed.len() == summary.targets.len() {
+        anyhow::bail!("no account and region could be scanned");
+    }
     Ok(())
 }
 
@@ -317,7 +338,7 @@ pub async fn start(args: StartArgs) -> anyhow::Result<()> {
     let settings = args.options.settings(); // validate locally first: exit 2 with the field named
     let mut request = args.options.request();
     request.dry_run = args.dry_run.then_some(true);
-    let workflow_id = args.workflow_id.clone().unwrap_or_else(|| format!("snapstart-cleanup-{}", settings.region));
+    let workflow_id = args.workflow_id.clone().unwrap_or_else(|| format!("snapstart-cleanup-{}", settings.scan_regions().join("+")));
     let client = args.temporal.connect().await?;
     let options = WorkflowStartOptions::new(args.task_queue.clone(), workflow_id.clone())
         .id_conflict_policy(WorkflowIdConflictPolicy::Fail)

@@ -66,7 +66,7 @@ pub fn resolve(status: &RunStatus, candidates: &[ReportRow], input: &DecisionInp
     let resolved = match (&input.approved_versions, &input.selection) {
         (Some(_), Some(_)) => return Err(format!("{}: give approved_versions or selection, not both", rejection::INVALID)),
         (None, None) => Resolved { approved: (0..candidates.len() as u32).collect(), ignored: vec![] },
-        (Some(named), None) => by_name(candidates, named),
+        (Some(named), None) => by_name(candidates, named)?,
         (None, Some(sel)) => by_bitmap(status, candidates, sel)?,
     };
     if resolved.approved.is_empty() {
@@ -79,19 +79,39 @@ pub fn resolve(status: &RunStatus, candidates: &[ReportRow], input: &DecisionInp
     Ok(resolved)
 }
 
-fn by_name(candidates: &[ReportRow], named: &[VersionRef]) -> Resolved {
-    let index: HashMap<(&str, &str), u32> =
-        candidates.iter().enumerate().map(|(i, c)| ((c.function_name.as_str(), c.version.as_str()), i as u32)).collect();
+/// Named versions: an item without `account_id` or `region` matches in any account or region,
+/// but must then match one candidate only (an ambiguous name fails the whole decision: the
+/// approver meant one of them, and guessing which would delete the wrong one).
+fn by_name(candidates: &[ReportRow], named: &[VersionRef]) -> Result<Resolved, String> {
+    let mut index: HashMap<(&str, &str), Vec<u32>> = HashMap::new();
+    for (i, c) in candidates.iter().enumerate() {
+        index.entry((c.function_name.as_str(), c.version.as_str())).or_default().push(i as u32);
+    }
     let mut out = Resolved::default();
     for v in named {
-        match index.get(&(v.function_name.as_str(), v.version.as_str())) {
-            Some(i) if !out.approved.contains(i) => out.approved.push(*i),
-            Some(_) => {}
-            None => out.ignored.push(v.clone()),
+        let fits = |i: &&u32| {
+            let c = &candidates[**i as usize];
+            (v.account_id.is_empty() || v.account_id == c.account_id) && (v.region.is_empty() || v.region == c.region)
+        };
+        let found: Vec<u32> = index.get(&(v.function_name.as_str(), v.version.as_str())).map(|all| all.iter().filter(fits).copied().collect()).unwrap_or_default();
+        match found.as_slice() {
+            [] => out.ignored.push(v.clone()),
+            [i] if !out.approved.contains(i) => out.approved.push(*i),
+            [_] => {}
+            several => {
+                let places: Vec<String> = several.iter().map(|i| &candidates[*i as usize]).map(|c| format!("{} {}", c.account_id, c.region)).collect();
+                return Err(format!(
+                    "{}: {}:{} is a candidate in several accounts or regions ({}); name its account_id and region",
+                    rejection::INVALID,
+                    v.function_name,
+                    v.version,
+                    places.join(", ")
+                ));
+            }
         }
     }
     out.approved.sort_unstable();
-    out
+    Ok(out)
 }
 
 fn by_bitmap(status: &RunStatus, candidates: &[ReportRow], sel: &Selection) -> Result<Resolved, String> {
@@ -114,7 +134,7 @@ pub fn apply(status: &mut RunStatus, candidates: &[ReportRow], input: Result<Dec
     let resolved = check(status, candidates, &input)?;
     let input = input?;
     let refs = |indexes: &[u32]| -> Vec<VersionRef> {
-        indexes.iter().take(SHOWN_VERSIONS).map(|i| &candidates[*i as usize]).map(|c| VersionRef { function_name: c.function_name.clone(), version: c.version.clone() }).collect()
+        indexes.iter().take(SHOWN_VERSIONS).map(|i| &candidates[*i as usize]).map(version_ref).collect()
     };
     let record = DecisionRecord {
         approved: input.approved,
@@ -128,6 +148,11 @@ pub fn apply(status: &mut RunStatus, candidates: &[ReportRow], input: Result<Dec
     };
     status.decision = Some(record.clone());
     Ok((record, resolved.approved))
+}
+
+/// How a decision names a candidate.
+pub fn version_ref(c: &ReportRow) -> VersionRef {
+    VersionRef { function_name: c.function_name.clone(), version: c.version.clone(), account_id: c.account_id.clone(), region: c.region.clone() }
 }
 
 /// Records a decision that did not count: the latest [`KEEP_IGNORED`], reasons cut short, and
@@ -215,9 +240,28 @@ mod tests {
         let (record, approved) = decide(&mut s, json!({"approved": true, "approved_versions": [{"function_name": "f", "version": "2"}, {"function_name": "g", "version": "9"}, {"function_name": "f", "version": "2"}]})).unwrap();
 
         assert_eq!(approved, vec![1]);
-        assert_eq!(record.approved_versions, vec![VersionRef { function_name: "f".into(), version: "2".into() }]);
+        assert_eq!(record.approved_versions, vec![VersionRef { function_name: "f".into(), version: "2".into(), ..Default::default() }]);
         assert_eq!((record.ignored_versions.len(), record.ignored_versions_total), (1, 1));
         assert_eq!(rows_at(&candidates(), &approved)[0].version, "2");
+    }
+
+    #[test]
+    fn a_name_in_several_accounts_or_regions_must_say_which_and_then_approves_only_that_one() {
+        let place = |account: &str, region: &str| ReportRow { function_name: "f".into(), version: "1".into(), account_id: account.into(), region: region.into(), ..Default::default() };
+        let rows = vec![place("111111111111", "us-west-2"), place("111111111111", "eu-west-1"), place("222222222222", "us-west-2")];
+        let mut s = RunStatus { phase: PHASE_AWAITING_APPROVAL.into(), deadline_unix: Some(100), ..Default::default() };
+        let named = |v: serde_json::Value| input(json!({"approved": true, "approved_versions": [v]}));
+
+        let bare = apply(&mut s.clone(), &rows, named(json!({"function_name": "f", "version": "1"})), 0);
+        let region_only = apply(&mut s.clone(), &rows, named(json!({"function_name": "f", "version": "1", "region": "us-west-2"})), 0);
+        let elsewhere = apply(&mut s.clone(), &rows, named(json!({"function_name": "f", "version": "1", "account_id": "333333333333"})), 0);
+        let (record, approved) = apply(&mut s, &rows, named(json!({"function_name": "f", "version": "1", "account_id": "111111111111", "region": "eu-west-1"})), 0).unwrap();
+
+        assert!(bare.unwrap_err().starts_with("invalid: f:1 is a candidate in several accounts or regions"));
+        assert!(region_only.unwrap_err().contains("111111111111 us-west-2, 222222222222 us-west-2"));
+        assert!(elsewhere.unwrap_err().starts_with("empty_selection"), "a name in no scanned account selects nothing");
+        assert_eq!(approved, vec![1]);
+        assert_eq!((record.approved_versions[0].account_id.as_str(), record.approved_versions[0].region.as_str()), ("111111111111", "eu-west-1"));
     }
 
     #[test]

@@ -8,24 +8,22 @@ use std::{
     time::Duration,
 };
 
-use crate::{aws::CallCounter, scan::progress::ScanProgress};
+use crate::scan::scope::Current;
 
 /// How often a terminal line is redrawn, and a log line written.
 const TERMINAL_EVERY: Duration = Duration::from_millis(250);
 const LOG_EVERY: Duration = Duration::from_secs(5);
 
-/// The progress line: phase, units done, AWS calls and throttled attempts so far.
-pub fn line(progress: &ScanProgress, calls: &CallCounter) -> String {
-    let (made, throttled) = calls.totals();
-    format!("{} · {made} AWS calls · {throttled} throttled", progress.snapshot())
-}
-
-/// Reports until aborted.
-pub async fn report(progress: Arc<ScanProgress>, calls: Arc<CallCounter>) {
+/// Reports the phase running now until aborted: phase, units done, AWS calls and throttled
+/// attempts so far (see [`Fanout::line`]).
+pub async fn report(current: Arc<Current>) {
     let terminal = std::io::stderr().is_terminal();
     loop {
         tokio::time::sleep(if terminal { TERMINAL_EVERY } else { LOG_EVERY }).await;
-        show(&line(&progress, &calls));
+        let line = current.lock().expect("current poisoned").as_ref().map(|f| f.line());
+        if let Some(line) = line {
+            show(&line);
+        }
     }
 }
 
@@ -72,18 +70,6 @@ pub fn finish() {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_line_names_the_step_its_counts_calls_and_throttles() {
-        let (progress, calls) = (ScanProgress::default(), CallCounter::default());
-        progress.start("confirm-state: versions read", 10);
-        progress.advance(4);
-        calls.record("GetFunctionConfiguration");
-        calls.record("GetFunctionConfiguration");
-        calls.record_throttle("GetFunctionConfiguration");
-
-        assert_eq!(line(&progress, &calls), "confirm-state: versions read: 4 / 10 · 2 AWS calls · 1 throttled");
-    }
 
     #[test]
     fn heartbeats_of_scan_phases_and_deletion_read_as_progress_lines() {

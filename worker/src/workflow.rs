@@ -252,6 +252,9 @@ impl SnapStartCleanup {
             scan_now_unix: settings.now_unix,
             dry_run,
             period_seconds: settings.period_seconds,
+            assume_role_arns: settings.assume_role_arns.clone(),
+            external_id: settings.external_id.clone(),
+            function_level_fallback: settings.function_level_fallback.clone(),
         };
         let out = ctx.execute_activity(CleanupActivities::delete_versions, Typed(request), activity_options(LONG)).await?.0;
         ctx.state_mut(|s| s.status.dry_run = out.dry_run);

@@ -234,3 +234,71 @@ async fn a_page_on_the_ui_origin_decodes_a_real_payload_through_the_codec_and_an
     assert_eq!(encoding, "anNvbi9wbGFpbg==", "json/plain, base64: {decoded}");
     assert!(refused.as_str().unwrap_or_default().starts_with("ERROR"), "an origin not listed is refused by CORS: {refused}");
 }
+
+const OTHER: &str = "111111111111";
+const ROLE: &str = "arn:aws:iam::111111111111:role/snapstart-cleaner";
+
+/// Versions of `function` that exist in `region` of the worker's own account or, with `role`,
+/// of account 111111111111.
+async fn versions_at(h: &Harness, role: bool, region: &str, function: &str) -> Vec<String> {
+    let client = h.emulator.lambda_client_as(role.then_some((ROLE, "ext-1")), region).await;
+    let out = client.list_versions_by_function().function_name(function).send().await.unwrap();
+    out.versions().iter().filter_map(|v| v.version()).filter(|v| *v != "$LATEST").map(str::to_string).collect()
+}
+
+#[tokio::test]
+#[ignore = "needs the services scripts/test.sh starts (Temporal dev server, AWS emulator, SMTP sink, Chromium): run scripts/test.sh"]
+async fn a_two_region_two_account_run_approved_in_a_browser_deletes_exactly_the_approved_versions_where_they_live() {
+    let mut h = Harness::start(true).await;
+    let five = |name: &str| serde_json::json!({"name": name, "runtime": "python3.12", "memory_size": 512, "snapstart": true, "versions": common::versions(5, 40.0)});
+    // The demo account (orders, billing) is the worker's own in us-west-2; `audit` is its own in
+    // eu-west-1; account 111111111111 has `payments` in us-west-2 and its own `orders` in eu-west-1.
+    h.emulator.seed(serde_json::json!({"region": "eu-west-1", "functions": [five("audit")], "roles": [{"arn": ROLE, "external_id": "ext-1"}]})).await;
+    h.emulator.seed(serde_json::json!({"region": "us-west-2", "account_id": OTHER, "functions": [five("payments")]})).await;
+    h.emulator.seed(serde_json::json!({"region": "eu-west-1", "account_id": OTHER, "functions": [five("orders")]})).await;
+    h.start_smtp_sink().await;
+    h.start_resolver().await;
+    h.start_worker(0);
+    let id = h.cli_start(&format!(
+        r#"{{"regions": ["us-west-2", "eu-west-1"], "assume_role_arns": ["{ROLE}"], "external_id": "ext-1", "include_own_account": true}}"#
+    ));
+    let status = h.wait_for_phase(&id, "awaiting_approval").await;
+    let mail = h.mail_containing("/approve?token=").await;
+    let browser = Browser::start().await;
+
+    browser.goto(&link(&mail, "approve")).await;
+    let page = browser.text().await;
+    // Keep the other account's orders:1 in eu-west-1; the own account's orders:1 goes.
+    let keep = status
+        .candidates
+        .iter()
+        .position(|c| c.account_id == OTHER && c.region == "eu-west-1" && c.function_name == "orders" && c.version == "1")
+        .expect("111111111111 eu-west-1 orders:1 is a candidate");
+    browser.click(&browser.find(&format!("input[name=keep][value=\"{keep}\"]")).await).await;
+    browser.click(&browser.find("button[type=submit]").await).await;
+    let result = h.result(&id).await;
+
+    assert_eq!(status.candidates_total, 10, "2 + 2 + 2 in the own account, 2 + 2 in the other");
+    assert!(page.contains("111111111111 eu-west-1") && page.contains("123456789012 us-west-2"), "{page}");
+    assert!(mail.contains("111111111111 us-west-2: 2 candidates"), "{mail}");
+    assert_eq!(result.status, "done");
+    assert_eq!(result.deletion_counts.get("deleted"), Some(&9));
+    assert_eq!(versions_at(&h, false, "us-west-2", "orders").await, ["2", "4", "5", "6"]);
+    assert_eq!(versions_at(&h, false, "us-west-2", "billing").await, ["3", "4", "5"]);
+    assert_eq!(versions_at(&h, false, "eu-west-1", "audit").await, ["3", "4", "5"]);
+    assert_eq!(versions_at(&h, true, "us-west-2", "payments").await, ["3", "4", "5"]);
+    assert_eq!(versions_at(&h, true, "eu-west-1", "orders").await, ["1", "3", "4", "5"]);
+    let deletes: Vec<(String, String, String)> = h
+        .emulator
+        .requests()
+        .await
+        .iter()
+        .filter(|r| r["operation"] == "DeleteFunction")
+        .map(|r| (r["account_id"].as_str().unwrap().into(), r["region"].as_str().unwrap().into(), r["function_name"].as_str().unwrap().into()))
+        .collect();
+    assert_eq!(deletes.len(), 9);
+    assert_eq!(deletes.iter().filter(|d| d.0 == OTHER).count(), 3, "{deletes:?}");
+    assert!(result.deletion_results.iter().all(|r| !r.account_id.is_empty() && !r.region.is_empty()));
+    h.mail_containing("deleted: 9").await;
+    h.assert_replays(&id, "two_regions_two_accounts").await;
+}

@@ -5,6 +5,8 @@
 
 mod common;
 
+use snapstart_rules::FallbackMode;
+
 use std::time::Duration;
 
 use common::{versions, Emulator};
@@ -40,6 +42,11 @@ async fn account() -> Emulator {
 
 /// Runs the deletion phase against the emulator; the scan happened `scan_age` ago.
 async fn delete(emu: &Emulator, rows: &[ReportRow], dry_run: bool, resumed: bool, scan_age: Duration) -> Vec<DeletionResult> {
+    delete_judging(emu, rows, dry_run, resumed, scan_age, FallbackMode::Strict).await
+}
+
+/// [`delete`], judging function-level traffic since the scan in `mode`.
+async fn delete_judging(emu: &Emulator, rows: &[ReportRow], dry_run: bool, resumed: bool, scan_age: Duration, mode: FallbackMode) -> Vec<DeletionResult> {
     let factory = AwsFactory::for_emulator(&emu.url, 0, 2);
     let (deps, _) = factory.scan_deps("us-west-2").await;
     let deleter = factory.deleter("us-west-2").await;
@@ -50,9 +57,10 @@ async fn delete(emu: &Emulator, rows: &[ReportRow], dry_run: bool, resumed: bool
         since: chrono::Utc::now() - chrono::Duration::from_std(scan_age).unwrap(),
         dry_run,
         resumed,
+        function_level: mode,
     };
     let mut done = Vec::new();
-    deletion::run(&deps, rows, &mut done, &mut Quiet).await;
+    deletion::run(&deps, rows, &mut done, rows.len(), &mut Quiet).await;
     done
 }
 
@@ -102,6 +110,30 @@ async fn invocations_since_the_scan_skip_the_version_directly_or_through_an_alia
 
 #[tokio::test]
 #[ignore = "needs the AWS emulator: run scripts/test.sh"]
+async fn function_level_invocations_since_the_scan_skip_the_function_in_strict_mode_and_unexplained_ones_in_attributed() {
+    let emu = account().await;
+    let recent = common::days_ago(30.0 / 86_400.0);
+    let metric = |dimensions: Value, n: u32| json!({"namespace": "AWS/Lambda", "metric_name": "Invocations", "dimensions": dimensions, "timestamps": [recent], "values": [n]});
+    // g: 3 invocations in all since the scan, all of them of version 1. f: 4 in all, none explained.
+    emu.seed(json!({"metrics": [
+        metric(json!({"FunctionName": "g"}), 3),
+        metric(json!({"FunctionName": "g", "Resource": "g:1"}), 3),
+        metric(json!({"FunctionName": "f"}), 4),
+    ]})).await;
+    let rows = [row("g", "1"), row("g", "2"), row("f", "1")];
+
+    let strict = delete_judging(&emu, &rows, true, false, MINUTES, FallbackMode::Strict).await;
+    let attributed = delete_judging(&emu, &rows, true, false, MINUTES, FallbackMode::Attributed).await;
+
+    assert_eq!(outcomes(&strict), pairs(&[("g:1", outcome::CHANGED), ("g:2", outcome::CHANGED), ("f:1", outcome::CHANGED)]));
+    assert!(strict[1].message.contains("the function was invoked 3 times since the scan (function-level, strict fallback)"), "{:?}", strict[1]);
+    assert_eq!(outcomes(&attributed), pairs(&[("g:1", outcome::CHANGED), ("g:2", outcome::DRY_RUN), ("f:1", outcome::CHANGED)]));
+    assert!(attributed[0].message.contains("invoked since the scan"), "{:?}", attributed[0]);
+    assert!(attributed[2].message.contains("function-level, attributed fallback"), "{:?}", attributed[2]);
+}
+
+#[tokio::test]
+#[ignore = "needs the AWS emulator: run scripts/test.sh"]
 async fn an_alias_moved_onto_a_version_after_the_scan_skips_it() {
     let emu = account().await;
     let lambda = emu.lambda_client().await;
@@ -120,7 +152,7 @@ async fn a_recheck_that_keeps_failing_skips_every_version_and_deletes_nothing() 
     let cases = [
         ("lambda", "ListAliases", 500, "ServiceException", "aliases"),
         ("lambda", "ListEventSourceMappings", 429, "TooManyRequestsException", "event source mappings"),
-        ("cloudwatch", "GetMetricData", 400, "Throttling", "invocations"),
+        ("cloudwatch", "GetMetricData", 400, "Throttling", "function-level invocations"),
         ("lambda", "GetPolicy", 500, "ServiceException", "its resource-based policy"),
         ("lambda", "ListProvisionedConcurrencyConfigs", 429, "TooManyRequestsException", "provisioned concurrency"),
     ];

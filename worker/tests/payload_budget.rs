@@ -26,7 +26,8 @@ use snapstart_worker::{
 
 const LIMIT: usize = 256 * 1024;
 
-/// 1,000 functions × 10 versions, every field filled the way stage B leaves it.
+/// 1,000 functions × 10 versions over 20 accounts (two regions each), every field filled the
+/// way stage B leaves it.
 fn ten_thousand_versions() -> ScanState {
     let now = chrono::Utc::now();
     let settings = ScanSettings {
@@ -69,7 +70,23 @@ fn ten_thousand_versions() -> ScanState {
             }
         })
         .collect();
-    ScanState { settings: Some(settings), functions, ..Default::default() }
+    let functions: Vec<FunctionScan> = functions;
+    let targets = functions
+        .chunks(50)
+        .enumerate()
+        .map(|(i, chunk)| {
+            let region = if i % 2 == 0 { "us-west-2" } else { "eu-west-1" };
+            ScanState {
+                settings: Some(ScanSettings { region: region.into(), ..settings.clone() }),
+                functions: chunk.to_vec(),
+                account_id: format!("{:012}", 100_000_000_000u64 + (i / 2) as u64),
+                region: region.into(),
+                role_arn: format!("arn:aws:iam::{:012}:role/snapstart-cleaner", 100_000_000_000u64 + (i / 2) as u64),
+                ..Default::default()
+            }
+        })
+        .collect();
+    ScanState { settings: Some(settings), targets, ..Default::default() }
 }
 
 /// What a 10,000-version run carries once every candidate is approved (dry run).
@@ -102,7 +119,7 @@ fn approved_run() -> ApprovedRun {
     let (decision, _) = decision::apply(&mut status, &candidates, parse_decision(&json!({"approved": true, "approver": "Ana"})), 0).unwrap();
     let results = candidates
         .iter()
-        .map(|r| DeletionResult { function_name: r.function_name.clone(), version: r.version.clone(), outcome: "dry_run_would_delete".into(), message: "dry run: not deleted".into() })
+        .map(|r| snapstart_worker::deletion::result(r, "dry_run_would_delete", "dry run: not deleted"))
         .collect();
     ApprovedRun { state, summary, candidates, status, decision, results }
 }

@@ -44,6 +44,10 @@ fn every_flag_scenario() -> Value {
          "source_arn": "arn:aws:execute-api:us-west-2:123456789012:abc123/*/GET/orders"},
         {"statement_id": "s3", "principal": "s3.amazonaws.com"},
     ]);
+    // CloudFront replicates version 2 (Lambda adds the replicator's permission to its policy).
+    wired["permissions"].as_array_mut().unwrap().push(json!(
+        {"statement_id": "replicator", "principal": "replicator.lambda.amazonaws.com", "qualifier": "2", "action": "lambda:GetFunction"}
+    ));
     let mut provisioned = function("provisioned", versions(5, 60.0));
     provisioned["provisioned_concurrency"] = json!([{"qualifier": "2", "count": 1}]);
     json!({
@@ -106,7 +110,7 @@ async fn every_reason_flag_is_explained_on_its_row() {
         ("unqualified", "1", vec!["function_level_activity_uncertain"]),
         ("accounted", "1", vec!["function_level_activity_uncertain"]),
         ("wired", "1", vec!["resource_policy_protected"]),
-        ("wired", "2", vec!["no_activity_and_stale"]),
+        ("wired", "2", vec!["resource_policy_protected", "lambda_edge_protected"]),
         ("provisioned", "1", vec!["no_activity_and_stale"]),
         ("provisioned", "2", vec!["provisioned_concurrency_protected"]),
     ];
@@ -127,7 +131,7 @@ async fn every_reason_flag_is_explained_on_its_row() {
     // Policies are read exactly for the versions every usage check lets go (side by side with
     // their state, so also for one whose state then keeps it).
     let decided_by_protections = |r: &&snapstart_proto::v1::ReportRow| {
-        let only = ["no_activity_and_stale", "resource_policy_protected", "provisioned_concurrency_protected", "state_not_deletable"];
+        let only = ["no_activity_and_stale", "resource_policy_protected", "lambda_edge_protected", "provisioned_concurrency_protected", "state_not_deletable"];
         r.reason_flags.iter().all(|f| only.contains(&f.as_str()))
     };
     let mut wanted: Vec<String> = report.rows.iter().filter(decided_by_protections).map(|r| format!("{}:{}", r.function_name, r.version)).collect();

@@ -57,6 +57,7 @@ static MESSAGES: &[Entry] = &[
     Entry::of::<v1::CheckFailure>(),
     Entry::of::<v1::ReportRow>(),
     Entry::of::<v1::ReportSummary>(),
+    Entry::of::<v1::TargetSummary>(),
     Entry::of::<v1::Report>(),
     Entry::of::<v1::ReportPreview>(),
     Entry::of::<v1::VersionRef>(),

@@ -41,7 +41,7 @@ fn settings() -> v1::ScanSettings {
 
 fn scan_state() -> v1::ScanState {
     let function = v1::FunctionScan { function_name: "orders".into(), published_versions: vec!["1".into(), "2".into()], ..Default::default() };
-    v1::ScanState { settings: Some(settings()), functions: vec![function], aws_calls: [("ListFunctions".to_string(), 1)].into(), code_storage: None }
+    v1::ScanState { settings: Some(settings()), functions: vec![function], aws_calls: [("ListFunctions".to_string(), 1)].into(), code_storage: None, ..Default::default() }
 }
 
 fn candidates() -> v1::CandidateList {
@@ -50,7 +50,7 @@ fn candidates() -> v1::CandidateList {
 }
 
 fn results() -> v1::DeletionResultList {
-    let result = v1::DeletionResult { function_name: "orders".into(), version: "1".into(), outcome: "deleted".into(), message: String::new() };
+    let result = v1::DeletionResult { function_name: "orders".into(), version: "1".into(), outcome: "deleted".into(), message: String::new(), ..Default::default() };
     v1::DeletionResultList { results: vec![result] }
 }
 
@@ -65,6 +65,7 @@ fn a_phase_output_shows_its_scan_unpacked_not_as_bytes() {
         "region": "us-west-2", "lookback_days": 30, "min_age_days": 0, "keep_last_n": 3, "period_seconds": 0,
         "function_name_prefix": "", "function_level_fallback": "", "dry_run_requested": false,
         "approval_timeout_seconds": 0, "now_unix": 1_700_000_000, "include": [], "exclude": [], "protect_tag_key": "",
+        "regions": [], "assume_role_arns": [], "external_id": "", "include_own_account": false,
     });
     let function = json!({
         "function_name": "orders", "published_versions": ["1", "2"], "versions": [], "aliases_observation": "OBSERVATION_NOT_CHECKED",
@@ -72,7 +73,10 @@ fn a_phase_output_shows_its_scan_unpacked_not_as_bytes() {
         "protect_tagged": false, "tag_error": "",
     });
     let counts = json!({"functions": 1, "snapstart_versions": 2, "stage_a_pass": 0, "state_confirmed": 0, "usage_checked": 0, "candidates": 0});
-    let want = json!({"scan": {"settings": settings, "functions": [function], "aws_calls": {"ListFunctions": 1}, "code_storage": null}, "counts": counts});
+    let want = json!({"scan": {
+        "settings": settings, "functions": [function], "aws_calls": {"ListFunctions": 1}, "code_storage": null,
+        "targets": [], "account_id": "", "region": "", "role_arn": "", "error": "",
+    }, "counts": counts});
     assert_eq!(json_of(&decoded), want);
 }
 

@@ -5,7 +5,7 @@
 
 use std::fmt::Write;
 
-use snapstart_proto::status::{code_storage_phrase, CandidateItem, FunctionGroup, RunStatus};
+use snapstart_proto::status::{code_storage_phrase, target_lines, CandidateItem, FunctionGroup, RunStatus};
 
 use super::{count, escape, layout, mode_sentence, money};
 use crate::{listing::Listing, selection::fields};
@@ -70,6 +70,11 @@ fn summary_html(status: &RunStatus) -> String {
         );
     }
     let _ = write!(out, "Decide before <strong>{deadline}</strong>. Nothing happens until you press the button.</p>");
+    let targets = status.summary.as_ref().map(target_lines).unwrap_or_default();
+    if !targets.is_empty() {
+        let items: String = targets.iter().map(|l| format!("<li>{}</li>", escape(l))).collect();
+        let _ = write!(out, "<p>By account and region (one approval covers them all):</p><ul>{items}</ul>");
+    }
     out
 }
 
@@ -104,9 +109,10 @@ fn group_html(out: &mut String, number: usize, group: &FunctionGroup, items: &[C
     let shared = shared_traits(&versions);
     let _ = write!(
         out,
-        "<details{}><summary><label><input type=\"checkbox\" name=\"{}\" value=\"{number}\" checked> <code>{}</code></label> {} version{}, {}/month{}</summary><ul>",
+        "<details{}><summary><label><input type=\"checkbox\" name=\"{}\" value=\"{number}\" checked> {}<code>{}</code></label> {} version{}, {}/month{}</summary><ul>",
         if open { " open" } else { "" },
         fields::FUNCTION,
+        place_html(group),
         escape(&group.function_name),
         count(group.candidates),
         if group.candidates == 1 { "" } else { "s" },
@@ -117,6 +123,14 @@ fn group_html(out: &mut String, number: usize, group: &FunctionGroup, items: &[C
         version_html(out, item, shared.is_none());
     }
     out.push_str("</ul></details>");
+}
+
+/// "account region" before a function's name, in runs that know where their rows live.
+fn place_html(group: &FunctionGroup) -> String {
+    match group.account_id.is_empty() && group.region.is_empty() {
+        true => String::new(),
+        false => format!("<span class=\"dim\">{} {}</span> ", escape(&group.account_id), escape(&group.region)),
+    }
 }
 
 /// Runtime, memory and cost, when every version of a function has the same (the usual case):

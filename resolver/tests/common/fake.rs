@@ -124,7 +124,7 @@ impl FakeRun {
     }
 
     fn record(&self, decision: &Value, approved: &[u32], ignored: Vec<VersionRef>) -> DecisionRecord {
-        let refs = approved.iter().take(SHOWN_VERSIONS).map(|i| &self.rows[*i as usize]).map(|r| VersionRef { function_name: r.function_name.clone(), version: r.version.clone() });
+        let refs = approved.iter().take(SHOWN_VERSIONS).map(|i| &self.rows[*i as usize]).map(|r| VersionRef { function_name: r.function_name.clone(), version: r.version.clone(), account_id: r.account_id.clone(), region: r.region.clone() });
         DecisionRecord {
             approved: decision["approved"].as_bool().unwrap(),
             approver: decision["approver"].as_str().map(String::from),

@@ -1,23 +1,54 @@
-//! Builds the AWS side of a scan for one region: SDK clients (shared, cached per region), the
-//! region's Lambda rate budget (shared by every scan this process runs there), and a fresh call
-//! counter per scan.
+//! Builds the AWS side of a scan or deletion for one place (an account, reached through the
+//! worker's own credentials or an assumed role, in one region): SDK clients (shared, cached per
+//! place), the rate budgets (per account and region, shared by every scan this process runs
+//! there), and a fresh call counter per scan.
 
 use std::{collections::HashMap, sync::Arc, time::Duration};
 
-use aws_config::{retry::RetryConfig, timeout::TimeoutConfig, BehaviorVersion, Region};
+use aws_config::{retry::RetryConfig, sts::AssumeRoleProvider, timeout::TimeoutConfig, BehaviorVersion, Region, SdkConfig};
 use tokio::sync::Mutex;
 
-use super::{cloudwatch::CloudWatchAdapter, lambda::LambdaAdapter, tagging::TaggingAdapter, CallCounter, RateBudget};
+use super::{
+    cloudwatch::CloudWatchAdapter,
+    lambda::LambdaAdapter,
+    retry::{with_retries, RetryPolicy},
+    tagging::TaggingAdapter,
+    AwsError, CallCounter, RateBudget,
+};
 use crate::scan::ScanDeps;
 
 /// Per-attempt timeout for one AWS call; a hung call is retried, then fails closed.
 const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(20);
+/// The session name an assumed role's CloudTrail entries carry.
+pub const SESSION_NAME: &str = "snapstart-cleaner";
 
-struct RegionClients {
+/// Where AWS calls act: the worker's own credentials (no role) or a role assumed with them, in
+/// one region.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct Place {
+    pub region: String,
+    /// Empty for the worker's own credentials.
+    pub role_arn: String,
+    pub external_id: String,
+}
+
+impl Place {
+    /// The worker's own credentials in `region`.
+    pub fn own(region: &str) -> Self {
+        Self { region: region.to_string(), ..Default::default() }
+    }
+
+    /// `role_arn` (with `external_id`, if not empty) in `region`.
+    pub fn role(region: &str, role_arn: &str, external_id: &str) -> Self {
+        Self { region: region.to_string(), role_arn: role_arn.to_string(), external_id: external_id.to_string() }
+    }
+}
+
+struct PlaceClients {
     lambda: aws_sdk_lambda::Client,
     cloudwatch: aws_sdk_cloudwatch::Client,
     tagging: aws_sdk_resourcegroupstagging::Client,
-    budgets: Budgets,
+    sts: aws_sdk_sts::Client,
 }
 
 /// One rate budget per Lambda quota (per account and region): the shared control plane
@@ -34,14 +65,16 @@ pub const DEFAULT_GET_FUNCTION_RPS: u32 = 50;
 /// GetPolicy's own quota is 15 requests/s per account and region; we leave a third of it.
 pub const DEFAULT_GET_POLICY_RPS: u32 = 10;
 
-/// Hands out [`ScanDeps`] for a region.
+/// Hands out [`ScanDeps`] for a place.
 pub struct AwsFactory {
     lambda_rps: u32,
     get_function_rps: u32,
     get_policy_rps: u32,
     concurrency: usize,
     emulator: Option<String>,
-    regions: Mutex<HashMap<String, Arc<RegionClients>>>,
+    clients: Mutex<HashMap<Place, Arc<PlaceClients>>>,
+    /// By (account id, region): every place in the same account and region shares them.
+    budgets: std::sync::Mutex<HashMap<(String, String), Budgets>>,
 }
 
 impl AwsFactory {
@@ -52,7 +85,15 @@ impl AwsFactory {
             0 => (0, 0),
             _ => (DEFAULT_GET_FUNCTION_RPS, DEFAULT_GET_POLICY_RPS),
         };
-        Self { lambda_rps, get_function_rps, get_policy_rps, concurrency, emulator: None, regions: Mutex::new(HashMap::new()) }
+        Self {
+            lambda_rps,
+            get_function_rps,
+            get_policy_rps,
+            concurrency,
+            emulator: None,
+            clients: Mutex::new(HashMap::new()),
+            budgets: Default::default(),
+        }
     }
 
     /// GetFunction's budget, separate from the shared control plane's; 0 lifts it.
@@ -73,12 +114,27 @@ impl AwsFactory {
         Self { emulator: Some(endpoint_url.to_string()), ..Self::new(lambda_rps, concurrency) }
     }
 
-    /// Dependencies for one scan in `region`, with a fresh call counter.
+    /// The account the place's credentials act on (STS GetCallerIdentity; for a role, this is
+    /// where AssumeRole happens, so a role that cannot be assumed fails here).
+    pub async fn account_id(&self, place: &Place, counter: &CallCounter) -> Result<String, AwsError> {
+        let clients = self.clients(place).await;
+        let out = with_retries("GetCallerIdentity", None, counter, RetryPolicy::default(), || clients.sts.get_caller_identity().send()).await?;
+        out.account().filter(|a| !a.is_empty()).map(str::to_string).ok_or_else(|| AwsError::invalid("GetCallerIdentity", "no account in the answer"))
+    }
+
+    /// Dependencies for one scan in `region` with the worker's own credentials.
     pub async fn scan_deps(&self, region: &str) -> (ScanDeps, Arc<CallCounter>) {
-        let clients = self.clients(region).await;
+        self.scan_deps_at(&Place::own(region), "").await
+    }
+
+    /// Dependencies for one scan at `place`, which acts on `account_id` (its budgets), with a
+    /// fresh call counter.
+    pub async fn scan_deps_at(&self, place: &Place, account_id: &str) -> (ScanDeps, Arc<CallCounter>) {
+        let clients = self.clients(place).await;
+        let budgets = self.budgets(account_id, &place.region);
         let counter = Arc::new(CallCounter::default());
         let deps = ScanDeps {
-            lambda: Arc::new(LambdaAdapter::new(clients.lambda.clone(), &clients.budgets, counter.clone())),
+            lambda: Arc::new(LambdaAdapter::new(clients.lambda.clone(), &budgets, counter.clone())),
             metrics: Arc::new(CloudWatchAdapter::new(clients.cloudwatch.clone(), counter.clone())),
             tags: Arc::new(TaggingAdapter::new(clients.tagging.clone(), counter.clone())),
             concurrency: self.concurrency,
@@ -87,17 +143,29 @@ impl AwsFactory {
         (deps, counter)
     }
 
-    /// The Lambda writer for `region` (same client, budget and retries as the scan).
-    pub async fn deleter(&self, region: &str) -> Arc<LambdaAdapter> {
-        let clients = self.clients(region).await;
-        Arc::new(LambdaAdapter::new(clients.lambda.clone(), &clients.budgets, Arc::new(CallCounter::default())))
+    /// The Lambda writer at `place` (same client, budgets and retries as the scan).
+    pub async fn deleter_at(&self, place: &Place, account_id: &str) -> Arc<LambdaAdapter> {
+        let clients = self.clients(place).await;
+        Arc::new(LambdaAdapter::new(clients.lambda.clone(), &self.budgets(account_id, &place.region), Arc::new(CallCounter::default())))
     }
 
-    async fn clients(&self, region: &str) -> Arc<RegionClients> {
-        let mut regions = self.regions.lock().await;
-        if let Some(c) = regions.get(region) {
-            return c.clone();
-        }
+    /// The Lambda writer in `region` with the worker's own credentials.
+    pub async fn deleter(&self, region: &str) -> Arc<LambdaAdapter> {
+        self.deleter_at(&Place::own(region), "").await
+    }
+
+    fn budgets(&self, account_id: &str, region: &str) -> Budgets {
+        let mut all = self.budgets.lock().expect("budgets poisoned");
+        all.entry((account_id.to_string(), region.to_string()))
+            .or_insert_with(|| Budgets {
+                control_plane: Arc::new(RateBudget::per_second(self.lambda_rps)),
+                get_function: Arc::new(RateBudget::per_second(self.get_function_rps)),
+                get_policy: Arc::new(RateBudget::per_second(self.get_policy_rps)),
+            })
+            .clone()
+    }
+
+    async fn own_config(&self, region: &str) -> SdkConfig {
         // Standard credential chain; AWS_ENDPOINT_URL is honoured by the loader. Retries are
         // ours (see retry.rs), so the SDK's are off.
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
@@ -108,18 +176,35 @@ impl AwsFactory {
             let creds = aws_credential_types::Credentials::new("testing", "testing", None, None, "emulator");
             loader = loader.endpoint_url(url).credentials_provider(creds);
         }
-        let config = loader.load().await;
-        let clients = Arc::new(RegionClients {
+        loader.load().await
+    }
+
+    async fn clients(&self, place: &Place) -> Arc<PlaceClients> {
+        let mut all = self.clients.lock().await;
+        if let Some(c) = all.get(place) {
+            return c.clone();
+        }
+        let own = self.own_config(&place.region).await;
+        let config = match place.role_arn.is_empty() {
+            true => own,
+            false => {
+                // Temporary credentials from the worker's own, refreshed by the SDK before they
+                // expire (a deletion can start days after the scan).
+                let mut role = AssumeRoleProvider::builder(&place.role_arn).session_name(SESSION_NAME).region(Region::new(place.region.clone())).configure(&own);
+                if !place.external_id.is_empty() {
+                    role = role.external_id(&place.external_id);
+                }
+                let provider = role.build().await;
+                own.into_builder().credentials_provider(aws_credential_types::provider::SharedCredentialsProvider::new(provider)).build()
+            }
+        };
+        let clients = Arc::new(PlaceClients {
             lambda: aws_sdk_lambda::Client::new(&config),
             cloudwatch: aws_sdk_cloudwatch::Client::new(&config),
             tagging: aws_sdk_resourcegroupstagging::Client::new(&config),
-            budgets: Budgets {
-                control_plane: Arc::new(RateBudget::per_second(self.lambda_rps)),
-                get_function: Arc::new(RateBudget::per_second(self.get_function_rps)),
-                get_policy: Arc::new(RateBudget::per_second(self.get_policy_rps)),
-            },
+            sts: aws_sdk_sts::Client::new(&config),
         });
-        regions.insert(region.to_string(), clients.clone());
+        all.insert(place.clone(), clients.clone());
         clients
     }
 }

@@ -17,7 +17,10 @@ use std::collections::HashSet;
 use chrono::{DateTime, Utc};
 use snapstart_proto::v1::{DeletionResult, ReportRow};
 
-use crate::aws::{Deleted, InvocationMetrics, LambdaDelete, LambdaRead};
+use crate::aws::{
+    factory::{AwsFactory, Place},
+    Deleted, InvocationMetrics, LambdaDelete, LambdaRead,
+};
 pub use recheck::{batches, MappingsView, MAPPINGS_MAX_AGE};
 
 /// Result outcomes, as named in the workflow result.
@@ -32,6 +35,105 @@ pub mod outcome {
     pub const ERROR: &str = "error";
 }
 
+/// The approved rows of one account and region.
+pub struct PlaceRows<'a> {
+    /// Empty for rows of runs that predate accounts (the worker's own credentials).
+    pub account_id: String,
+    pub region: String,
+    pub rows: Vec<&'a ReportRow>,
+}
+
+/// Groups rows by account and region, in order of first appearance; a row without a region is
+/// in `default_region` (runs that predate several regions).
+pub fn places<'a>(rows: &'a [ReportRow], default_region: &str) -> Vec<PlaceRows<'a>> {
+    let mut out: Vec<PlaceRows<'a>> = Vec::new();
+    for row in rows {
+        let region = if row.region.is_empty() { default_region } else { row.region.as_str() };
+        match out.iter_mut().find(|g| g.account_id == row.account_id && g.region == region) {
+            Some(g) => g.rows.push(row),
+            None => out.push(PlaceRows { account_id: row.account_id.clone(), region: region.to_string(), rows: vec![row] }),
+        }
+    }
+    out
+}
+
+/// Where a group's calls act: the role whose ARN names its account, else the worker's own
+/// credentials. The caller confirms the credentials act on the group's account before any call.
+pub fn place_for(group: &PlaceRows<'_>, roles: &[String], external_id: &str) -> Place {
+    let role = roles.iter().find(|arn| !group.account_id.is_empty() && snapstart_proto::request::role_account(arn) == Some(group.account_id.as_str()));
+    match role {
+        Some(arn) => Place::role(&group.region, arn, external_id),
+        None => Place::own(&group.region),
+    }
+}
+
+/// Records every row of the group as an error, without a call: its account cannot be acted on.
+pub fn fail_all(group: &PlaceRows<'_>, why: &str, done: &mut Vec<DeletionResult>) {
+    tracing::error!(account_id = %group.account_id, region = %group.region, versions = group.rows.len(), "{why}");
+    let finished: HashSet<_> = done.iter().map(|r| identity(&r.account_id, &r.region, &r.function_name, &r.version)).collect();
+    let fresh: Vec<DeletionResult> = group
+        .rows
+        .iter()
+        .filter(|r| !finished.contains(&identity(&r.account_id, &r.region, &r.function_name, &r.version)))
+        .map(|r| result(r, outcome::ERROR, why))
+        .collect();
+    done.extend(fresh);
+}
+
+/// Where and how a whole deletion runs.
+pub struct Scope<'a> {
+    /// The region of rows that name none (runs that predate several regions).
+    pub default_region: &'a str,
+    /// The run's roles: a row in a role's account is deleted with that role's credentials.
+    pub roles: &'a [String],
+    pub external_id: &'a str,
+    pub since: DateTime<Utc>,
+    pub dry_run: bool,
+    pub resumed: bool,
+    pub function_level: snapstart_rules::FallbackMode,
+}
+
+/// Deletes every approved row, account by account and region by region, each with the
+/// credentials of its own account (confirmed with STS first: credentials that act on another
+/// account delete nothing, and every row there is an `error`).
+pub async fn run_everywhere(aws: &AwsFactory, scope: &Scope<'_>, approved: &[ReportRow], done: &mut Vec<DeletionResult>, progress: &mut impl Progress) {
+    let total = approved.len();
+    for group in places(approved, scope.default_region) {
+        let place = place_for(&group, scope.roles, scope.external_id);
+        if let Err(why) = confirm_account(aws, &place, &group.account_id).await {
+            fail_all(&group, &why, done);
+            progress.record(done, total).await;
+            continue;
+        }
+        let (deps, _) = aws.scan_deps_at(&place, &group.account_id).await;
+        let deleter = aws.deleter_at(&place, &group.account_id).await;
+        let deps = DeleteDeps {
+            lambda: deps.lambda.as_ref(),
+            deleter: deleter.as_ref(),
+            metrics: deps.metrics.as_ref(),
+            since: scope.since,
+            dry_run: scope.dry_run,
+            resumed: scope.resumed,
+            function_level: scope.function_level,
+        };
+        let rows: Vec<ReportRow> = group.rows.iter().map(|r| (*r).clone()).collect();
+        run(&deps, &rows, done, total, progress).await;
+    }
+}
+
+/// Checks that `place`'s credentials act on `account_id` (STS GetCallerIdentity) before anything
+/// there is deleted; rows of runs that predate accounts (empty) are not checked.
+async fn confirm_account(aws: &AwsFactory, place: &Place, account_id: &str) -> Result<(), String> {
+    if account_id.is_empty() {
+        return Ok(());
+    }
+    match aws.account_id(place, &crate::aws::CallCounter::default()).await {
+        Ok(actual) if actual == account_id => Ok(()),
+        Ok(actual) => Err(format!("the credentials for account {account_id} act on account {actual}: nothing deleted there")),
+        Err(e) => Err(format!("could not confirm the credentials for account {account_id} (fail closed): {e}")),
+    }
+}
+
 /// What deletion needs from AWS, and how to run.
 pub struct DeleteDeps<'a> {
     pub lambda: &'a dyn LambdaRead,
@@ -42,6 +144,9 @@ pub struct DeleteDeps<'a> {
     pub dry_run: bool,
     /// An earlier attempt may have deleted versions it never reported.
     pub resumed: bool,
+    /// How the scan judged function-level traffic; the re-check judges traffic since the scan
+    /// the same way.
+    pub function_level: snapstart_rules::FallbackMode,
 }
 
 /// How often progress is recorded again while a batch's evidence is gathered.
@@ -53,14 +158,29 @@ pub trait Progress {
     fn record(&mut self, done: &[DeletionResult], total: usize) -> impl std::future::Future<Output = ()> + Send;
 }
 
-fn result(row: &ReportRow, outcome: &str, message: impl Into<String>) -> DeletionResult {
-    DeletionResult { function_name: row.function_name.clone(), version: row.version.clone(), outcome: outcome.into(), message: message.into() }
+/// The result of one approved row, naming its account and region.
+pub fn result(row: &ReportRow, outcome: &str, message: impl Into<String>) -> DeletionResult {
+    DeletionResult {
+        function_name: row.function_name.clone(),
+        version: row.version.clone(),
+        outcome: outcome.into(),
+        message: message.into(),
+        account_id: row.account_id.clone(),
+        region: row.region.clone(),
+    }
+}
+
+/// Account, region, function and version: what names one version across a run.
+fn identity<'a>(account: &'a str, region: &'a str, function: &'a str, version: &'a str) -> (&'a str, &'a str, &'a str, &'a str) {
+    (account, region, function, version)
 }
 
 /// Processes every approved row not already in `done`, appending one result per version.
-pub async fn run(deps: &DeleteDeps<'_>, approved: &[ReportRow], done: &mut Vec<DeletionResult>, progress: &mut impl Progress) {
-    let finished: HashSet<(&str, &str)> = done.iter().map(|r| (r.function_name.as_str(), r.version.as_str())).collect();
-    let pending: Vec<&ReportRow> = approved.iter().filter(|r| !finished.contains(&(r.function_name.as_str(), r.version.as_str()))).collect();
+/// `total` is the number of versions the whole deletion covers (progress shows done of total).
+pub async fn run(deps: &DeleteDeps<'_>, approved: &[ReportRow], done: &mut Vec<DeletionResult>, total: usize, progress: &mut impl Progress) {
+    let finished: HashSet<_> = done.iter().map(|r| identity(&r.account_id, &r.region, &r.function_name, &r.version)).collect();
+    let pending: Vec<&ReportRow> =
+        approved.iter().filter(|r| !finished.contains(&identity(&r.account_id, &r.region, &r.function_name, &r.version))).collect();
     let mut mappings = MappingsView::new(MAPPINGS_MAX_AGE);
     for batch in batches(&pending) {
         let evidence = {
@@ -71,7 +191,7 @@ pub async fn run(deps: &DeleteDeps<'_>, approved: &[ReportRow], done: &mut Vec<D
             loop {
                 tokio::select! {
                     evidence = &mut gather => break evidence,
-                    _ = tokio::time::sleep(KEEP_ALIVE) => progress.record(done, approved.len()).await,
+                    _ = tokio::time::sleep(KEEP_ALIVE) => progress.record(done, total).await,
                 }
             }
         };
@@ -86,9 +206,9 @@ pub async fn run(deps: &DeleteDeps<'_>, approved: &[ReportRow], done: &mut Vec<D
                     Some(Err(e)) => result(row, outcome::CHANGED, format!("could not list versions to resume (fail closed): {e}")),
                     _ => process(deps, &evidence, &mut mappings, row).await,
                 };
-                tracing::info!(function = %row.function_name, version = %row.version, outcome = %outcome.outcome, "{}/{}", done.len() + 1, approved.len());
+                tracing::info!(account_id = %row.account_id, region = %row.region, function = %row.function_name, version = %row.version, outcome = %outcome.outcome, "{}/{}", done.len() + 1, total);
                 done.push(outcome);
-                progress.record(done, approved.len()).await;
+                progress.record(done, total).await;
             }
         }
     }

@@ -9,6 +9,8 @@ use chrono::Utc;
 use snapstart_proto::v1::ReportRow;
 use tokio::time::Instant;
 
+use snapstart_rules::FallbackMode;
+
 use super::DeleteDeps;
 use crate::{
     aws::{AliasInfo, EventSourceMapping, LambdaRead, SeriesQuery, Window, MAX_QUERIES_PER_CALL},
@@ -70,6 +72,19 @@ pub struct Evidence {
     provisioned: HashMap<String, Result<Vec<String>, String>>,
     policies: HashMap<Key, Result<Vec<String>, String>>,
     invoked: HashMap<Key, Result<bool, String>>,
+    /// Per function: why its function-level traffic since the scan blocks it, if it does.
+    function_level: HashMap<String, Result<Option<String>, String>>,
+}
+
+/// What a series counts towards.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Counted {
+    /// One approved version's own traffic (its Resource series and its alias ExecutedVersion series).
+    Version(Key),
+    /// The function's whole traffic (the `{FunctionName}` series).
+    Function(String),
+    /// Traffic the Resource series explain: the approved versions' own and every alias's.
+    Attributed(String),
 }
 
 impl Evidence {
@@ -88,17 +103,45 @@ impl Evidence {
                 policies.insert(key(row), policy.map_err(|e| e.to_string()));
             }
         }
-        let mut queries: Vec<(Key, SeriesQuery)> = Vec::new();
+        let mut queries: Vec<(Vec<Counted>, SeriesQuery)> = Vec::new();
+        let mut add = |counted: Vec<Counted>, dimensions: Vec<(String, String)>| {
+            let id = format!("q{}", queries.len());
+            queries.push((counted, SeriesQuery { id, dimensions }));
+        };
         for f in &batch.functions {
             let Some(Ok(known)) = aliases.get(&f.name) else { continue };
             for row in &f.rows {
-                for dimensions in series_of(row, known) {
-                    queries.push((key(row), SeriesQuery { id: format!("q{}", queries.len()), dimensions }));
+                for (i, dimensions) in series_of(row, known).into_iter().enumerate() {
+                    // The version's own Resource series (the first) is attributed traffic too.
+                    let mut counted = vec![Counted::Version(key(row))];
+                    if i == 0 {
+                        counted.push(Counted::Attributed(f.name.clone()));
+                    }
+                    add(counted, dimensions);
+                }
+            }
+            add(vec![Counted::Function(f.name.clone())], vec![("FunctionName".to_string(), f.name.clone())]);
+            if deps.function_level == FallbackMode::Attributed {
+                for a in known {
+                    let resource = format!("{}:{}", f.name, a.name);
+                    add(vec![Counted::Attributed(f.name.clone())], vec![("FunctionName".to_string(), f.name.clone()), ("Resource".to_string(), resource)]);
                 }
             }
         }
-        let invoked = invocations(deps, &queries).await;
-        Self { aliases, provisioned, policies, invoked }
+        let sums = invocation_sums(deps, &queries).await;
+        let mut invoked = HashMap::new();
+        let mut function_level = HashMap::new();
+        for f in &batch.functions {
+            for row in &f.rows {
+                if let Some(sum) = sums.get(&Counted::Version(key(row))) {
+                    invoked.insert(key(row), sum.clone().map(|n| n > 0.0));
+                }
+            }
+            let Some(total) = sums.get(&Counted::Function(f.name.clone())) else { continue };
+            let attributed = sums.get(&Counted::Attributed(f.name.clone())).cloned().unwrap_or(Ok(0.0));
+            function_level.insert(f.name.clone(), function_level_blocks(deps.function_level, total.clone(), attributed));
+        }
+        Self { aliases, provisioned, policies, invoked, function_level }
     }
 
     /// Why the version may no longer be deleted, if anything changed or could not be checked.
@@ -129,6 +172,12 @@ impl Evidence {
             }
             Some(Ok(_)) => {}
         }
+        match self.function_level.get(&row.function_name) {
+            None => return Some("function-level invocations were not re-checked (fail closed)".into()),
+            Some(Err(e)) => return Some(format!("could not re-check function-level invocations (fail closed): {e}")),
+            Some(Ok(Some(why))) => return Some(why.clone()),
+            Some(Ok(None)) => {}
+        }
         match self.invoked.get(&key(row)) {
             None => Some("invocations were not re-checked (fail closed)".into()),
             Some(Err(e)) => Some(format!("could not re-check invocations (fail closed): {e}")),
@@ -152,9 +201,21 @@ fn series_of(row: &ReportRow, aliases: &[AliasInfo]) -> Vec<Vec<(String, String)
     out
 }
 
-/// Per version: whether any of its series shows an invocation since the scan.
-async fn invocations(deps: &DeleteDeps<'_>, queries: &[(Key, SeriesQuery)]) -> HashMap<Key, Result<bool, String>> {
-    let mut out: HashMap<Key, Result<bool, String>> = HashMap::new();
+/// Whether the function's own traffic since the scan keeps its versions: in strict mode any
+/// function-level invocation does; in attributed mode only traffic the Resource series do not
+/// explain (unqualified invocations, or versions and aliases nobody approved).
+fn function_level_blocks(mode: FallbackMode, total: Result<f64, String>, attributed: Result<f64, String>) -> Result<Option<String>, String> {
+    let total = total?;
+    let blocks = match mode {
+        FallbackMode::Strict => total > 0.0,
+        FallbackMode::Attributed => total > attributed?,
+    };
+    Ok(blocks.then(|| format!("the function was invoked {total} times since the scan (function-level, {} fallback)", mode.as_str())))
+}
+
+/// Per counted thing: the sum of its series since the scan, or why one of them is not known.
+async fn invocation_sums(deps: &DeleteDeps<'_>, queries: &[(Vec<Counted>, SeriesQuery)]) -> HashMap<Counted, Result<f64, String>> {
+    let mut out: HashMap<Counted, Result<f64, String>> = HashMap::new();
     // CloudWatch refuses an empty window; a delete can follow its scan within the same minute.
     let period = RECHECK_PERIOD_SECONDS;
     let end = Utc::now().max(deps.since + chrono::Duration::seconds(i64::from(period)));
@@ -162,22 +223,27 @@ async fn invocations(deps: &DeleteDeps<'_>, queries: &[(Key, SeriesQuery)]) -> H
     for chunk in queries.chunks(MAX_QUERIES_PER_CALL) {
         let series: Vec<SeriesQuery> = chunk.iter().map(|(_, q)| q.clone()).collect();
         let answer = deps.metrics.invocations(&series, window).await;
-        for (k, q) in chunk {
-            let verdict = match &answer {
+        for (counted, q) in chunk {
+            let sum = match &answer {
                 Err(e) => Err(e.to_string()),
                 Ok(all) => match all.iter().find(|s| s.id == q.id) {
                     None => Err(format!("no series {} in the answer", q.id)),
                     Some(s) => match &s.error {
                         Some(e) => Err(e.clone()),
-                        None => Ok(s.values.iter().any(|v| *v > 0.0)),
+                        // A value that is not a number is not "no traffic".
+                        None if s.values.iter().any(|v| !v.is_finite()) => Err(format!("series {} has a value that is not a number", q.id)),
+                        None => Ok(s.values.iter().sum::<f64>()),
                     },
                 },
             };
-            let entry = out.entry(k.clone()).or_insert(Ok(false));
-            *entry = match (entry.clone(), verdict) {
-                (Err(e), _) | (_, Err(e)) => Err(e),
-                (Ok(a), Ok(b)) => Ok(a || b),
-            };
+            for c in counted {
+                let entry = out.entry(c.clone()).or_insert(Ok(0.0));
+                *entry = match (entry.clone(), &sum) {
+                    (Err(e), _) => Err(e),
+                    (_, Err(e)) => Err(e.clone()),
+                    (Ok(a), Ok(b)) => Ok(a + b),
+                };
+            }
         }
     }
     out

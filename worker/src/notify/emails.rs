@@ -3,7 +3,7 @@
 use std::{collections::BTreeMap, fmt::Write as _};
 
 use snapstart_proto::{
-    status::{code_storage_phrase, DecisionRecord},
+    status::{code_storage_phrase, target_lines, DecisionRecord},
     v1::{DeletionResult, ReportRow, ReportSummary},
 };
 
@@ -45,9 +45,18 @@ fn states_line(s: &ReportSummary) -> String {
     s.state_counts.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", ")
 }
 
+/// "111111111111 eu-west-1 " before a row of a run that knows where its rows live.
+fn place(account_id: &str, region: &str) -> String {
+    match (account_id, region) {
+        ("", "") => String::new(),
+        (a, r) => format!("{a} {r} ").trim_start().to_string(),
+    }
+}
+
 fn row_line(r: &ReportRow) -> String {
     format!(
-        "{}:{}  age {} d  last invoked {}  ${:.2}/month",
+        "{}{}:{}  age {} d  last invoked {}  ${:.2}/month",
+        place(&r.account_id, &r.region),
         r.function_name,
         r.version,
         r.age_days.map(|a| format!("{a:.0}")).unwrap_or_else(|| "?".into()),
@@ -67,6 +76,13 @@ pub fn approval_email(e: &ApprovalEmail) -> Message {
     let _ = writeln!(text, "Scanned {} SnapStart versions in {} functions; states: {}", s.snapstart_versions, s.functions_scanned, states_line(s));
     let _ = writeln!(text, "Stage A pass {}, stage B pass {}, alias-protected {}, check failed {}", s.stage_a_pass, s.stage_b_pass, s.alias_protected, s.check_failed);
     let _ = writeln!(text, "Candidates: {}; estimated saving ${:.2}/month; {}\n", s.candidates, s.estimated_monthly_saving_usd, code_storage_phrase(s));
+    let targets = target_lines(s);
+    for line in &targets {
+        let _ = writeln!(text, "  {line}");
+    }
+    if !targets.is_empty() {
+        let _ = writeln!(text);
+    }
     for r in e.candidates.iter().take(MAX_ROWS) {
         let _ = writeln!(text, "  {}", row_line(r));
     }
@@ -85,15 +101,22 @@ pub fn approval_email(e: &ApprovalEmail) -> Message {
         .collect();
     let html = format!(
         "<html><body style=\"font-family:sans-serif\"><h2>{}</h2><p><b>{}</b></p><p>Settings: {}<br>States: {}<br>Stage A pass {}, stage B pass {}, alias-protected {}, check failed {}</p>\
-         <p>Candidates: <b>{}</b>; estimated saving <b>${:.2}/month</b>; {}</p><ul>{}</ul>{}\
+         <p>Candidates: <b>{}</b>; estimated saving <b>${:.2}/month</b>; {}</p>{}<ul>{}</ul>{}\
          <p><a href=\"{}\">Approve…</a> &nbsp; <a href=\"{}\">Reject…</a></p><p>Each link opens a confirmation page; nothing happens until you confirm there. Deadline: {}.</p>\
          <p>Workflow <a href=\"{}\">{}</a></p></body></html>",
         escape(&subject), mode, escape(&settings_line(s)), escape(&states_line(s)), s.stage_a_pass, s.stage_b_pass, s.alias_protected, s.check_failed,
-        s.candidates, s.estimated_monthly_saving_usd, escape(&code_storage_phrase(s)), rows,
+        s.candidates, s.estimated_monthly_saving_usd, escape(&code_storage_phrase(s)), targets_html(&targets), rows,
         if e.candidates.len() > MAX_ROWS { format!("<p>… and {} more</p>", e.candidates.len() - MAX_ROWS) } else { String::new() },
         escape(e.approve_url), escape(e.reject_url), escape(e.deadline), escape(e.ui_url), escape(e.workflow_id)
     );
     Message { subject, text, html, idempotency_key: format!("approval/{}", e.run_id) }
+}
+
+fn targets_html(lines: &[String]) -> String {
+    match lines.is_empty() {
+        true => String::new(),
+        false => format!("<p>By account and region:</p><ul>{}</ul>", lines.iter().map(|l| format!("<li>{}</li>", escape(l))).collect::<String>()),
+    }
 }
 
 /// Everything the completion email says.
@@ -137,12 +160,15 @@ pub fn completion_email(e: &CompletionEmail) -> Message {
             d.decision_source.as_deref().unwrap_or("unspecified")
         );
     }
+    for line in target_lines(e.summary) {
+        let _ = writeln!(text, "  {line}");
+    }
     for (outcome, n) in &outcomes {
         let _ = writeln!(text, "  {outcome}: {n}");
     }
     let errors: Vec<&DeletionResult> = e.results.iter().filter(|r| r.outcome == "error").collect();
     for r in errors.iter().take(MAX_ERRORS) {
-        let _ = writeln!(text, "  error {}:{}: {}", r.function_name, r.version, r.message);
+        let _ = writeln!(text, "  error {}{}:{}: {}", place(&r.account_id, &r.region), r.function_name, r.version, r.message);
     }
     if errors.len() > MAX_ERRORS {
         let _ = writeln!(text, "  … and {} more errors", errors.len() - MAX_ERRORS);
@@ -158,6 +184,29 @@ mod tests {
 
     fn row(n: usize) -> ReportRow {
         ReportRow { function_name: format!("fn<{n}>"), version: n.to_string(), age_days: Some(40.0), estimated_monthly_cost_usd: 3.9, ..Default::default() }
+    }
+
+    #[test]
+    fn a_run_over_several_accounts_and_regions_says_where_each_row_is_and_which_failed() {
+        use snapstart_proto::v1::TargetSummary;
+        let scanned = |account: &str, region: &str, candidates: u32| TargetSummary {
+            account_id: account.into(), region: region.into(), status: "scanned".into(), candidates,
+            reclaimable_code_bytes: 1 << 30, code_storage_limit_bytes: 75 << 30, code_storage_used_bytes: 10 << 30, ..Default::default()
+        };
+        let failed = TargetSummary { account_id: "222222222222".into(), region: "ap-east-1".into(), status: "failed".into(), error: "could not list functions: UnrecognizedClientException".into(), ..Default::default() };
+        let summary = ReportSummary {
+            region: "us-west-2, ap-east-1".into(), candidates: 2, targets_failed: 1,
+            targets: vec![scanned("111111111111", "us-west-2", 2), failed], ..Default::default()
+        };
+        let rows = vec![ReportRow { account_id: "111111111111".into(), region: "us-west-2".into(), ..row(1) }];
+        let m = approval_email(&ApprovalEmail {
+            workflow_id: "wf", run_id: "run", summary: &summary, candidates: &rows, approve_url: "a", reject_url: "b", deadline: "d", dry_run: true, ui_url: "u",
+        });
+
+        assert!(m.text.contains("111111111111 us-west-2: 2 candidates, frees 1.0 GB of 75.0 GB (10.0 GB used)"), "{}", m.text);
+        assert!(m.text.contains("222222222222 ap-east-1: FAILED, not scanned: could not list functions: UnrecognizedClientException"));
+        assert!(m.text.contains("111111111111 us-west-2 fn<1>:1"));
+        assert!(m.html.contains("By account and region:"));
     }
 
     #[test]
@@ -181,7 +230,7 @@ mod tests {
     fn the_completion_email_counts_outcomes_and_lists_errors() {
         let summary = ReportSummary { region: "us-west-2".into(), ..Default::default() };
         let results: Vec<DeletionResult> = (0..35)
-            .map(|i| DeletionResult { function_name: "f".into(), version: i.to_string(), outcome: "error".into(), message: "boom".into() })
+            .map(|i| DeletionResult { function_name: "f".into(), version: i.to_string(), outcome: "error".into(), message: "boom".into(), ..Default::default() })
             .chain([DeletionResult { outcome: "deleted".into(), ..Default::default() }])
             .collect();
         let decision = DecisionRecord { approved: true, approver: Some("ana".into()), decision_source: Some("email-link".into()), ..Default::default() };

@@ -12,6 +12,7 @@ pub mod discover;
 pub mod progress;
 pub mod protections;
 pub mod report;
+pub mod scope;
 pub mod stage_a;
 pub mod stage_b;
 
@@ -33,7 +34,8 @@ pub struct ScanDeps {
     pub progress: Arc<progress::ScanProgress>,
 }
 
-/// Runs every phase in-process and returns the full report.
+/// Runs every phase in-process on one region with `deps` and returns the full report (tests;
+/// the `scan` command and the activities cover several with [`scope`]).
 pub async fn run_all(deps: &ScanDeps, settings: ScanSettings) -> Result<Report, AwsError> {
     let mut state = discover::discover(deps, settings).await?;
     stage_a::apply(&mut state);
@@ -48,8 +50,13 @@ pub fn out_of_scope(f: &snapstart_proto::v1::FunctionScan) -> bool {
     f.excluded_by_pattern || f.protect_tagged || f.tag_observation == snapstart_proto::v1::Observation::Failed as i32
 }
 
-/// Counts for the `status` query, derived from the working set.
+/// Counts for the `status` query, over every target.
 pub fn counts(state: &ScanState) -> PhaseCounts {
+    scope::counts(state)
+}
+
+/// Counts of one target's working set.
+pub fn counts_of(state: &ScanState) -> PhaseCounts {
     use snapstart_proto::v1::Observation;
     let versions = || state.functions.iter().flat_map(|f| f.versions.iter());
     let count = |pred: &dyn Fn(&snapstart_proto::v1::VersionScan) -> bool| versions().filter(|v| pred(v)).count() as u32;

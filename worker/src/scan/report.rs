@@ -4,36 +4,70 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use snapstart_proto::v1::{
-    CheckFailure, FunctionScan, Observation, Report, ReportPreview, ReportRow, ReportSummary, ScanSettings, ScanState,
-    VersionScan,
+use snapstart_proto::{
+    status::{TARGET_FAILED, TARGET_SCANNED},
+    v1::{
+        CheckFailure, CodeStorage, FunctionScan, Observation, Report, ReportPreview, ReportRow, ReportSummary, ScanSettings,
+        ScanState, TargetSummary, VersionScan,
+    },
 };
 use snapstart_rules::{
     classify, estimated_monthly_cost_usd, round_cents, Evidence, FallbackMode, FunctionActivity, Observed, ReasonFlag,
     Settings, StageA,
 };
 
-use super::{now_of, stage_a};
+use super::{now_of, scope, stage_a};
 
 /// JSON size budget for the rows in the preview; the preview is the workflow result, and
 /// Temporal warns at 256 KiB per payload.
 pub const PREVIEW_ROWS_BUDGET_BYTES: usize = 128 * 1024;
 
-/// Classifies every SnapStart version and summarises.
+/// Classifies every SnapStart version of every account and region and summarises.
 pub fn build(state: &ScanState) -> Report {
     let settings = state.settings.clone().unwrap_or_default();
-    let now = now_of(&settings);
-    let rules = rules_of(&settings);
-    let rows: Vec<ReportRow> = state
-        .functions
-        .iter()
-        .flat_map(|f| {
-            let stage_a = stage_a::evaluate(f, now, settings.min_age_days, settings.keep_last_n);
-            f.versions.iter().zip(stage_a).map(|(v, a)| row(f, v, &a, &rules, now)).collect::<Vec<_>>()
-        })
-        .collect();
-    let summary = summarize(state, &rows, now);
+    let mut rows = Vec::new();
+    let mut targets = Vec::new();
+    for t in scope::targets_of(state) {
+        let own = target_rows(t, &settings);
+        targets.push(target_summary(t, &settings, &own));
+        rows.extend(own);
+    }
+    let summary = summarize(state, &rows, targets, now_of(&settings));
     Report { summary: Some(summary), rows }
+}
+
+/// One target's rows, each carrying the target's account and region.
+fn target_rows(t: &ScanState, top: &ScanSettings) -> Vec<ReportRow> {
+    let settings = t.settings.clone().unwrap_or_else(|| top.clone());
+    let (now, rules) = (now_of(&settings), rules_of(&settings));
+    let mut rows = Vec::new();
+    for f in &t.functions {
+        let stage_a = stage_a::evaluate(f, now, settings.min_age_days, settings.keep_last_n);
+        for (v, a) in f.versions.iter().zip(stage_a) {
+            rows.push(ReportRow { account_id: t.account_id.clone(), region: t.region.clone(), ..row(f, v, &a, &rules, now) });
+        }
+    }
+    rows
+}
+
+fn target_summary(t: &ScanState, top: &ScanSettings, rows: &[ReportRow]) -> TargetSummary {
+    let candidates: Vec<&ReportRow> = rows.iter().filter(|r| r.candidate_for_deletion).collect();
+    let storage = t.code_storage.clone().unwrap_or_default();
+    TargetSummary {
+        account_id: t.account_id.clone(),
+        region: if t.region.is_empty() { top.region.clone() } else { t.region.clone() },
+        status: if t.error.is_empty() { TARGET_SCANNED } else { TARGET_FAILED }.into(),
+        error: t.error.clone(),
+        role_arn: t.role_arn.clone(),
+        functions_scanned: t.functions.len() as u32,
+        snapstart_versions: rows.len() as u32,
+        candidates: candidates.len() as u32,
+        estimated_monthly_saving_usd: round_cents(candidates.iter().map(|r| r.estimated_monthly_cost_usd).sum()),
+        reclaimable_code_bytes: candidates.iter().map(|r| r.code_size_bytes).sum(),
+        code_storage_used_bytes: storage.used_bytes,
+        code_storage_limit_bytes: storage.limit_bytes,
+        code_storage_error: storage.error,
+    }
 }
 
 fn rules_of(settings: &ScanSettings) -> Settings {
@@ -186,10 +220,11 @@ fn row(f: &FunctionScan, v: &VersionScan, a: &StageA, rules: &Settings, now: Dat
         resource_policy_principals: v.policy_principals.clone(),
         provisioned_concurrency: v.provisioned,
         code_size_bytes: v.code_size_bytes,
+        ..Default::default()
     }
 }
 
-fn summarize(state: &ScanState, rows: &[ReportRow], now: DateTime<Utc>) -> ReportSummary {
+fn summarize(state: &ScanState, rows: &[ReportRow], targets: Vec<TargetSummary>, now: DateTime<Utc>) -> ReportSummary {
     let settings = state.settings.clone().unwrap_or_default();
     let count = |pred: &dyn Fn(&ReportRow) -> bool| rows.iter().filter(|r| pred(r)).count() as u32;
     let mut state_counts = BTreeMap::new();
@@ -203,11 +238,21 @@ fn summarize(state: &ScanState, rows: &[ReportRow], now: DateTime<Utc>) -> Repor
     }
     let saving: f64 = rows.iter().filter(|r| r.candidate_for_deletion).map(|r| r.estimated_monthly_cost_usd).sum();
     let reclaimable_code_bytes = rows.iter().filter(|r| r.candidate_for_deletion).map(|r| r.code_size_bytes).sum();
-    let storage = state.code_storage.clone().unwrap_or_default();
+    // The region's code storage when the run covers one account and region; per target otherwise.
+    let storage = match targets.as_slice() {
+        [one] => CodeStorage { used_bytes: one.code_storage_used_bytes, limit_bytes: one.code_storage_limit_bytes, error: one.code_storage_error.clone() },
+        _ => CodeStorage::default(),
+    };
+    let mut aws_calls = state.aws_calls.clone();
+    for t in &state.targets {
+        for (op, n) in &t.aws_calls {
+            *aws_calls.entry(op.clone()).or_default() += n;
+        }
+    }
     ReportSummary {
-        region: settings.region.clone(),
+        region: settings.scan_regions().join(", "),
         scanned_at: now.to_rfc3339_opts(SecondsFormat::Secs, true),
-        functions_scanned: state.functions.len() as u32,
+        functions_scanned: targets.iter().map(|t| t.functions_scanned).sum(),
         snapstart_versions: rows.len() as u32,
         state_counts,
         stage_a_pass: count(&|r| r.stage_a_pass),
@@ -217,11 +262,13 @@ fn summarize(state: &ScanState, rows: &[ReportRow], now: DateTime<Utc>) -> Repor
         check_failed: count(&|r| r.reason_flags.iter().any(|f| f == ReasonFlag::CheckFailed.as_str())),
         reason_flag_counts,
         estimated_monthly_saving_usd: round_cents(saving),
-        aws_calls: state.aws_calls.clone(),
+        aws_calls,
         reclaimable_code_bytes,
         code_storage_used_bytes: storage.used_bytes,
         code_storage_limit_bytes: storage.limit_bytes,
         code_storage_error: storage.error,
+        targets_failed: targets.iter().filter(|t| t.status == TARGET_FAILED).count() as u32,
+        targets,
         settings: Some(settings),
     }
 }

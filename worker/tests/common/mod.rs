@@ -111,6 +111,21 @@ impl Emulator {
         aws_sdk_lambda::Client::new(&config)
     }
 
+    /// A Lambda client in `region`, acting through `role` (ARN and ExternalId) when given.
+    pub async fn lambda_client_as(&self, role: Option<(&str, &str)>, region: &str) -> aws_sdk_lambda::Client {
+        let creds = aws_credential_types::Credentials::new("testing", "testing", None, None, "test");
+        let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new(region.to_string()))
+            .endpoint_url(&self.url)
+            .credentials_provider(creds)
+            .load()
+            .await;
+        let Some((arn, external_id)) = role else { return aws_sdk_lambda::Client::new(&config) };
+        let provider = aws_config::sts::AssumeRoleProvider::builder(arn).external_id(external_id).session_name("test").configure(&config).build().await;
+        let config = config.into_builder().credentials_provider(aws_credential_types::provider::SharedCredentialsProvider::new(provider)).build();
+        aws_sdk_lambda::Client::new(&config)
+    }
+
     /// Published version numbers of a function that still exist.
     pub async fn versions_of(&self, function: &str) -> Vec<String> {
         let out = self.lambda_client().await.list_versions_by_function().function_name(function).send().await.unwrap();

@@ -179,10 +179,11 @@ async fn an_alias_moved_onto_a_candidate_after_the_scan_skips_it() {
 #[ignore = "needs the services scripts/test.sh starts (Temporal dev server, AWS emulator, SMTP sink, Chromium): run scripts/test.sh"]
 async fn a_worker_killed_mid_scan_during_the_wait_and_during_deletion_finishes_without_repeats() {
     let mut h = Harness::start(true).await;
-    // A slow rate budget keeps the run in confirm-state long enough to kill the worker there.
+    // A slow rate budget keeps the run in stage B (usage, then the reads behind it) long enough
+    // to kill the worker there.
     h.start_worker(1);
     let id = h.cli_start(r#"{"region": "us-west-2"}"#);
-    h.wait_for_phase(&id, "confirm-state").await;
+    h.wait_for_phase(&id, "stage-b-usage-and-alias").await;
     h.stop_worker();
     h.start_worker(0);
     h.wait_for_phase(&id, "awaiting_approval").await;
@@ -349,44 +350,38 @@ async fn a_channel_that_fails_after_another_delivered_is_retried_alone() {
     h.temporal(&["workflow", "terminate", "--workflow-id", &id, "--reason", "test done"]);
 }
 
-/// The calls confirm-state makes: states, policies and provisioned-concurrency listings.
-async fn confirm_state_reads(emulator: &common::Emulator) -> u64 {
-    let mut n = 0;
-    for operation in ["GetFunction", "GetPolicy", "ListProvisionedConcurrencyConfigs"] {
-        n += emulator.count(operation).await as u64;
-    }
-    n
-}
-
 #[tokio::test]
 #[ignore = "needs the services scripts/test.sh starts (Temporal dev server, AWS emulator, SMTP sink, Chromium): run scripts/test.sh"]
 async fn scan_progress_shows_on_the_pending_activity_and_a_killed_scan_resumes_from_its_checkpoint() {
     let mut h = Harness::start(false).await;
-    let functions: Vec<Value> = (0..60)
-        .map(|i| serde_json::json!({"name": format!("svc-{i:02}"), "runtime": "python3.12", "snapstart": true, "versions": common::versions(5, 40.0)}))
+    let functions: Vec<Value> = (0..120)
+        .map(|i| serde_json::json!({"name": format!("svc-{i:03}"), "runtime": "python3.12", "snapstart": true, "versions": common::versions(5, 40.0)}))
         .collect();
     h.emulator.seed(serde_json::json!({"functions": functions})).await;
-    // Stage A and stage B let 2 of each 5 through: a state, a policy each, and a listing per function.
-    let at_least = 60 * 2 * 2 + 60;
     h.start_worker(5);
     let id = h.cli_start(r#"{"region": "us-west-2"}"#);
 
-    let beat = eventually(Duration::from_secs(90), "a checkpointed confirm-state heartbeat", || async {
-        h.pending_heartbeat(&id).filter(|b| b.step.starts_with("confirm-state") && b.done >= 50 && b.checkpoint.is_some())
+    // Stage B checks usage 50 functions at a time (one ListAliases each, 10 s at 5/s) and
+    // checkpoints after each chunk.
+    let beat = eventually(Duration::from_secs(90), "a checkpointed stage-b heartbeat", || async {
+        h.pending_heartbeat(&id).filter(|b| b.step.starts_with("stage-b") && b.done >= 50 && b.checkpoint.is_some())
     })
     .await;
     h.stop_worker();
-    let before_kill = confirm_state_reads(&h.emulator).await;
+    let before_kill = h.emulator.count("ListAliases").await as u64;
     h.start_worker(0);
     h.wait_for_phase(&id, "awaiting_approval").await;
 
-    assert!(beat.total >= at_least, "{beat:?}");
-    let after_kill = confirm_state_reads(&h.emulator).await - before_kill;
+    assert!(beat.total >= 120, "{beat:?}");
+    let after_kill = h.emulator.count("ListAliases").await as u64 - before_kill;
     assert!(
         after_kill <= beat.total - beat.done,
-        "the retry made {after_kill} reads; resuming from a checkpoint of {} it needs at most {}",
+        "the retry listed {after_kill} functions' aliases; resuming from a checkpoint of {} it needs at most {}",
         beat.done,
         beat.total - beat.done
     );
+    // Nothing a candidate needs was lost on the way: every one had its state and policy read.
+    let status = h.status(&id).await.unwrap();
+    assert_eq!(status.candidates_total, 240 + 4, "2 of each 5 versions, and the demo account's 4");
     h.temporal(&["workflow", "terminate", "--workflow-id", &id, "--reason", "test done"]);
 }

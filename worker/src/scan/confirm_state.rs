@@ -1,15 +1,17 @@
 //! Phase `confirm-state`: each version's State (GetFunction, on its own quota), and side by side
 //! the protections that are not usage (GetPolicy and provisioned concurrency, see
-//! `protections`), only for versions that can still become candidates. It runs after stage B;
-//! runs started before that order (no `state-after-usage` marker) ran it right after stage A,
-//! where it reads the state of every version past stage A and stage B reads the protections.
+//! `protections`), only for versions that can still become candidates. Stage B already reads
+//! them a chunk of functions at a time ([`Reads`]), so after it this phase reads only what an
+//! interrupted attempt left unread. Runs started before state moved after stage B (no
+//! `state-after-usage` marker) run it right after stage A, where it reads the state of every
+//! version past stage A; stage B then reads the protections.
 //! A failed read is recorded (fail closed), never guessed. Works in rounds and checkpoints the
 //! working set after each, so a retried attempt reads only what is still unread.
 
 use snapstart_proto::v1::{Observation, ScanState};
 
 use super::{
-    protections::{self, Wanted},
+    protections::{self, Job, Wanted},
     report, ScanDeps,
 };
 use crate::aws::{AwsError, VersionState};
@@ -62,6 +64,58 @@ fn rounds(states: Vec<(usize, usize)>, wanted: Wanted) -> Vec<Round> {
         out[i / kc].wanted.provisioned.push(c);
     }
     out
+}
+
+/// The per-version reads (state, policy, provisioned concurrency) of some functions, owning what
+/// they need so they can run while stage B works on the next functions.
+pub struct Reads {
+    states: Vec<Job>,
+    policies: Vec<Job>,
+    provisioned: Vec<(usize, Vec<usize>)>,
+    provisioned_names: Vec<String>,
+}
+
+/// What [`Reads::run`] learnt, to record into the working set.
+pub struct ReadsDone {
+    states: Vec<(usize, usize, Result<VersionState, AwsError>)>,
+    policies: Vec<(usize, usize, Result<Vec<String>, AwsError>)>,
+    provisioned: Vec<(usize, Vec<usize>)>,
+    listed: Vec<Result<Vec<String>, AwsError>>,
+}
+
+impl Reads {
+    /// Everything still unread that decides a version of the functions `only` (by index): their
+    /// states, and their policies and provisioned concurrency where every other check lets go.
+    pub fn for_functions(state: &ScanState, only: &[usize]) -> Self {
+        let only: std::collections::HashSet<usize> = only.iter().copied().collect();
+        let states: Vec<(usize, usize)> = report::needs_state(state).into_iter().filter(|(fi, _)| only.contains(fi)).collect();
+        let undecided: Vec<(usize, Vec<usize>)> = report::undecided(state, true).into_iter().filter(|(fi, _)| only.contains(fi)).collect();
+        let wanted = Wanted::of(state, &undecided);
+        Self {
+            states: protections::jobs(state, &states),
+            policies: protections::jobs(state, &wanted.policies),
+            provisioned_names: wanted.provisioned.iter().map(|(fi, _)| state.functions[*fi].function_name.clone()).collect(),
+            provisioned: wanted.provisioned,
+        }
+    }
+
+    /// Runs the three kinds side by side, each on its own budget.
+    pub async fn run(self, deps: &ScanDeps) -> ReadsDone {
+        let (states, policies, listed) = tokio::join!(
+            protections::per_job(deps, self.states, |lambda, name, version| async move { lambda.version_state(&name, &version).await }),
+            protections::per_job(deps, self.policies, |lambda, name, version| async move { lambda.version_policy_principals(&name, &version).await }),
+            protections::list_provisioned_of(deps, self.provisioned_names),
+        );
+        ReadsDone { states, policies, provisioned: self.provisioned, listed }
+    }
+}
+
+impl ReadsDone {
+    pub fn record(self, state: &mut ScanState) {
+        record(state, self.states);
+        protections::record_policies(state, self.policies);
+        protections::record_provisioned(state, &self.provisioned, self.listed);
+    }
 }
 
 async fn read_states(deps: &ScanDeps, state: &ScanState, versions: &[(usize, usize)]) -> Vec<(usize, usize, Result<VersionState, AwsError>)> {

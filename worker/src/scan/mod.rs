@@ -4,8 +4,9 @@
 //!
 //! The per-version reads (State, resource-based policy) come last and only for versions that
 //! every cheaper check would let go: a version that stage A or stage B keeps can never be
-//! deleted whatever its state or policy. (Runs started before this order read state right after
-//! stage A; the phases handle both orders.)
+//! deleted whatever its state or policy. Stage B starts them for each chunk of functions as soon
+//! as the chunk's usage is known; confirm state reads what is left. (Runs started before this
+//! order read state right after stage A; the phases handle both orders.)
 
 pub mod confirm_state;
 pub mod discover;

@@ -1,13 +1,13 @@
 //! Protections that are not usage, read only for the versions that every other check would let
 //! go (the rest never need them): the version's own resource-based policy (GetPolicy, on its own
 //! quota and budget) and provisioned concurrency (one listing per function). A failed read is
-//! recorded (fail closed). `confirm-state` reads them side by side with the states; runs that
-//! read state before stage B read them at the end of stage B instead ([`read`]).
+//! recorded (fail closed). Stage B reads them side by side with the states, a chunk of functions
+//! at a time, as soon as the chunk's usage is known; `confirm-state` reads what is left.
 
 use futures::{stream, StreamExt};
 use snapstart_proto::v1::{Observation, ScanState};
 
-use super::{report, ScanDeps};
+use super::ScanDeps;
 use std::sync::Arc;
 
 use crate::aws::{AwsError, LambdaRead};
@@ -45,28 +45,13 @@ impl Wanted {
     }
 }
 
-/// Reads both where they decide, given states already read (stage B of runs that read state first).
-pub async fn read(deps: &ScanDeps, state: &mut ScanState) {
-    let wanted = Wanted::of(state, &report::undecided(state, false));
-    deps.progress.start("stage-b: provisioned concurrency listed", wanted.provisioned.len());
-    for chunk in wanted.provisioned.chunks(CHUNK) {
-        let listed = list_provisioned(deps, state, chunk).await;
-        record_provisioned(state, chunk, listed);
-        deps.progress.advance(chunk.len());
-        deps.progress.checkpoint(state);
-    }
-    deps.progress.start("stage-b: version policies read", wanted.policies.len());
-    for chunk in wanted.policies.chunks(CHUNK) {
-        let read = read_policies(deps, state, chunk).await;
-        record_policies(state, read);
-        deps.progress.advance(chunk.len());
-        deps.progress.checkpoint(state);
-    }
-}
-
 /// ListProvisionedConcurrencyConfigs for each function of `functions`.
 pub async fn list_provisioned(deps: &ScanDeps, state: &ScanState, functions: &[(usize, Vec<usize>)]) -> Vec<Result<Vec<String>, AwsError>> {
-    let names: Vec<String> = functions.iter().map(|(fi, _)| state.functions[*fi].function_name.clone()).collect();
+    list_provisioned_of(deps, functions.iter().map(|(fi, _)| state.functions[*fi].function_name.clone()).collect()).await
+}
+
+/// ListProvisionedConcurrencyConfigs for each function named, in order.
+pub async fn list_provisioned_of(deps: &ScanDeps, names: Vec<String>) -> Vec<Result<Vec<String>, AwsError>> {
     stream::iter(names)
         .map(|name| {
             let lambda = deps.lambda.clone();
@@ -107,10 +92,23 @@ where
     F: Fn(Arc<dyn LambdaRead>, String, String) -> Fut,
     Fut: std::future::Future<Output = T>,
 {
-    let jobs: Vec<(usize, usize, String, String)> = versions
-        .iter()
-        .map(|&(fi, vi)| (fi, vi, state.functions[fi].function_name.clone(), state.functions[fi].versions[vi].version.clone()))
-        .collect();
+    per_job(deps, jobs(state, versions), read).await
+}
+
+/// One per-version read: function and version indexes, function name, version number.
+pub type Job = (usize, usize, String, String);
+
+/// The jobs for `versions` of the working set.
+pub fn jobs(state: &ScanState, versions: &[(usize, usize)]) -> Vec<Job> {
+    versions.iter().map(|&(fi, vi)| (fi, vi, state.functions[fi].function_name.clone(), state.functions[fi].versions[vi].version.clone())).collect()
+}
+
+/// [`per_version`] over jobs that own what they need (they can run while the working set changes).
+pub async fn per_job<T, F, Fut>(deps: &ScanDeps, jobs: Vec<Job>, read: F) -> Vec<(usize, usize, T)>
+where
+    F: Fn(Arc<dyn LambdaRead>, String, String) -> Fut,
+    Fut: std::future::Future<Output = T>,
+{
     let read = &read;
     stream::iter(jobs)
         .map(|(fi, vi, name, version)| {

@@ -11,47 +11,74 @@ use futures::{stream, StreamExt};
 use snapstart_proto::v1::{Alias, FunctionActivity, Observation, ScanState};
 use snapstart_rules::{last_nonzero, latest, state_is_deletable, sum_since};
 
-use super::{now_of, ScanDeps};
+use super::{confirm_state, now_of, ScanDeps};
 use crate::aws::{Series, SeriesQuery, Window, MAX_QUERIES_PER_CALL};
 
 const KNOWN: i32 = Observation::Known as i32;
 const FAILED: i32 = Observation::Failed as i32;
 
-/// Runs the three usage checks, then reads the protections where they decide.
+/// Runs the usage checks function by function, in chunks, and reads state and the protections
+/// of each chunk's versions that usage lets go while the next chunk's usage is checked.
+///
+/// The per-version reads have their own quotas (GetFunction, GetPolicy) and are the long pole of
+/// a scan, so they start as soon as the first chunk's usage is known instead of after the whole
+/// region's: the scan then takes about as long as its GetPolicy calls at their budget.
+/// `confirm-state` afterwards reads whatever is still unread (nothing, unless a read was in flight
+/// when an attempt died).
 pub async fn check_usage(deps: &ScanDeps, state: &mut ScanState) {
-    list_aliases(deps, state).await;
     match_event_source_mappings(deps, state).await;
-    read_invocations(deps, state).await;
-    super::protections::read(deps, state).await;
-}
-
-/// Functions whose aliases are listed between two checkpoints.
-const CHUNK: usize = 50;
-
-/// One ListAliases per function not listed yet (a resumed attempt skips those it has), in
-/// chunks with a checkpoint after each.
-async fn list_aliases(deps: &ScanDeps, state: &mut ScanState) {
-    let names: Vec<(usize, String)> = state
+    let todo: Vec<usize> = state
         .functions
         .iter()
         .enumerate()
-        .filter(|(_, f)| f.aliases_observation == Observation::NotChecked as i32 && !super::out_of_scope(f))
-        .map(|(i, f)| (i, f.function_name.clone()))
+        .filter(|(_, f)| !super::out_of_scope(f) && (f.aliases_observation == Observation::NotChecked as i32 || f.activity.is_none()))
+        .map(|(i, _)| i)
         .collect();
-    deps.progress.start("stage-b: functions' aliases listed", names.len());
-    for chunk in names.chunks(CHUNK) {
-        let results: Vec<_> = stream::iter(chunk.iter().cloned())
-            .map(|(i, name)| {
-                let lambda = deps.lambda.clone();
-                async move { (i, lambda.list_aliases(&name).await) }
-            })
-            .buffer_unordered(deps.concurrency.max(1))
-            .collect()
-            .await;
-        record_aliases(state, results);
+    deps.progress.start("stage-b: functions' usage checked (their states and protections read behind)", todo.len());
+    let mut in_flight: Option<confirm_state::Reads> = None;
+    for chunk in todo.chunks(CHUNK) {
+        let usage = async {
+            list_aliases(deps, state, chunk).await;
+            read_invocations(deps, state, chunk).await;
+        };
+        match in_flight.take() {
+            Some(reads) => {
+                let ((), done) = tokio::join!(usage, reads.run(deps));
+                done.record(state);
+            }
+            None => usage.await,
+        }
         deps.progress.advance(chunk.len());
         deps.progress.checkpoint(state);
+        in_flight = Some(confirm_state::Reads::for_functions(state, chunk));
     }
+    if let Some(reads) = in_flight {
+        reads.run(deps).await.record(state);
+        deps.progress.checkpoint(state);
+    }
+}
+
+/// Functions handled between two checkpoints: their aliases, invocations, then (behind the next
+/// chunk) their states and protections.
+const CHUNK: usize = 50;
+
+/// One ListAliases per function of `chunk` not listed yet (a resumed attempt skips those it has).
+async fn list_aliases(deps: &ScanDeps, state: &mut ScanState, chunk: &[usize]) {
+    let names: Vec<(usize, String)> = chunk
+        .iter()
+        .map(|&i| (i, &state.functions[i]))
+        .filter(|(_, f)| f.aliases_observation == Observation::NotChecked as i32)
+        .map(|(i, f)| (i, f.function_name.clone()))
+        .collect();
+    let results: Vec<_> = stream::iter(names)
+        .map(|(i, name)| {
+            let lambda = deps.lambda.clone();
+            async move { (i, lambda.list_aliases(&name).await) }
+        })
+        .buffer_unordered(deps.concurrency.max(1))
+        .collect()
+        .await;
+    record_aliases(state, results);
 }
 
 fn record_aliases(state: &mut ScanState, results: Vec<(usize, Result<Vec<crate::aws::AliasInfo>, crate::aws::AwsError>)>) {
@@ -132,10 +159,11 @@ impl Plan {
     }
 }
 
-fn plan(state: &mut ScanState) -> Plan {
+fn plan(state: &mut ScanState, only: &[usize]) -> Plan {
     let attributed = state.settings.as_ref().is_some_and(|s| s.function_level_fallback == "attributed");
     let mut plan = Plan::default();
-    for (fi, f) in state.functions.iter_mut().enumerate() {
+    for &fi in only {
+        let f = &mut state.functions[fi];
         if super::out_of_scope(f) {
             continue;
         }
@@ -178,13 +206,10 @@ fn plan(state: &mut ScanState) -> Plan {
 
 async fn fetch(deps: &ScanDeps, queries: &[SeriesQuery], window: Window) -> BTreeMap<String, Series> {
     let batches: Vec<Vec<SeriesQuery>> = queries.chunks(MAX_QUERIES_PER_CALL).map(<[_]>::to_vec).collect();
-    deps.progress.start("stage-b: invocation series read", queries.len());
     let results: Vec<Vec<Series>> = stream::iter(batches)
         .map(|batch| {
             let metrics = deps.metrics.clone();
-            let progress = deps.progress.clone();
             async move {
-                let _advance = Advance(&progress, batch.len());
                 match metrics.invocations(&batch, window).await {
                     Ok(series) => series,
                     Err(e) => batch.iter().map(|q| Series { id: q.id.clone(), error: Some(e.to_string()), ..Default::default() }).collect(),
@@ -197,22 +222,15 @@ async fn fetch(deps: &ScanDeps, queries: &[SeriesQuery], window: Window) -> BTre
     results.into_iter().flatten().map(|s| (s.id.clone(), s)).collect()
 }
 
-/// Counts a batch as done when it finishes, whichever way.
-struct Advance<'a>(&'a super::progress::ScanProgress, usize);
-
-impl Drop for Advance<'_> {
-    fn drop(&mut self) {
-        self.0.advance(self.1);
-    }
-}
-
-async fn read_invocations(deps: &ScanDeps, state: &mut ScanState) {
+/// Invocations of the versions of `only` (functions by index) still in the running, and their
+/// functions' function-level traffic: one GetMetricData per 500 series.
+async fn read_invocations(deps: &ScanDeps, state: &mut ScanState, only: &[usize]) {
     let settings = state.settings.clone().unwrap_or_default();
     let now = now_of(&settings);
     let start = now - chrono::Duration::days(i64::from(settings.lookback_days));
     // Read up to the real present: traffic that arrived after the run started still counts.
     let window = Window { start, end: now.max(chrono::Utc::now()), period_seconds: settings.period_seconds };
-    let plan = plan(state);
+    let plan = plan(state, only);
     let series = fetch(deps, &plan.queries, window).await;
     let mut activity: BTreeMap<usize, FunctionActivity> = BTreeMap::new();
     for (query, roles) in plan.queries.iter().zip(&plan.roles) {

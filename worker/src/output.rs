@@ -29,7 +29,7 @@ const CSV_HEADER: &[&str] = &[
     "snapstart_optimization_status", "last_modified", "age_days", "is_among_keep_last_n",
     "version_last_invoked_utc", "function_level_last_invoked_utc", "aliases", "event_source_mappings",
     "protected_by_alias", "stage_a_pass", "stage_b_pass", "candidate_for_deletion", "reason_flags",
-    "estimated_monthly_cost_usd", "failed_checks",
+    "estimated_monthly_cost_usd", "failed_checks", "account_id", "region",
 ];
 
 fn csv_field(s: &str) -> String {
@@ -52,7 +52,7 @@ fn csv(rows: &[ReportRow]) -> String {
             r.function_level_last_invoked_utc.clone().unwrap_or_default(), r.aliases.join(";"),
             r.event_source_mappings.join(";"), r.protected_by_alias.to_string(), r.stage_a_pass.to_string(),
             r.stage_b_pass.to_string(), r.candidate_for_deletion.to_string(), r.reason_flags.join(";"),
-            format!("{:.2}", r.estimated_monthly_cost_usd), failed.join("; "),
+            format!("{:.2}", r.estimated_monthly_cost_usd), failed.join("; "), r.account_id.clone(), r.region.clone(),
         ];
         let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
         out += &(line.join(",") + "\n");
@@ -62,12 +62,27 @@ fn csv(rows: &[ReportRow]) -> String {
 
 fn table(summary: &ReportSummary, rows: &[ReportRow]) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "{:<32} {:>4} {:<10} {:>7} {:<9} {:<20} {:>8}  FLAGS", "FUNCTION", "VER", "STATE", "AGE(d)", "CANDIDATE", "LAST INVOKED", "$/MONTH");
+    // Several accounts or regions: each row says where it is.
+    let placed = summary.targets.len() > 1;
+    let place = |account: &str, region: &str| if placed { format!("{account:<12} {region:<14} ") } else { String::new() };
+    let _ = writeln!(
+        out,
+        "{}{:<32} {:>4} {:<10} {:>7} {:<9} {:<20} {:>8}  FLAGS",
+        place("ACCOUNT", "REGION"),
+        "FUNCTION",
+        "VER",
+        "STATE",
+        "AGE(d)",
+        "CANDIDATE",
+        "LAST INVOKED",
+        "$/MONTH"
+    );
     for r in rows {
         let age = r.age_days.map(|a| format!("{a:.1}")).unwrap_or_else(|| "?".into());
         let _ = writeln!(
             out,
-            "{:<32} {:>4} {:<10} {:>7} {:<9} {:<20} {:>8.2}  {}",
+            "{}{:<32} {:>4} {:<10} {:>7} {:<9} {:<20} {:>8.2}  {}",
+            place(&r.account_id, &r.region),
             r.function_name,
             r.version,
             r.state,
@@ -94,5 +109,8 @@ fn table(summary: &ReportSummary, rows: &[ReportRow]) -> String {
         "candidates for deletion: {}; estimated saving ${:.2}/month",
         summary.candidates, summary.estimated_monthly_saving_usd
     );
+    for line in snapstart_proto::status::target_lines(summary) {
+        let _ = writeln!(out, "  {line}");
+    }
     out
 }

@@ -79,6 +79,31 @@ async fn scan_table_explains_candidates_and_the_saving() {
     assert!(text.contains("candidates for deletion: 2"), "{text}");
 }
 
+#[tokio::test]
+#[ignore = "needs the AWS emulator: run scripts/test.sh"]
+async fn a_scan_over_two_regions_says_where_each_row_is_and_fails_only_when_no_region_could_be_scanned() {
+    let emu = seeded().await;
+    emu.seed(json!({"region": "us-west-2", "disabled_regions": ["eu-west-1"]})).await;
+
+    let partly = scan(&emu, &["--region", "eu-west-1"]);
+    let nothing = Command::new(cleaner_bin())
+        .args(["scan", "--region", "eu-west-1", "--lambda-rps", "0"])
+        .env("AWS_ENDPOINT_URL", &emu.url)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .output()
+        .unwrap();
+
+    let text = String::from_utf8(partly.stdout).unwrap();
+    assert!(partly.status.success(), "{}", String::from_utf8_lossy(&partly.stderr));
+    assert!(text.starts_with("ACCOUNT      REGION         FUNCTION"), "{text}");
+    assert!(text.contains("123456789012 us-west-2      orders"), "{text}");
+    assert!(text.contains("123456789012 eu-west-1: FAILED, not scanned: could not list functions"), "{text}");
+    assert!(String::from_utf8_lossy(&partly.stderr).contains("error: account 123456789012 region eu-west-1 not scanned"));
+    assert_eq!(nothing.status.code(), Some(1), "{}", String::from_utf8_lossy(&nothing.stderr));
+    assert!(String::from_utf8_lossy(&nothing.stderr).contains("no account and region could be scanned"));
+}
+
 #[test]
 fn invalid_options_exit_2_naming_the_field() {
     for (args, field) in [
@@ -86,6 +111,9 @@ fn invalid_options_exit_2_naming_the_field() {
         (vec!["--period-seconds", "90"], "period_seconds"),
         (vec!["--keep-last-n=-1"], "keep_last_n"),
         (vec!["--function-level-fallback", "loose"], "function_level_fallback"),
+        (vec!["--region", "us-west-2"], "regions"),
+        (vec!["--assume-role", "arn:aws:iam::1:role/x"], "assume_role_arns"),
+        (vec!["--external-id", "abc"], "external_id"),
     ] {
         let out = Command::new(cleaner_bin()).args(["scan", "--region", "us-west-2"]).args(&args).output().unwrap();
 

@@ -104,6 +104,33 @@ async fn a_scan_over_two_regions_says_where_each_row_is_and_fails_only_when_no_r
     assert!(String::from_utf8_lossy(&nothing.stderr).contains("no account and region could be scanned"));
 }
 
+#[tokio::test]
+#[ignore = "needs the AWS emulator: run scripts/test.sh"]
+async fn log_format_json_writes_one_json_object_per_line_and_an_unknown_format_is_refused() {
+    let emu = seeded().await;
+    let run = |format: &str| {
+        Command::new(cleaner_bin())
+            .args(["scan", "--region", "us-west-2", "--lambda-rps", "0", "--format", "json"])
+            .env("LOG_FORMAT", format)
+            .env("AWS_ENDPOINT_URL", &emu.url)
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .output()
+            .unwrap()
+    };
+
+    let json = run("json");
+    let typo = run("jsn");
+    let resolver = Command::new(common::run::resolver_bin()).env("LOG_FORMAT", "xml").output().unwrap();
+
+    assert!(json.status.success());
+    let lines: Vec<Value> = String::from_utf8(json.stderr).unwrap().lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}"))).collect();
+    assert!(lines.iter().any(|l| l["message"] == "scan finished" && l["level"] == "INFO" && l["timestamp"].is_string()), "{lines:?}");
+    assert_eq!(typo.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&typo.stderr).contains("LOG_FORMAT must be \"text\" or \"json\"; got \"jsn\""));
+    assert_eq!(resolver.status.code(), Some(2), "{}", String::from_utf8_lossy(&resolver.stderr));
+}
+
 #[test]
 fn invalid_options_exit_2_naming_the_field() {
     for (args, field) in [

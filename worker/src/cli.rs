@@ -31,6 +31,8 @@ pub enum Command {
     Start(StartArgs),
     /// Run the scan phases in this process (no Temporal) and print the report.
     Scan(ScanArgs),
+    /// Manage the weekly run: a Temporal Schedule (created paused).
+    Schedule(crate::schedule::ScheduleArgs),
 }
 
 /// How hard the scan may lean on AWS.
@@ -200,7 +202,8 @@ pub struct ScanOptions {
 }
 
 impl ScanOptions {
-    fn request(&self) -> ScanRequest {
+    /// The start input these options describe (validated by [`Self::settings`]).
+    pub fn request(&self) -> ScanRequest {
         let (region, regions) = match self.regions.as_slice() {
             [one] => (Some(one.clone()), Vec::new()),
             many => (None, many.to_vec()),
@@ -338,15 +341,24 @@ pub async fn start(args: StartArgs) -> anyhow::Result<()> {
     let settings = args.options.settings(); // validate locally first: exit 2 with the field named
     let mut request = args.options.request();
     request.dry_run = args.dry_run.then_some(true);
-    let workflow_id = args.workflow_id.clone().unwrap_or_else(|| format!("snapstart-cleanup-{}", settings.scan_regions().join("+")));
+    let workflow_id = args.workflow_id.clone().unwrap_or_else(|| default_workflow_id(&settings));
     let client = args.temporal.connect().await?;
+    if let Some((id, run_id)) = open_run(&client, &workflow_id).await {
+        anyhow::bail!("a run of this scope is still open: workflow {id}, run {run_id} (started by hand or by the schedule); decide it or wait for it to end");
+    }
     let options = WorkflowStartOptions::new(args.task_queue.clone(), workflow_id.clone())
         .id_conflict_policy(WorkflowIdConflictPolicy::Fail)
         .build();
-    let handle = client
-        .start_workflow(crate::workflow::SnapStartCleanup::run, json_input(&request)?, options)
-        .await
-        .with_context(|| format!("starting workflow {workflow_id} (is a run for this region still open?)"))?;
+    let handle = match client.start_workflow(crate::workflow::SnapStartCleanup::run, json_input(&request)?, options).await {
+        Ok(handle) => handle,
+        Err(e) => {
+            let open = open_run(&client, &workflow_id).await;
+            return Err(anyhow::anyhow!(e)).context(match open {
+                Some((id, run_id)) => format!("a run of this scope is still open: workflow {id}, run {run_id} (started by hand or by the schedule); decide it or wait for it to end"),
+                None => format!("starting workflow {workflow_id}"),
+            });
+        }
+    };
     let run_id = handle.run_id().unwrap_or_default().to_string();
     let ns = args.temporal.namespace_or_env();
     println!("workflow id: {workflow_id}\nrun id:      {run_id}");
@@ -358,6 +370,30 @@ pub async fn start(args: StartArgs) -> anyhow::Result<()> {
         println!("phase: {}{}", status.phase, status.deadline.map(|d| format!(" (decide before {d})")).unwrap_or_default());
     }
     Ok(())
+}
+
+/// The default workflow id of a scope: one open run per scope, whether started by hand or by the
+/// schedule (which keeps this id too).
+pub fn default_workflow_id(settings: &ScanSettings) -> String {
+    format!("snapstart-cleanup-{}", settings.scan_regions().join("+"))
+}
+
+/// The open run of the scope, as (workflow id, run id): one started by hand (`workflow_id`) or
+/// by the schedule (`workflow_id` and the timestamp the schedule appends).
+async fn open_run(client: &temporalio_client::Client, workflow_id: &str) -> Option<(String, String)> {
+    use futures::StreamExt;
+    if workflow_id.contains(['\'', '"', '\\']) {
+        return None;
+    }
+    let query = format!("WorkflowId STARTS_WITH '{workflow_id}' AND ExecutionStatus = 'Running'");
+    let mut runs = client.list_workflows(query, Default::default());
+    while let Some(Ok(run)) = runs.next().await {
+        let id = run.id();
+        if id == workflow_id || id.strip_prefix(workflow_id).is_some_and(|rest| rest.starts_with('-')) {
+            return Some((id.to_string(), run.run_id().to_string()));
+        }
+    }
+    None
 }
 
 /// Polls the `status` query until the report exists (the run waits for approval or has ended).
@@ -398,7 +434,7 @@ async fn pending_progress(handle: &temporalio_client::WorkflowHandle<temporalio_
 }
 
 /// The start input as the JSON payload `temporal workflow start --input` would send.
-fn json_input(request: &ScanRequest) -> anyhow::Result<temporalio_common::data_converters::RawValue> {
+pub fn json_input(request: &ScanRequest) -> anyhow::Result<temporalio_common::data_converters::RawValue> {
     use temporalio_common::protos::temporal::api::common::v1::Payload;
     let data = serde_json::to_vec(request)?;
     let payload = Payload { metadata: [("encoding".to_string(), b"json/plain".to_vec())].into(), data, ..Default::default() };

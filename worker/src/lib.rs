@@ -13,5 +13,6 @@ pub mod output;
 pub mod payload;
 pub mod progress_report;
 pub mod scan;
+pub mod schedule;
 pub mod temporal;
 pub mod workflow;

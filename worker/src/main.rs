@@ -27,5 +27,6 @@ async fn main() -> anyhow::Result<()> {
         Command::Worker(args) => cli::worker(args).await,
         Command::Start(args) => cli::start(args).await,
         Command::Scan(args) => cli::scan(args).await,
+        Command::Schedule(args) => snapstart_worker::schedule::run(args).await,
     }
 }

@@ -1,0 +1,104 @@
+//! `snapstart-cleaner schedule …` against the real Temporal dev server: created paused, a tick
+//! while its run is open is skipped, and a manual `start` of a scope with an open run (manual or
+//! scheduled) is refused, naming that run.
+
+mod common;
+
+use std::{process::Command, time::Duration};
+
+use common::{cleaner_bin, eventually, run::{uuid_ish, Harness}};
+
+/// Runs `snapstart-cleaner <args>` against the harness's Temporal; returns (success, stdout, stderr).
+fn cleaner(h: &Harness, args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(cleaner_bin())
+        .args(args)
+        .args(["--address", h.address(), "--namespace", "default"])
+        .env_remove("TEMPORAL_ADDRESS")
+        .output()
+        .expect("running snapstart-cleaner");
+    (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+fn describe(h: &Harness, schedule: &str) -> String {
+    let (ok, out, err) = cleaner(h, &["schedule", "describe", "--schedule-id", schedule]);
+    assert!(ok, "{err}");
+    out
+}
+
+/// The id of the scope's open scheduled run (`<workflow id>-<time>`), if one is open.
+async fn open_scheduled(h: &Harness, workflow_id: &str) -> Option<String> {
+    let out = Command::new(h.cli())
+        .args(["workflow", "list", "--query", &format!("WorkflowId STARTS_WITH '{workflow_id}-' AND ExecutionStatus = 'Running'"), "--output", "json", "--address", h.address()])
+        .output()
+        .unwrap();
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).ok()?;
+    list.as_array()?.first()?["execution"]["workflowId"].as_str().map(str::to_string)
+}
+
+/// The run ids of every execution (open or closed) with `workflow_id`.
+async fn runs_of(h: &Harness, workflow_id: &str) -> Vec<String> {
+    let out = Command::new(h.cli())
+        .args(["workflow", "list", "--query", &format!("WorkflowId = '{workflow_id}'"), "--output", "json", "--address", h.address()])
+        .output()
+        .unwrap();
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null);
+    list.as_array().map(|a| a.iter().filter_map(|w| w["execution"]["runId"].as_str().map(str::to_string)).collect()).unwrap_or_default()
+}
+
+#[tokio::test]
+#[ignore = "needs the services scripts/test.sh starts (Temporal dev server, AWS emulator): run scripts/test.sh"]
+async fn a_schedule_is_created_paused_skips_ticks_while_its_run_is_open_and_a_manual_start_of_an_open_scope_is_refused() {
+    let mut h = Harness::start(false).await;
+    h.start_worker(0);
+    let (schedule, workflow) = (format!("sched-{}", uuid_ish()), format!("scope-{}", uuid_ish()));
+    let scope = ["--region", "us-west-2", "--task-queue", h.task_queue(), "--workflow-id", &workflow];
+    let create: Vec<&str> = ["schedule", "create", "--schedule-id", &schedule, "--interval", "7d"].into_iter().chain(scope).collect();
+
+    let (created, out, err) = cleaner(&h, &create);
+    let paused = describe(&h, &schedule);
+    let (bad, _, bad_err) = cleaner(&h, &["schedule", "create", "--schedule-id", "never", "--region", "us-west-2", "--interval", "7w"]);
+    let (bad_input, _, bad_input_err) = cleaner(&h, &["schedule", "create", "--schedule-id", "never", "--region", "mars-1"]);
+
+    assert!(created, "{err}");
+    assert!(out.contains("PAUSED"), "{out}");
+    assert!(paused.contains("state:         PAUSED") && paused.contains(&format!("workflow id {workflow}")), "{paused}");
+    assert!(paused.contains("next runs:     none while paused") && paused.contains("skip"), "{paused}");
+    assert!(!bad && bad_err.contains("the unit must be d, h, m or s"), "{bad_err}");
+    assert!(!bad_input && bad_input_err.contains("unknown region"), "{bad_input_err}");
+
+    // A manual run of the scope refuses a second manual one, naming it.
+    let manual: Vec<&str> = ["start", "--region", "us-west-2", "--task-queue", h.task_queue(), "--workflow-id", &workflow].into_iter().collect();
+    let (started, _, err) = cleaner(&h, &manual);
+    assert!(started, "{err}");
+    h.wait_for_phase(&workflow, "awaiting_approval").await;
+    let (again, _, again_err) = cleaner(&h, &manual);
+    assert!(!again && again_err.contains(&format!("a run of this scope is still open: workflow {workflow}, run ")), "{again_err}");
+    h.temporal(&["workflow", "terminate", "--workflow-id", &workflow, "--reason", "test"]);
+
+    // A scheduled run (`<workflow id>-<time>`) refuses a manual start of its scope, and a tick
+    // while it is open is skipped.
+    let (triggered, _, err) = cleaner(&h, &["schedule", "trigger", "--schedule-id", &schedule]);
+    assert!(triggered, "{err}");
+    let scheduled = eventually(Duration::from_secs(30), "the scheduled run", || async { open_scheduled(&h, &workflow).await }).await;
+    h.wait_for_phase(&scheduled, "awaiting_approval").await;
+    let (refused, _, refusal) = cleaner(&h, &manual);
+    let (triggered, _, err) = cleaner(&h, &["schedule", "trigger", "--schedule-id", &schedule]);
+    assert!(triggered, "{err}");
+    let skipped = eventually(Duration::from_secs(30), "a skipped tick", || async {
+        let d = describe(&h, &schedule);
+        d.contains("ticks skipped: 1").then_some(d)
+    })
+    .await;
+
+    assert!(!refused, "a manual start while the scheduled run is open is refused");
+    assert!(refusal.contains(&format!("a run of this scope is still open: workflow {scheduled}, run ")), "{refusal}");
+    assert!(skipped.contains(&format!("open run:      {scheduled}")), "{skipped}");
+    assert_eq!(runs_of(&h, &scheduled).await.len(), 1);
+    let workflow = scheduled;
+
+    h.temporal(&["workflow", "terminate", "--workflow-id", &workflow, "--reason", "test done"]);
+    let (unpaused, _, _) = cleaner(&h, &["schedule", "unpause", "--schedule-id", &schedule]);
+    assert!(unpaused && describe(&h, &schedule).contains("state:         running"));
+    let (deleted, _, err) = cleaner(&h, &["schedule", "delete", "--schedule-id", &schedule]);
+    assert!(deleted, "{err}");
+}

@@ -27,3 +27,5 @@ log "cargo test"
 cargo test --workspace --locked -- --include-ignored --test-threads 4
 log "emulator tests"
 "$PY" -m pytest -q emulator/tests
+log "deployable stack checks"
+"$PY" -m pytest -q scripts/tests

@@ -69,8 +69,41 @@ fn init_logs() -> Result<(), String> {
     Ok(())
 }
 
+/// `snapstart-cleaner-resolver --check-health`: GET /healthz on RESOLVER_LISTEN (all interfaces
+/// are asked on loopback) within 3 s; exit 0 when it answers 200. For container health checks,
+/// where no curl exists; needs no other setting.
+fn check_health() -> std::process::ExitCode {
+    use std::io::{Read, Write};
+    let listen = std::env::var("RESOLVER_LISTEN").unwrap_or_else(|_| "127.0.0.1:8787".into());
+    let address = listen.replace("0.0.0.0", "127.0.0.1").replace("[::]", "[::1]");
+    let probe = || -> std::io::Result<bool> {
+        let addr = std::net::ToSocketAddrs::to_socket_addrs(&address)?.next().ok_or(std::io::ErrorKind::NotFound)?;
+        let timeout = std::time::Duration::from_secs(3);
+        let mut stream = std::net::TcpStream::connect_timeout(&addr, timeout)?;
+        stream.set_read_timeout(Some(timeout))?;
+        stream.write_all(b"GET /healthz HTTP/1.0\r\nHost: localhost\r\n\r\n")?;
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer)?;
+        Ok(answer.starts_with("HTTP/1.0 200") || answer.starts_with("HTTP/1.1 200"))
+    };
+    match probe() {
+        Ok(true) => std::process::ExitCode::SUCCESS,
+        Ok(false) => {
+            eprintln!("unhealthy: {address}/healthz did not answer 200");
+            std::process::ExitCode::FAILURE
+        }
+        Err(e) => {
+            eprintln!("unhealthy: {address}: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
+    if std::env::args().nth(1).as_deref() == Some("--check-health") {
+        return check_health();
+    }
     if let Err(e) = init_logs() {
         eprintln!("snapstart-cleaner-resolver: {e}");
         return std::process::ExitCode::from(2);

@@ -246,3 +246,26 @@ async fn start_wait_prints_the_candidates_and_a_second_start_for_the_region_is_r
     let stderr = String::from_utf8_lossy(&second.stderr);
     assert!(stderr.contains(id) && stderr.contains("still open"), "{stderr}");
 }
+
+#[tokio::test]
+async fn the_resolver_health_check_exits_0_only_when_healthz_answers() {
+    let port = common::free_port();
+    let listen = format!("127.0.0.1:{port}");
+    let check = || Command::new(common::run::resolver_bin()).arg("--check-health").env("RESOLVER_LISTEN", &listen).output().unwrap();
+
+    let nobody = check();
+    let mut resolver = Command::new(common::run::resolver_bin())
+        .args(["--listen", &listen, "--public-url", "http://localhost:8787", "--address", "127.0.0.1:1"])
+        .env("APPROVAL_LINK_SECRET", common::run::SECRET)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let healthy = common::eventually(std::time::Duration::from_secs(30), "a healthy resolver", || async { Some(check()).filter(|o| o.status.success()) }).await;
+    let _ = resolver.kill();
+    let _ = resolver.wait();
+
+    assert_eq!(nobody.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&nobody.stderr).starts_with("unhealthy: 127.0.0.1:"));
+    assert!(healthy.status.success());
+}

@@ -92,6 +92,7 @@ impl ScanRequest {
         if timeout == 0 || timeout > DEFAULT_APPROVAL_TIMEOUT_SECONDS as i64 {
             return Err(invalid("approval_timeout_seconds", format!("must be between 1 and {DEFAULT_APPROVAL_TIMEOUT_SECONDS} (7 days); got {timeout}")));
         }
+        let s3_report_uri = validate_s3_uri(self.s3_report_uri.as_deref())?;
         let include = validate_patterns("include", &self.include)?;
         let exclude = validate_patterns("exclude", &self.exclude)?;
         let protect_tag_key = self.protect_tag_key.clone().unwrap_or_else(|| DEFAULT_PROTECT_TAG_KEY.to_string());
@@ -104,6 +105,7 @@ impl ScanRequest {
             protect_tag_key,
             region: regions[0].clone(),
             regions,
+            s3_report_uri,
             assume_role_arns,
             external_id,
             include_own_account,
@@ -127,6 +129,29 @@ pub const ACCEPTED_FIELDS: &[&str] = &[
     "approval_timeout_seconds", "include", "exclude", "protect_tag_key", "regions",
     "assume_role_arns", "external_id", "include_own_account",
 ];
+
+/// `s3://bucket/prefix` (prefix optional): a DNS-style bucket name, a key prefix of printable
+/// characters. Empty or absent: no S3 reports.
+fn validate_s3_uri(uri: Option<&str>) -> Result<String, InvalidRequest> {
+    let Some(uri) = uri.filter(|u| !u.is_empty()) else { return Ok(String::new()) };
+    let bad = || invalid("s3_report_uri", format!("{uri:?} is not an S3 location such as \"s3://audit-bucket/snapstart-cleaner/\""));
+    let rest = uri.strip_prefix("s3://").ok_or_else(bad)?;
+    let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+    let bucket_ok = (3..=63).contains(&bucket.len())
+        && bucket.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')
+        && bucket.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && bucket.ends_with(|c: char| c.is_ascii_alphanumeric());
+    if !bucket_ok || prefix.len() > 900 || prefix.chars().any(|c| c.is_control()) {
+        return Err(bad());
+    }
+    Ok(uri.to_string())
+}
+
+/// The bucket and key prefix of a validated `s3_report_uri`.
+pub fn s3_location(uri: &str) -> Option<(&str, &str)> {
+    let rest = uri.strip_prefix("s3://")?;
+    Some(rest.split_once('/').unwrap_or((rest, "")))
+}
 
 /// At most this many roles in one run.
 pub const MAX_ROLES: usize = 100;
@@ -373,6 +398,18 @@ mod tests {
             let err = check(json).expect_err(json);
             assert_eq!(err.field, field, "{json}: {err}");
             assert!(err.message.starts_with(message), "{json}: got {:?}, want it to start with {message:?}", err.message);
+        }
+    }
+
+    #[test]
+    fn an_s3_report_location_is_a_bucket_and_an_optional_prefix() {
+        assert_eq!(check(r#"{"region": "us-west-2", "s3_report_uri": "s3://audit-bucket/snapstart/"}"#).unwrap().s3_report_uri, "s3://audit-bucket/snapstart/");
+        assert_eq!(check(r#"{"region": "us-west-2", "s3_report_uri": null}"#).unwrap().s3_report_uri, "");
+        assert_eq!(s3_location("s3://audit-bucket/snapstart/"), Some(("audit-bucket", "snapstart/")));
+        assert_eq!(s3_location("s3://audit-bucket"), Some(("audit-bucket", "")));
+        for bad in ["audit-bucket/x", "s3://", "s3://Audit/x", "s3://ab/x", "s3://-bucket/x", "https://audit-bucket/x"] {
+            let err = check(&format!(r#"{{"region": "us-west-2", "s3_report_uri": "{bad}"}}"#)).unwrap_err();
+            assert_eq!(err.field, "s3_report_uri", "{bad}");
         }
     }
 

@@ -32,15 +32,15 @@ type Expected = (&'static str, Keys, Option<(&'static str, Keys)>);
 /// Each activity payload type of the recorded run, its top-level keys, and for a packed field
 /// the keys of the message inside (shown unpacked, never as bytes).
 const ACTIVITY_PAYLOADS: &[Expected] = &[
-    ("snapstart.v1.ScanSettings", &["approval_timeout_seconds", "assume_role_arns", "dry_run_requested", "exclude", "external_id", "function_level_fallback", "function_name_prefix", "include", "include_own_account", "keep_last_n", "lookback_days", "min_age_days", "now_unix", "period_seconds", "protect_tag_key", "region", "regions"], None),
+    ("snapstart.v1.ScanSettings", &["approval_timeout_seconds", "assume_role_arns", "dry_run_requested", "exclude", "external_id", "function_level_fallback", "function_name_prefix", "include", "include_own_account", "keep_last_n", "lookback_days", "min_age_days", "now_unix", "period_seconds", "protect_tag_key", "region", "regions", "s3_report_uri"], None),
     ("snapstart.v1.PhaseOutput", &["counts", "scan"], Some(("scan", &["account_id", "aws_calls", "code_storage", "error", "functions", "region", "role_arn", "settings", "targets"]))),
     ("snapstart.v1.PackedScan", &["account_id", "aws_calls", "code_storage", "error", "functions", "region", "role_arn", "settings", "targets"], None),
     ("snapstart.v1.BuildReportOutput", &["candidates", "counts", "preview"], Some(("candidates", &["rows"]))),
-    ("snapstart.v1.ApprovalEmailRequest", &["candidates", "deadline_unix", "dry_run_requested", "run_id", "summary", "workflow_id"], Some(("candidates", &["rows"]))),
+    ("snapstart.v1.ApprovalEmailRequest", &["candidates", "deadline_unix", "dry_run_requested", "report_location", "run_id", "summary", "workflow_id"], Some(("candidates", &["rows"]))),
     ("snapstart.v1.NotifyResponse", &["delivered", "dry_run"], None),
     ("snapstart.v1.DeleteRequest", &["approved", "assume_role_arns", "dry_run", "external_id", "function_level_fallback", "period_seconds", "region", "scan_now_unix"], Some(("approved", &["rows"]))),
     ("snapstart.v1.DeleteResponse", &["dry_run", "results"], Some(("results", &["results"]))),
-    ("snapstart.v1.CompletionEmailRequest", &["decision_json", "dry_run", "results", "run_id", "status", "summary", "workflow_id"], Some(("results", &["results"]))),
+    ("snapstart.v1.CompletionEmailRequest", &["decision_json", "dry_run", "results", "run_id", "s3_report_uri", "status", "summary", "workflow_id"], Some(("results", &["results"]))),
 ];
 
 struct Answer {

@@ -162,16 +162,38 @@ impl ScanActivities {
     pub async fn build_report(self: Arc<Self>, ctx: ActivityContext, input: Packed) -> Result<Typed<BuildReportOutput>, ActivityError> {
         let state = open(&input)?;
         let full = report::build(&state);
-        let path = match &self.report_dir {
-            Some(dir) => write_report(dir, ctx.info().workflow_id.as_deref().unwrap_or("scan"), &full).await?,
+        let workflow_id = ctx.info().workflow_id.as_deref().unwrap_or("scan").to_string();
+        let mut path = match &self.report_dir {
+            Some(dir) => write_report(dir, &workflow_id, &full).await?,
             None => String::new(),
         };
+        let settings = state.settings.clone().unwrap_or_default();
+        if !settings.s3_report_uri.is_empty() {
+            path = write_s3_report(&self.aws, &settings, &workflow_id, &full).await?;
+        }
         let candidates = CandidateList { rows: full.rows.iter().filter(|r| r.candidate_for_deletion).cloned().collect() };
         let mut counts = scan::counts(&state);
         counts.candidates = candidates.rows.len() as u32;
         let out = BuildReportOutput { preview: Some(report::preview(&full, &path)), candidates: Some(pack(&candidates)), counts: Some(counts) };
         fit(names::ACTIVITY_BUILD_REPORT, out, self.payload_limit)
     }
+}
+
+/// Writes the full report to the run's `s3_report_uri` as `<prefix><workflow id>.json` and
+/// `.csv`; returns the JSON's location. A write that keeps failing fails the activity (retried by
+/// Temporal like any AWS failure): an audit trail that was asked for is never skipped.
+async fn write_s3_report(aws: &AwsFactory, settings: &snapstart_proto::v1::ScanSettings, workflow_id: &str, report: &snapstart_proto::v1::Report) -> Result<String, ActivityError> {
+    use crate::aws::s3::report_key;
+    let (bucket, prefix) = snapstart_proto::request::s3_location(&settings.s3_report_uri).ok_or_else(|| corrupt(format!("s3_report_uri {:?}", settings.s3_report_uri)))?;
+    let store = aws.report_store(&settings.region).await;
+    let json = serde_json::to_vec_pretty(report).map_err(corrupt)?;
+    let summary = report.summary.clone().unwrap_or_default();
+    let csv = crate::output::render(crate::output::Format::Csv, &summary, &report.rows).into_bytes();
+    let failed = |e: crate::aws::AwsError| ActivityError::from(anyhow::anyhow!("writing the report to {}: {e}", settings.s3_report_uri));
+    let location = store.put(bucket, &report_key(prefix, workflow_id, ".json"), json, "application/json").await.map_err(failed)?;
+    store.put(bucket, &report_key(prefix, workflow_id, ".csv"), csv, "text/csv").await.map_err(failed)?;
+    tracing::info!(%location, "report written to S3");
+    Ok(location)
 }
 
 async fn write_report(dir: &std::path::Path, workflow_id: &str, report: &snapstart_proto::v1::Report) -> Result<String, ActivityError> {

@@ -120,6 +120,26 @@ fn iso(unix: i64) -> String {
     DateTime::<Utc>::from_timestamp(unix, 0).unwrap_or_default().to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
+impl CleanupActivities {
+    /// Writes the run's outcome (status, decision, every deletion result) next to its report as
+    /// `<prefix><workflow id>.deletions.json` when the run has an `s3_report_uri`; returns where.
+    /// A write that keeps failing fails the activity: the audit trail was asked for.
+    async fn write_deletions(&self, req: &CompletionEmailRequest, results: &DeletionResultList, decision: Option<&DecisionRecord>) -> Result<String, ActivityError> {
+        let Some((bucket, prefix)) = snapstart_proto::request::s3_location(&req.s3_report_uri) else { return Ok(String::new()) };
+        let region = req.summary.as_ref().and_then(|s| s.settings.as_ref()).map(|s| s.region.clone()).unwrap_or_default();
+        let body = serde_json::json!({
+            "workflow_id": req.workflow_id, "run_id": req.run_id, "status": req.status, "dry_run": req.dry_run,
+            "decision": decision, "deletion_results": results.results,
+        });
+        let key = crate::aws::s3::report_key(prefix, &req.workflow_id, ".deletions.json");
+        let store = self.aws.report_store(&region).await;
+        store
+            .put(bucket, &key, serde_json::to_vec_pretty(&body).map_err(bad_input)?, "application/json")
+            .await
+            .map_err(|e| ActivityError::from(anyhow::anyhow!("writing the deletion results to {}: {e}", req.s3_report_uri)))
+    }
+}
+
 #[activities]
 impl CleanupActivities {
     /// Mints the signed links and sends the approval request.
@@ -148,6 +168,7 @@ impl CleanupActivities {
             deadline: &iso(req.deadline_unix),
             dry_run,
             ui_url: &self.ui_link(&req.workflow_id, &req.run_id),
+            report_location: &req.report_location,
         });
         let delivered = self.deliver(&ctx, &message).await?;
         tracing::info!(workflow_id = %req.workflow_id, ?delivered, "approval request sent");
@@ -199,6 +220,7 @@ impl CleanupActivities {
         };
         let decision: Option<DecisionRecord> = (!req.decision_json.is_empty()).then(|| serde_json::from_str(&req.decision_json)).transpose().map_err(bad_input)?;
         let summary = req.summary.clone().unwrap_or_default();
+        let deletions_location = self.write_deletions(&req, &results, decision.as_ref()).await?;
         let message = completion_email(&CompletionEmail {
             status: &req.status,
             workflow_id: &req.workflow_id,
@@ -208,6 +230,7 @@ impl CleanupActivities {
             dry_run: req.dry_run,
             decision: decision.as_ref(),
             ui_url: &self.ui_link(&req.workflow_id, &req.run_id),
+            report_location: &deletions_location,
         });
         let delivered = self.deliver(&ctx, &message).await?;
         fit(names::ACTIVITY_SEND_COMPLETION_EMAIL, NotifyResponse { delivered, dry_run: req.dry_run }, self.config.payload_limit)

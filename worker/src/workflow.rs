@@ -99,7 +99,8 @@ impl SnapStartCleanup {
         if ctx.state(|s| s.candidates.is_empty()) {
             return Self::finish(ctx, "no_candidates", &summary, DeletionResultList::default()).await;
         }
-        let deadline_unix = Self::ask(ctx, &settings, &summary, built.candidates.clone().unwrap_or_default()).await?;
+        let report_location = built.preview.as_ref().map(|p| p.report_path.clone()).unwrap_or_default();
+        let deadline_unix = Self::ask(ctx, &settings, &summary, built.candidates.clone().unwrap_or_default(), &report_location).await?;
         let wait = Self::wait_seconds(ctx, &settings, deadline_unix);
         let Some(decision) = Self::wait_for_decision(ctx, wait).await else {
             return Self::finish(ctx, "timed_out", &summary, DeletionResultList::default()).await;
@@ -202,7 +203,7 @@ impl SnapStartCleanup {
     }
 
     /// Sends the approval email; returns the deadline its links carry.
-    async fn ask(ctx: &mut WorkflowContext<Self>, settings: &ScanSettings, summary: &ReportSummary, candidates: PackedScan) -> WorkflowResult<i64> {
+    async fn ask(ctx: &mut WorkflowContext<Self>, settings: &ScanSettings, summary: &ReportSummary, candidates: PackedScan, report_location: &str) -> WorkflowResult<i64> {
         let deadline_unix = now_unix(ctx.workflow_time()) + settings.approval_timeout_seconds as i64;
         ctx.state_mut(|s| s.status.phase = names::ACTIVITY_SEND_APPROVAL_EMAIL.into());
         let request = ApprovalEmailRequest {
@@ -212,6 +213,7 @@ impl SnapStartCleanup {
             candidates: Some(candidates),
             deadline_unix,
             dry_run_requested: settings.dry_run_requested,
+            report_location: report_location.to_string(),
         };
         let sent = ctx.execute_activity(CleanupActivities::send_approval_email, Typed(request), activity_options(SHORT)).await?.0;
         ctx.state_mut(|s| {
@@ -272,6 +274,7 @@ impl SnapStartCleanup {
             results: Some(pack(&results)),
             dry_run,
             decision_json: decision.as_ref().map(|d| serde_json::to_string(d).unwrap_or_default()).unwrap_or_default(),
+            s3_report_uri: summary.settings.as_ref().map(|s| s.s3_report_uri.clone()).unwrap_or_default(),
         };
         ctx.execute_activity(CleanupActivities::send_completion_email, Typed(request), activity_options(SHORT)).await?;
         ctx.state_mut(|s| s.status.phase = status.into());
@@ -297,8 +300,5 @@ fn parse_input(ctx: &WorkflowContext<SnapStartCleanup>, input: &RawValue) -> Res
     })?;
     let text = std::str::from_utf8(&payload.data).map_err(|_| InvalidRequest { field: "input".into(), message: "input is not UTF-8 JSON".into() })?;
     let request = ScanRequest::from_json(text)?;
-    if request.s3_report_uri.is_some() && !ctx.is_replaying() {
-        tracing::info!("s3_report_uri is accepted for compatibility and ignored; see README (reports)");
-    }
     request.validate(now_unix(ctx.workflow_time()))
 }

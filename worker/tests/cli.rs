@@ -152,7 +152,7 @@ fn invalid_options_exit_2_naming_the_field() {
 }
 
 #[test]
-fn help_lists_the_three_commands() {
+fn help_lists_the_commands_and_schedule_its_subcommands() {
     let out = Command::new(cleaner_bin()).arg("--help").output().unwrap();
 
     let text = String::from_utf8(out.stdout).unwrap();
@@ -163,7 +163,12 @@ fn help_lists_the_three_commands() {
         .take_while(|l| l.starts_with("  "))
         .filter_map(|l| l.split_whitespace().next())
         .collect();
-    assert_eq!(commands, vec!["worker", "start", "scan", "help"], "{text}");
+    assert_eq!(commands, vec!["worker", "start", "scan", "schedule", "help"], "{text}");
+    let out = Command::new(cleaner_bin()).args(["schedule", "--help"]).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    for sub in ["create", "describe", "update", "pause", "unpause", "trigger", "delete"] {
+        assert!(text.contains(&format!("  {sub} ")), "{sub}: {text}");
+    }
 }
 
 /// Runs a binary with `APPROVAL_LINK_SECRET` set to `secret` (unset when None) and nothing it

@@ -307,6 +307,66 @@ async fn report_dir_receives_the_full_report_of_the_run() {
     h.temporal(&["workflow", "terminate", "--workflow-id", &id, "--reason", "test done"]);
 }
 
+/// An S3 client on the emulator (path-style, as for any endpoint URL).
+async fn s3(h: &Harness) -> aws_sdk_s3::Client {
+    let creds = aws_credential_types::Credentials::new("testing", "testing", None, None, "test");
+    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new("us-west-2"))
+        .endpoint_url(&h.emulator.url)
+        .credentials_provider(creds)
+        .load()
+        .await;
+    aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&config).force_path_style(true).build())
+}
+
+#[tokio::test]
+#[ignore = "needs the services scripts/test.sh starts (Temporal dev server, AWS emulator, SMTP sink, Chromium): run scripts/test.sh"]
+async fn s3_report_uri_receives_the_report_before_the_email_and_the_deletion_results_after() {
+    let mut h = Harness::start(false).await;
+    let client = s3(&h).await;
+    let bucket = aws_sdk_s3::types::CreateBucketConfiguration::builder().location_constraint(aws_sdk_s3::types::BucketLocationConstraint::UsWest2).build();
+    client.create_bucket().bucket("audit-bucket").create_bucket_configuration(bucket).send().await.unwrap();
+    h.start_worker(0);
+
+    let id = h.cli_start(r#"{"region": "us-west-2", "s3_report_uri": "s3://audit-bucket/snapstart/"}"#);
+    h.wait_for_phase(&id, "awaiting_approval").await;
+    let get = |key: String| {
+        let client = client.clone();
+        async move { client.get_object().bucket("audit-bucket").key(key).send().await.unwrap() }
+    };
+    let json = get(format!("snapstart/{id}.json")).await;
+    let encryption = json.server_side_encryption().cloned();
+    let report: Value = serde_json::from_slice(&json.body.collect().await.unwrap().into_bytes()).unwrap();
+    let csv = String::from_utf8(get(format!("snapstart/{id}.csv")).await.body.collect().await.unwrap().into_bytes().to_vec()).unwrap();
+    let email = h.emulator.sns_messages().await.into_iter().find(|m| m["subject"].as_str().unwrap_or_default().contains("Approve")).expect("the approval email");
+    h.cli_signal(&id, Some(r#"{"approved": false}"#));
+    h.result(&id).await;
+    let outcome: Value = serde_json::from_slice(&get(format!("snapstart/{id}.deletions.json")).await.body.collect().await.unwrap().into_bytes()).unwrap();
+
+    assert_eq!(encryption, Some(aws_sdk_s3::types::ServerSideEncryption::Aes256), "encrypted at rest");
+    assert_eq!((report["rows"].as_array().unwrap().len(), report["summary"]["candidates"].as_u64()), (11, Some(4)));
+    assert_eq!(csv.lines().count(), 12, "a header and every version");
+    assert!(email["message"].as_str().unwrap().contains(&format!("Full report: s3://audit-bucket/snapstart/{id}.json")), "{email}");
+    assert_eq!(outcome["status"], "rejected");
+}
+
+#[tokio::test]
+#[ignore = "needs the services scripts/test.sh starts (Temporal dev server, AWS emulator, SMTP sink, Chromium): run scripts/test.sh"]
+async fn a_report_that_cannot_be_written_to_s3_stops_the_run_before_anyone_is_asked() {
+    let mut h = Harness::start(false).await;
+    h.start_worker(0);
+
+    // No such bucket: every PutObject fails (404 NoSuchBucket), through every retry.
+    let id = h.cli_start(r#"{"region": "us-west-2", "s3_report_uri": "s3://no-such-bucket/x/"}"#);
+    let client = h.client().await;
+    let handle = client.get_workflow_handle::<SnapStartCleanup>(id.clone());
+    let result = tokio::time::timeout(Duration::from_secs(150), handle.get_result(WorkflowGetResultOptions::default())).await.expect("the run ends");
+
+    let err = format!("{:?}", result.expect_err("the run fails"));
+    assert!(err.contains("writing the report to s3://no-such-bucket/x/") && err.contains("NoSuchBucket"), "{err}");
+    assert!(h.emulator.sns_messages().await.is_empty(), "nobody was asked to approve");
+}
+
 #[tokio::test]
 #[ignore = "needs the services scripts/test.sh starts (Temporal dev server, AWS emulator, SMTP sink, Chromium): run scripts/test.sh"]
 async fn a_result_over_the_payload_limit_fails_the_run_once_without_retrying() {

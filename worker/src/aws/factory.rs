@@ -154,6 +154,15 @@ impl AwsFactory {
         self.deleter_at(&Place::own(region), "").await
     }
 
+    /// The report store in `region`, with the worker's own credentials (path-style addressing
+    /// when an endpoint URL points at an emulator).
+    pub async fn report_store(&self, region: &str) -> super::s3::ReportStore {
+        let config = self.own_config(region).await;
+        let path_style = config.endpoint_url().is_some();
+        let s3 = aws_sdk_s3::config::Builder::from(&config).force_path_style(path_style).build();
+        super::s3::ReportStore::new(aws_sdk_s3::Client::from_conf(s3), Arc::new(CallCounter::default()))
+    }
+
     fn budgets(&self, account_id: &str, region: &str) -> Budgets {
         let mut all = self.budgets.lock().expect("budgets poisoned");
         all.entry((account_id.to_string(), region.to_string()))

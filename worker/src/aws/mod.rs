@@ -7,6 +7,7 @@ pub mod cloudwatch;
 pub mod factory;
 pub mod lambda;
 pub mod retry;
+pub mod s3;
 pub mod tagging;
 
 use async_trait::async_trait;

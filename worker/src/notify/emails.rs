@@ -25,6 +25,8 @@ pub struct ApprovalEmail<'a> {
     pub deadline: &'a str,
     pub dry_run: bool,
     pub ui_url: &'a str,
+    /// Where the full report is (s3://… or a file on the worker), empty when nowhere.
+    pub report_location: &'a str,
 }
 
 /// Escapes text for HTML.
@@ -93,6 +95,9 @@ pub fn approval_email(e: &ApprovalEmail) -> Message {
     let _ = writeln!(text, "Each link opens a confirmation page; nothing happens until you confirm there.");
     let _ = writeln!(text, "Decide before {} or the run ends without deleting anything.", e.deadline);
     let _ = writeln!(text, "Workflow {} (run {}): {}", e.workflow_id, e.run_id, e.ui_url);
+    if !e.report_location.is_empty() {
+        let _ = writeln!(text, "Full report: {}", e.report_location);
+    }
     let rows: String = e
         .candidates
         .iter()
@@ -103,11 +108,12 @@ pub fn approval_email(e: &ApprovalEmail) -> Message {
         "<html><body style=\"font-family:sans-serif\"><h2>{}</h2><p><b>{}</b></p><p>Settings: {}<br>States: {}<br>Stage A pass {}, stage B pass {}, alias-protected {}, check failed {}</p>\
          <p>Candidates: <b>{}</b>; estimated saving <b>${:.2}/month</b>; {}</p>{}<ul>{}</ul>{}\
          <p><a href=\"{}\">Approve…</a> &nbsp; <a href=\"{}\">Reject…</a></p><p>Each link opens a confirmation page; nothing happens until you confirm there. Deadline: {}.</p>\
-         <p>Workflow <a href=\"{}\">{}</a></p></body></html>",
+         <p>Workflow <a href=\"{}\">{}</a></p>{}</body></html>",
         escape(&subject), mode, escape(&settings_line(s)), escape(&states_line(s)), s.stage_a_pass, s.stage_b_pass, s.alias_protected, s.check_failed,
         s.candidates, s.estimated_monthly_saving_usd, escape(&code_storage_phrase(s)), targets_html(&targets), rows,
         if e.candidates.len() > MAX_ROWS { format!("<p>… and {} more</p>", e.candidates.len() - MAX_ROWS) } else { String::new() },
-        escape(e.approve_url), escape(e.reject_url), escape(e.deadline), escape(e.ui_url), escape(e.workflow_id)
+        escape(e.approve_url), escape(e.reject_url), escape(e.deadline), escape(e.ui_url), escape(e.workflow_id),
+        if e.report_location.is_empty() { String::new() } else { format!("<p>Full report: <code>{}</code></p>", escape(e.report_location)) }
     );
     Message { subject, text, html, idempotency_key: format!("approval/{}", e.run_id) }
 }
@@ -129,6 +135,8 @@ pub struct CompletionEmail<'a> {
     pub dry_run: bool,
     pub decision: Option<&'a DecisionRecord>,
     pub ui_url: &'a str,
+    /// Where the deletion results were written (s3://…), empty when nowhere.
+    pub report_location: &'a str,
 }
 
 /// The summary sent for every outcome.
@@ -173,6 +181,9 @@ pub fn completion_email(e: &CompletionEmail) -> Message {
     if errors.len() > MAX_ERRORS {
         let _ = writeln!(text, "  … and {} more errors", errors.len() - MAX_ERRORS);
     }
+    if !e.report_location.is_empty() {
+        let _ = writeln!(text, "Deletion results: {}", e.report_location);
+    }
     let _ = writeln!(text, "Workflow: {}", e.ui_url);
     let html = format!("<html><body style=\"font-family:sans-serif\"><pre>{}</pre></body></html>", escape(&text));
     Message { subject, text, html, idempotency_key: format!("completion/{}", e.run_id) }
@@ -200,13 +211,14 @@ mod tests {
         };
         let rows = vec![ReportRow { account_id: "111111111111".into(), region: "us-west-2".into(), ..row(1) }];
         let m = approval_email(&ApprovalEmail {
-            workflow_id: "wf", run_id: "run", summary: &summary, candidates: &rows, approve_url: "a", reject_url: "b", deadline: "d", dry_run: true, ui_url: "u",
+            workflow_id: "wf", run_id: "run", summary: &summary, candidates: &rows, approve_url: "a", reject_url: "b", deadline: "d", dry_run: true, ui_url: "u", report_location: "s3://audit-bucket/r/wf.json",
         });
 
         assert!(m.text.contains("111111111111 us-west-2: 2 candidates, frees 1.0 GB of 75.0 GB (10.0 GB used)"), "{}", m.text);
         assert!(m.text.contains("222222222222 ap-east-1: FAILED, not scanned: could not list functions: UnrecognizedClientException"));
         assert!(m.text.contains("111111111111 us-west-2 fn<1>:1"));
         assert!(m.html.contains("By account and region:"));
+        assert!(m.text.contains("Full report: s3://audit-bucket/r/wf.json"));
     }
 
     #[test]
@@ -215,7 +227,7 @@ mod tests {
         let rows: Vec<ReportRow> = (0..45).map(row).collect();
         let m = approval_email(&ApprovalEmail {
             workflow_id: "wf", run_id: "run", summary: &summary, candidates: &rows, approve_url: "http://r/approve?token=a",
-            reject_url: "http://r/reject?token=b", deadline: "2026-12-03T00:00:00Z", dry_run: true, ui_url: "http://ui",
+            reject_url: "http://r/reject?token=b", deadline: "2026-12-03T00:00:00Z", dry_run: true, ui_url: "http://ui", report_location: "",
         });
         assert!(m.subject.len() < 200 && m.subject.contains("45"));
         assert_eq!(m.text.matches("$3.90/month").count(), 40);
@@ -235,10 +247,11 @@ mod tests {
             .collect();
         let decision = DecisionRecord { approved: true, approver: Some("ana".into()), decision_source: Some("email-link".into()), ..Default::default() };
         let m = completion_email(&CompletionEmail {
-            status: "done", workflow_id: "wf", run_id: "run", summary: &summary, results: &results, dry_run: false, decision: Some(&decision), ui_url: "u",
+            status: "done", workflow_id: "wf", run_id: "run", summary: &summary, results: &results, dry_run: false, decision: Some(&decision), ui_url: "u", report_location: "s3://audit-bucket/r/wf.deletions.json",
         });
         assert!(m.text.contains("error: 35") && m.text.contains("deleted: 1"));
         assert_eq!(m.text.matches(": boom").count(), 30);
         assert!(m.text.contains("by ana") && m.text.contains("email-link") && m.text.contains("live"));
+        assert!(m.text.contains("Deletion results: s3://audit-bucket/r/wf.deletions.json"));
     }
 }

@@ -38,7 +38,10 @@ wait_for() {
 # $CODEC_ENDPOINT when set).
 start_temporal() {
   TEMPORAL_PORT="${TEMPORAL_PORT:-$(free_port)}"
-  local args=(server start-dev --port "$TEMPORAL_PORT" --db-filename "$RUN_DIR/temporal.db" --log-level error)
+  local args=(server start-dev --port "$TEMPORAL_PORT" --db-filename "$RUN_DIR/temporal.db" --log-level error
+    # The run's search attributes (worker/src/search_attributes.rs), in the default namespace.
+    --search-attribute SnapStartRegions=KeywordList --search-attribute SnapStartCandidates=Int
+    --search-attribute SnapStartOutcome=Keyword --search-attribute SnapStartDryRun=Bool)
   if [ "${1:-}" = ui ]; then
     TEMPORAL_UI_PORT="${TEMPORAL_UI_PORT:-$(free_port)}"
     args+=(--ui-port "$TEMPORAL_UI_PORT")

@@ -46,3 +46,15 @@ pub const ERROR_PAYLOADS_TOO_LARGE: &str = "PayloadsTooLarge";
 pub const PATCH_ONE_DEADLINE: &str = "one-deadline";
 /// Marks runs that read state (and the protections) after stage B, not right after stage A.
 pub const PATCH_STATE_AFTER_USAGE: &str = "state-after-usage";
+
+/// Custom search attributes the workflow sets (when the namespace has them): filter runs in the
+/// UI or `temporal workflow list --query 'SnapStartOutcome="rejected"'`. Never names or emails.
+pub const SEARCH_ATTRIBUTE_REGIONS: &str = "SnapStartRegions";
+/// Int: how many candidates the scan found.
+pub const SEARCH_ATTRIBUTE_CANDIDATES: &str = "SnapStartCandidates";
+/// Keyword: how the run ended (done, rejected, timed_out, no_candidates, invalid_input).
+pub const SEARCH_ATTRIBUTE_OUTCOME: &str = "SnapStartOutcome";
+/// Bool: whether the run is (or was) a dry run.
+pub const SEARCH_ATTRIBUTE_DRY_RUN: &str = "SnapStartDryRun";
+/// Marks runs that set the search attributes (only where the namespace has them registered).
+pub const PATCH_SEARCH_ATTRIBUTES: &str = "search-attributes";

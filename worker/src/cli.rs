@@ -306,6 +306,7 @@ pub async fn worker(args: WorkerArgs) -> anyhow::Result<()> {
     let cleanup = args.approval.config(args.temporal.namespace_or_env(), args.max_payload_bytes).await?;
     let dry_run = cleanup.delete_dry_run;
     let client = args.temporal.connect().await?;
+    crate::search_attributes::detect(&client, &args.temporal.namespace_or_env()).await;
     let runtime = Runtime::from_current_tokio(Default::default())?;
     let aws = Arc::new(args.aws.factory());
     let activities = crate::activities::ScanActivities::new(aws.clone(), args.report_dir.clone(), args.max_payload_bytes);

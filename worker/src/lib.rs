@@ -13,6 +13,7 @@ pub mod output;
 pub mod payload;
 pub mod progress_report;
 pub mod scan;
+pub mod search_attributes;
 pub mod schedule;
 pub mod temporal;
 pub mod workflow;

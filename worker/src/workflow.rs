@@ -27,6 +27,7 @@ use crate::{
     activities::ScanActivities,
     cleanup_activities::CleanupActivities,
     decision::{self, result_of},
+    search_attributes,
 };
 
 /// Scans a region for unused SnapStart versions, asks a human, and deletes what was approved.
@@ -80,11 +81,13 @@ impl SnapStartCleanup {
         let settings = match parse_input(ctx, &input) {
             Ok(s) => s,
             Err(e) => {
+                Self::tag(ctx, vec![search_attributes::OUTCOME.value_set("invalid_input".to_string())]);
                 ctx.state_mut(|s| s.status.phase = "invalid_input".into());
                 let failure = ApplicationFailure::builder(e.to_string()).type_name(names::ERROR_INVALID_INPUT.to_string()).non_retryable(true);
                 return Err(failure.build().into());
             }
         };
+        Self::tag(ctx, vec![search_attributes::REGIONS.value_set(settings.scan_regions()), search_attributes::DRY_RUN.value_set(settings.dry_run_requested)]);
         let built = Self::scan(ctx, settings.clone()).await?;
         let summary = built.preview.clone().unwrap_or_default().summary.unwrap_or_default();
         let candidates: CandidateList = unpack(&built.candidates.clone().unwrap_or_default()).map_err(|e| ApplicationFailure::non_retryable(e.to_string()))?;
@@ -96,6 +99,7 @@ impl SnapStartCleanup {
             s.status.dry_run = settings.dry_run_requested;
             s.candidates = candidates.rows;
         });
+        Self::tag(ctx, vec![search_attributes::CANDIDATES.value_set(i64::from(ctx.state(|s| s.status.candidates_total)))]);
         if ctx.state(|s| s.candidates.is_empty()) {
             return Self::finish(ctx, "no_candidates", &summary, DeletionResultList::default()).await;
         }
@@ -161,6 +165,19 @@ impl SnapStartCleanup {
 }
 
 impl SnapStartCleanup {
+    /// Sets search attributes, if this run does (see `search_attributes`): a run started on a
+    /// worker that found them registered records the `search-attributes` marker; a replay
+    /// follows the history.
+    fn tag(ctx: &mut WorkflowContext<Self>, updates: Vec<temporalio_common::search_attributes::SearchAttributeUpdate>) {
+        let tags = match ctx.is_replaying() {
+            true => ctx.patched(names::PATCH_SEARCH_ATTRIBUTES),
+            false => search_attributes::registered() && ctx.patched(names::PATCH_SEARCH_ATTRIBUTES),
+        };
+        if tags {
+            ctx.upsert_search_attributes(updates);
+        }
+    }
+
     async fn scan(ctx: &mut WorkflowContext<Self>, settings: ScanSettings) -> WorkflowResult<BuildReportOutput> {
         let beating = |timeout| activity_options_beating(timeout, SCAN_HEARTBEAT);
         let out = Self::phase(ctx, names::ACTIVITY_DISCOVER, ScanActivities::discover, Typed(settings), beating(SHORT)).await?;
@@ -277,6 +294,7 @@ impl SnapStartCleanup {
             s3_report_uri: summary.settings.as_ref().map(|s| s.s3_report_uri.clone()).unwrap_or_default(),
         };
         ctx.execute_activity(CleanupActivities::send_completion_email, Typed(request), activity_options(SHORT)).await?;
+        Self::tag(ctx, vec![search_attributes::OUTCOME.value_set(status.to_string()), search_attributes::DRY_RUN.value_set(dry_run)]);
         ctx.state_mut(|s| s.status.phase = status.into());
         Ok(result_of(status, summary, results.results, dry_run, decision.as_ref(), ctx.workflow_id()))
     }

@@ -44,7 +44,38 @@ async fn the_original_payload_scans_asks_and_a_rejection_deletes_nothing() {
     let subjects = h.subjects().await;
     assert_eq!(subjects.len(), 2, "{subjects:?}");
     assert!(subjects[0].contains("Approve") && subjects[1].contains("rejected"), "{subjects:?}");
+    let query = format!("WorkflowId = '{id}' AND SnapStartOutcome = 'rejected' AND SnapStartRegions = 'us-west-2' AND SnapStartCandidates = 4 AND SnapStartDryRun = false");
+    let found = eventually(Duration::from_secs(10), "the run by its search attributes", || async { Some(list(&h, &query)).filter(|l| l.contains(&id)) }).await;
+    assert!(found.contains(&id));
     h.assert_replays(&id, "rejected_by_signal").await;
+}
+
+/// `temporal workflow list --query <query>` as a user types it.
+fn list(h: &Harness, query: &str) -> String {
+    let out = std::process::Command::new(h.cli()).args(["workflow", "list", "--query", query, "--address", h.address()]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[tokio::test]
+#[ignore = "needs the services scripts/test.sh starts (Temporal dev server, AWS emulator, SMTP sink, Chromium): run scripts/test.sh"]
+async fn a_namespace_without_the_search_attributes_still_runs_untagged() {
+    let mut h = Harness::start(false).await;
+    let namespace = format!("bare-{}", common::run::uuid_ish());
+    h.temporal(&["operator", "namespace", "create", "--namespace", &namespace]);
+    h.namespace = namespace.clone();
+    h.start_worker(0);
+
+    let id = format!("bare-{}", common::run::uuid_ish());
+    h.temporal(&["workflow", "start", "--namespace", &namespace, "--type", "SnapStartCleanup", "--task-queue", h.task_queue(), "--workflow-id", &id,
+        "--input", r#"{"region": "us-west-2", "approval_timeout_seconds": 2}"#]);
+    let out = std::process::Command::new(h.cli())
+        .args(["workflow", "result", "--namespace", &namespace, "--workflow-id", &id, "--address", h.address()])
+        .output()
+        .unwrap();
+
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success() && text.contains("timed_out"), "{text}{}", String::from_utf8_lossy(&out.stderr));
 }
 
 #[tokio::test]

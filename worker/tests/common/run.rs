@@ -38,6 +38,9 @@ pub struct Harness {
     pub resolver_url: String,
     resolver: Option<Child>,
     smtp: Option<(Child, tempfile::TempDir)>,
+    /// The namespace the next worker started polls (`default`, where scripts/test.sh registers
+    /// the search attributes).
+    pub namespace: String,
 }
 
 impl Drop for Harness {
@@ -73,7 +76,7 @@ impl Harness {
         let task_queue = format!("snapstart-test-{}", uuid_ish());
         let resolver_url = format!("http://127.0.0.1:{}", free_port());
         let delete_dry_run = if live { "false" } else { "true" }.to_string();
-        Self { emulator, address, cli, task_queue, topic_arn, worker: None, delete_dry_run, sns_too: false, worker_env: vec![], resolver_env: vec![], resolver_url, resolver: None, smtp: None }
+        Self { emulator, address, cli, task_queue, topic_arn, worker: None, delete_dry_run, sns_too: false, worker_env: vec![], resolver_env: vec![], resolver_url, resolver: None, smtp: None, namespace: "default".into() }
     }
 
     pub fn start_worker(&mut self, lambda_rps: u32) {
@@ -90,7 +93,7 @@ impl Harness {
         }
         cmd.envs(self.worker_env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         let child = cmd
-            .args(["worker", "--task-queue", &self.task_queue, "--address", &self.address, "--namespace", "default"])
+            .args(["worker", "--task-queue", &self.task_queue, "--address", &self.address, "--namespace", &self.namespace])
             .args(["--lambda-rps", &lambda_rps.to_string(), "--concurrency", "2"])
             .env("AWS_ENDPOINT_URL", &self.emulator.url)
             .env("AWS_ACCESS_KEY_ID", "testing")

@@ -68,5 +68,9 @@ echo "Open the Approve link in a browser, confirm, then watch the run finish:"
 PIDS+=($!)
 wait $! || true
 echo "Completion email: $(ls -t "$MAILDIR"/new/* | head -n 1)"
+OUTCOME="$("$VENV/bin/temporal" workflow describe --address "$TEMPORAL_ADDRESS" --workflow-id "$ID" -o json 2>/dev/null \
+  | "$PY" -c 'import json,sys,base64; sa=json.load(sys.stdin)["workflowExecutionInfo"].get("searchAttributes",{}).get("indexedFields",{}); print(base64.b64decode(sa["SnapStartOutcome"]["data"]).decode().strip(chr(34)) if "SnapStartOutcome" in sa else "")' 2>/dev/null || true)"
+echo "Runs by outcome:  $TEMPORAL_UI_URL/namespaces/default/workflows?query=SnapStartOutcome%3D%22${OUTCOME:-done}%22"
+echo "                  (or: $VENV/bin/temporal workflow list --address $TEMPORAL_ADDRESS --query 'SnapStartOutcome=\"${OUTCOME:-done}\"')"
 echo "Press Ctrl-C to stop the demo stack."
 while true; do sleep 3600 & wait $!; done

@@ -16,6 +16,7 @@ pub mod headers;
 pub mod limits;
 pub mod listing;
 pub mod messenger;
+pub mod metrics;
 pub mod pages;
 pub mod routes;
 pub mod selection;
@@ -87,5 +88,8 @@ impl AppState {
 pub fn app(state: AppState) -> Router {
     let hsts = headers::Hsts::for_url(&state.public_url);
     let codec = codec::router(state.codec_origins.clone());
-    routes::router(state).merge(codec).layer(axum::middleware::map_response_with_state(hsts, headers::add_security_headers))
+    routes::router(state)
+        .merge(codec)
+        .layer(axum::middleware::map_response_with_state(hsts, headers::add_security_headers))
+        .layer(axum::middleware::from_fn(metrics::track))
 }

@@ -26,6 +26,9 @@ struct Args {
     /// Browser origins (comma-separated) allowed to call /codec, the Temporal UI's; empty allows none
     #[arg(long, env = "CODEC_CORS_ORIGINS", default_value = snapstart_resolver::codec::DEFAULT_CORS_ORIGINS)]
     codec_cors_origins: String,
+    /// Serve Prometheus metrics at http://<addr>/metrics, e.g. 127.0.0.1:9465
+    #[arg(long, env = "METRICS_LISTEN")]
+    metrics_listen: Option<std::net::SocketAddr>,
     #[command(flatten)]
     temporal: TemporalArgs,
 }
@@ -120,6 +123,9 @@ async fn main() -> std::process::ExitCode {
 async fn run(args: Args) -> anyhow::Result<()> {
     let secret = LinkSecret::from_env().context("APPROVAL_LINK_SECRET is missing or shorter than 32 bytes; set it to the worker's link secret")?;
     let public_url = public_url(&args.public_url)?;
+    if let Some(addr) = args.metrics_listen {
+        snapstart_resolver::metrics::serve(addr).with_context(|| format!("METRICS_LISTEN {addr}"))?;
+    }
     let messenger = Arc::new(TemporalMessenger::new(args.temporal.clone()));
     let codec_origins = CorsOrigins::parse(&args.codec_cors_origins).map_err(|e| anyhow::anyhow!("CODEC_CORS_ORIGINS: {e}"))?;
     let state = AppState::new(messenger, secret, public_url).with_codec_origins(codec_origins);

@@ -104,6 +104,7 @@ async fn accept(state: &AppState, decision: Decision, headers: &HeaderMap, body:
         other => AppError::Run(other),
     })?;
     tracing::info!(link = %fingerprint(token), workflow_id = %claims.workflow_id, approved = record.approved, versions = record.approved_count, "decision recorded");
+    crate::metrics::decision(if record.approved { "approve" } else { "reject" });
     Ok(Html(pages::accepted(&record, Some(status.dry_run))))
 }
 

@@ -73,6 +73,8 @@ def test_ports_and_the_codec_wiring_match_the_readme():
     assert ui["TEMPORAL_CODEC_ENDPOINT"].startswith("${RESOLVER_PUBLIC_URL") and ui["TEMPORAL_CODEC_ENDPOINT"].endswith("}/codec")
     assert SERVICES["resolver"]["environment"]["CODEC_CORS_ORIGINS"] == "http://localhost:8080", "the UI's origin may call /codec"
     assert SERVICES["resolver"]["environment"]["RESOLVER_LISTEN"] == "0.0.0.0:8787"
+    assert SERVICES["worker"]["environment"]["METRICS_LISTEN"] == "0.0.0.0:9464" and SERVICES["worker"]["expose"] == ["9464"]
+    assert SERVICES["resolver"]["environment"]["METRICS_LISTEN"] == "0.0.0.0:9465" and SERVICES["resolver"]["expose"] == ["9465"]
     readme = (ROOT / "README.md").read_text()
     for promise in ["docker compose up -d --build", "http://localhost:8080", "http://localhost:8787", "--profile trial"]:
         assert promise in readme, promise

@@ -172,6 +172,7 @@ impl ScanActivities {
             path = write_s3_report(&self.aws, &settings, &workflow_id, &full).await?;
         }
         let candidates = CandidateList { rows: full.rows.iter().filter(|r| r.candidate_for_deletion).cloned().collect() };
+        crate::metrics::scanned(full.rows.len(), candidates.rows.len());
         let mut counts = scan::counts(&state);
         counts.candidates = candidates.rows.len() as u32;
         let out = BuildReportOutput { preview: Some(report::preview(&full, &path)), candidates: Some(pack(&candidates)), counts: Some(counts) };

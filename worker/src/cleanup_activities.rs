@@ -68,7 +68,11 @@ impl CleanupActivities {
                 tracing::info!(channel = channel.name(), "already delivered by an earlier attempt; not sending again");
                 continue;
             }
-            channel.send(message).await.map_err(|e| ActivityError::from(anyhow::anyhow!("{}: {e}", channel.name())))?;
+            if let Err(e) = channel.send(message).await {
+                crate::metrics::notification(channel.name(), "failed");
+                return Err(ActivityError::from(anyhow::anyhow!("{}: {e}", channel.name())));
+            }
+            crate::metrics::notification(channel.name(), "delivered");
             delivered.push(channel.name().to_string());
             let _ = ctx.record_heartbeat(delivered.clone()).await;
         }
@@ -205,7 +209,15 @@ impl CleanupActivities {
             resumed,
             function_level: req.function_level_fallback.parse().unwrap_or_default(),
         };
+        let before = done.results.len();
         deletion::run_everywhere(&self.aws, &scope, &approved.rows, &mut done.results, &mut progress).await;
+        let mut outcomes: std::collections::BTreeMap<&str, usize> = Default::default();
+        for r in &done.results[before..] {
+            *outcomes.entry(r.outcome.as_str()).or_default() += 1;
+        }
+        for (outcome, n) in outcomes {
+            crate::metrics::deletions(outcome, n);
+        }
         progress.flush(&done.results, total).await;
         fit(names::ACTIVITY_DELETE_VERSIONS, DeleteResponse { results: Some(pack(&done)), dry_run }, self.config.payload_limit)
     }
@@ -233,6 +245,7 @@ impl CleanupActivities {
             report_location: &deletions_location,
         });
         let delivered = self.deliver(&ctx, &message).await?;
+        crate::metrics::run_finished(&req.status);
         fit(names::ACTIVITY_SEND_COMPLETION_EMAIL, NotifyResponse { delivered, dry_run: req.dry_run }, self.config.payload_limit)
     }
 }

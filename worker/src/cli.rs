@@ -78,6 +78,9 @@ pub struct WorkerArgs {
     /// Directory where each run's full report is written as <workflow-id>.json
     #[arg(long, env = "REPORT_DIR")]
     pub report_dir: Option<PathBuf>,
+    /// Serve Prometheus metrics at http://<addr>/metrics, e.g. 127.0.0.1:9464 (the SDK's worker metrics and ours, prefixed snapstart_)
+    #[arg(long, env = "METRICS_LISTEN")]
+    pub metrics_listen: Option<std::net::SocketAddr>,
     /// Largest activity result in bytes; a larger one fails the run (PayloadsTooLarge, not retried)
     #[arg(long, env = "MAX_PAYLOAD_BYTES", default_value_t = crate::activities::DEFAULT_PAYLOAD_LIMIT)]
     pub max_payload_bytes: usize,
@@ -307,7 +310,16 @@ pub async fn worker(args: WorkerArgs) -> anyhow::Result<()> {
     let dry_run = cleanup.delete_dry_run;
     let client = args.temporal.connect().await?;
     crate::search_attributes::detect(&client, &args.temporal.namespace_or_env()).await;
-    let runtime = Runtime::from_current_tokio(Default::default())?;
+    let runtime = match args.metrics_listen {
+        None => Runtime::from_current_tokio(Default::default())?,
+        Some(addr) => {
+            use temporalio_common::telemetry::TelemetryOptions;
+            let meter = crate::metrics::serve(addr).with_context(|| format!("METRICS_LISTEN {addr}"))?;
+            let telemetry = TelemetryOptions::builder().metrics(meter).metric_prefix("snapstart_".to_string()).build();
+            let options = temporalio_sdk::runtime::RuntimeOptions::builder().telemetry_options(telemetry).build().map_err(anyhow::Error::msg)?;
+            Runtime::from_current_tokio(options)?
+        }
+    };
     let aws = Arc::new(args.aws.factory());
     let activities = crate::activities::ScanActivities::new(aws.clone(), args.report_dir.clone(), args.max_payload_bytes);
     let options = WorkerOptions::new(args.task_queue.clone())

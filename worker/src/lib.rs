@@ -8,6 +8,7 @@ pub mod cleanup_activities;
 pub mod cli;
 pub mod decision;
 pub mod deletion;
+pub mod metrics;
 pub mod notify;
 pub mod output;
 pub mod payload;

@@ -31,7 +31,7 @@ pub struct ScheduleArgs {
 #[derive(Debug, Subcommand)]
 pub enum ScheduleCommand {
     /// Create the schedule (paused unless --unpaused), after validating its run input.
-    Create(CreateArgs),
+    Create(Box<CreateArgs>),
     /// Show the schedule: paused or not, when, the next runs, recent and open runs, skipped ticks.
     Describe(Target),
     /// Change when the schedule fires (to change the run input, delete and create it again).
@@ -145,7 +145,7 @@ fn usage_error(message: String) -> ! {
 /// Runs a `schedule` subcommand.
 pub async fn run(args: ScheduleArgs) -> anyhow::Result<()> {
     match args.command {
-        ScheduleCommand::Create(a) => create(a).await,
+        ScheduleCommand::Create(a) => create(*a).await,
         ScheduleCommand::Describe(t) => describe(&t).await,
         ScheduleCommand::Update(a) => update(a).await,
         ScheduleCommand::Pause(a) => {

@@ -302,3 +302,50 @@ async fn a_two_region_two_account_run_approved_in_a_browser_deletes_exactly_the_
     h.mail_containing("deleted: 9").await;
     h.assert_replays(&id, "two_regions_two_accounts").await;
 }
+
+/// The `/metrics` text at `addr`.
+async fn scrape(addr: &str) -> String {
+    reqwest::get(format!("http://{addr}/metrics")).await.unwrap().text().await.unwrap()
+}
+
+/// The value of the first sample of `name` whose labels include every one of `labels`.
+fn sample(text: &str, name: &str, labels: &[&str]) -> Option<f64> {
+    text.lines()
+        .filter(|l| l.starts_with(&format!("{name}{{")) || l.starts_with(&format!("{name} ")))
+        .find(|l| labels.iter().all(|want| l.contains(want)))
+        .and_then(|l| l.rsplit(' ').next()?.parse().ok())
+}
+
+#[tokio::test]
+#[ignore = "needs the services scripts/test.sh starts (Temporal dev server, AWS emulator, SMTP sink, Chromium): run scripts/test.sh"]
+async fn worker_and_resolver_metrics_count_the_run_its_calls_mails_requests_and_decision() {
+    let mut h = Harness::start(true).await;
+    let (worker_metrics, resolver_metrics) = (format!("127.0.0.1:{}", common::free_port()), format!("127.0.0.1:{}", common::free_port()));
+    h.worker_env.push(("METRICS_LISTEN".into(), worker_metrics.clone()));
+    h.resolver_env.push(("METRICS_LISTEN".into(), resolver_metrics.clone()));
+    h.start_smtp_sink().await;
+    h.start_resolver().await;
+    h.start_worker(0);
+    let id = h.cli_start(r#"{"region": "us-west-2"}"#);
+    h.wait_for_phase(&id, "awaiting_approval").await;
+    let mail = h.mail_containing("/approve?token=").await;
+    let browser = Browser::start().await;
+
+    browser.goto(&link(&mail, "approve")).await;
+    browser.click(&browser.find("button[type=submit]").await).await;
+    h.result(&id).await;
+    let worker = scrape(&worker_metrics).await;
+    let resolver = scrape(&resolver_metrics).await;
+
+    assert_eq!(sample(&worker, "snapstart_runs_total", &[r#"outcome="done""#]), Some(1.0), "{worker}");
+    assert_eq!(sample(&worker, "snapstart_versions_scanned_total", &[]), Some(11.0));
+    assert_eq!(sample(&worker, "snapstart_candidates_total", &[]), Some(4.0));
+    assert_eq!(sample(&worker, "snapstart_deletions_total", &[r#"outcome="deleted""#]), Some(4.0));
+    assert!(sample(&worker, "snapstart_aws_calls_total", &[r#"operation="ListFunctions""#]).is_some_and(|n| n >= 1.0));
+    assert!(sample(&worker, "snapstart_aws_calls_total", &[r#"operation="DeleteFunction""#]).is_some_and(|n| n >= 4.0));
+    assert_eq!(sample(&worker, "snapstart_notifications_total", &[r#"channel="smtp""#, r#"result="delivered""#]), Some(2.0));
+    assert!(worker.lines().any(|l| l.starts_with("snapstart_workflow_completed")), "the SDK's worker metrics, prefixed: {worker}");
+    assert_eq!(sample(&resolver, "snapstart_decisions_total", &[r#"decision="approve""#]), Some(1.0), "{resolver}");
+    assert!(sample(&resolver, "snapstart_resolver_requests_total", &[r#"route="/approve""#, r#"method="GET""#, r#"status="200""#]).is_some());
+    assert!(sample(&resolver, "snapstart_resolver_requests_total", &[r#"route="/approve""#, r#"method="POST""#, r#"status="200""#]).is_some());
+}

@@ -12,12 +12,14 @@ pub struct CallCounter {
 impl CallCounter {
     /// Records one attempt of `operation`.
     pub fn record(&self, operation: &str) {
+        crate::metrics::aws_call(operation);
         let mut counts = self.counts.lock().expect("call counter poisoned");
         *counts.entry(operation.to_string()).or_default() += 1;
     }
 
     /// Records that an attempt of `operation` was throttled.
     pub fn record_throttle(&self, operation: &str) {
+        crate::metrics::aws_throttle(operation);
         let mut throttled = self.throttled.lock().expect("call counter poisoned");
         *throttled.entry(operation.to_string()).or_default() += 1;
     }

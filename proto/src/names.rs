@@ -37,6 +37,8 @@ pub const UPDATE_DECIDE: &str = "decide";
 
 /// Failure type of an invalid start input (non-retryable).
 pub const ERROR_INVALID_INPUT: &str = "InvalidInput";
+/// Failure type of a scheduled run whose scope has an open manual run (ends it `skipped_overlap`).
+pub const ERROR_SCOPE_BUSY: &str = "ScopeBusy";
 /// Failure type the Temporal core gives an oversized payload; never worth retrying.
 pub const ERROR_PAYLOADS_TOO_LARGE: &str = "PayloadsTooLarge";
 

@@ -26,14 +26,40 @@ pub struct ScanActivities {
     aws: Arc<AwsFactory>,
     report_dir: Option<PathBuf>,
     payload_limit: usize,
+    /// To find an open run of the same scope before a scheduled run scans (see [`scope_busy`]).
+    temporal: Option<temporalio_client::Client>,
 }
 
 impl ScanActivities {
     /// `report_dir`, when set, receives the full report of every run as JSON; no result may
     /// encode to more than `payload_limit` bytes (see [`fit`]).
     pub fn new(aws: Arc<AwsFactory>, report_dir: Option<PathBuf>, payload_limit: usize) -> Self {
-        Self { aws, report_dir, payload_limit }
+        Self { aws, report_dir, payload_limit, temporal: None }
     }
+
+    /// Lets a scheduled run check for an open manual run of its scope before it scans.
+    pub fn with_temporal(mut self, client: temporalio_client::Client) -> Self {
+        self.temporal = Some(client);
+        self
+    }
+}
+
+/// The scope id of a scheduled run: Temporal names it `<scope id>-<YYYY-MM-DDTHH:MM:SSZ>`.
+pub fn scheduled_scope(workflow_id: &str) -> Option<&str> {
+    let (scope, stamp) = workflow_id.split_at_checked(workflow_id.len().checked_sub(21)?)?;
+    let stamp = stamp.strip_prefix('-')?;
+    chrono::DateTime::parse_from_rfc3339(stamp).ok()?;
+    (!scope.is_empty() && stamp.ends_with('Z')).then_some(scope)
+}
+
+/// Why a scheduled run must not go on: a manual run of its scope (workflow id = the scope id) is
+/// open. Its failure type ends the run as `skipped_overlap` without scanning or mailing anyone.
+async fn scope_busy(client: &temporalio_client::Client, workflow_id: &str) -> Option<String> {
+    let scope = scheduled_scope(workflow_id)?;
+    let handle = client.get_workflow_handle::<crate::workflow::SnapStartCleanup>(scope.to_string());
+    let info = handle.describe(Default::default()).await.ok()?.raw_description.workflow_execution_info?;
+    let running = info.status == temporalio_common::protos::temporal::api::enums::v1::WorkflowExecutionStatus::Running as i32;
+    running.then(|| format!("a run of this scope is open: workflow {scope}, run {}", info.execution.map(|e| e.run_id).unwrap_or_default()))
 }
 
 /// Temporal refuses a payload over 2 MB (and retries the activity into the same wall); the
@@ -122,6 +148,13 @@ impl ScanActivities {
     /// version of each account and region.
     #[activity(name = names::ACTIVITY_DISCOVER)]
     pub async fn discover(self: Arc<Self>, ctx: ActivityContext, settings: Typed<ScanSettings>) -> Result<Output, ActivityError> {
+        if let (Some(client), Some(id)) = (&self.temporal, ctx.info().workflow_id.as_deref()) {
+            if let Some(why) = scope_busy(client, id).await {
+                tracing::warn!(workflow_id = id, "{why}: this scheduled run is skipped");
+                let failure = ApplicationFailure::builder(why).type_name(names::ERROR_SCOPE_BUSY.to_string()).non_retryable(true);
+                return Err(ActivityError::application(failure.build()));
+            }
+        }
         let top = scope::resolve(&self.aws, &settings.0).await;
         let top = self.fan(&ctx, top, scope::discover).await;
         for t in &top.targets {
@@ -195,6 +228,19 @@ async fn write_s3_report(aws: &AwsFactory, settings: &snapstart_proto::v1::ScanS
     store.put(bucket, &report_key(prefix, workflow_id, ".csv"), csv, "text/csv").await.map_err(failed)?;
     tracing::info!(%location, "report written to S3");
     Ok(location)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::scheduled_scope;
+
+    #[test]
+    fn a_scheduled_run_is_its_scope_id_and_the_time_temporal_appended() {
+        assert_eq!(scheduled_scope("snapstart-cleanup-us-west-2-2026-11-28T11:10:24Z"), Some("snapstart-cleanup-us-west-2"));
+        for manual in ["snapstart-cleanup-us-west-2", "x-2026-11-28T11:10:24", "-2026-11-28T11:10:24Z", "a-2026-13-28T11:10:24Z", ""] {
+            assert_eq!(scheduled_scope(manual), None, "{manual}");
+        }
+    }
 }
 
 async fn write_report(dir: &std::path::Path, workflow_id: &str, report: &snapstart_proto::v1::Report) -> Result<String, ActivityError> {

@@ -321,7 +321,7 @@ pub async fn worker(args: WorkerArgs) -> anyhow::Result<()> {
         }
     };
     let aws = Arc::new(args.aws.factory());
-    let activities = crate::activities::ScanActivities::new(aws.clone(), args.report_dir.clone(), args.max_payload_bytes);
+    let activities = crate::activities::ScanActivities::new(aws.clone(), args.report_dir.clone(), args.max_payload_bytes).with_temporal(client.clone());
     let options = WorkerOptions::new(args.task_queue.clone())
         .register_workflow::<crate::workflow::SnapStartCleanup>()?
         .register_activities(activities)

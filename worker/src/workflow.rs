@@ -88,7 +88,11 @@ impl SnapStartCleanup {
             }
         };
         Self::tag(ctx, vec![search_attributes::REGIONS.value_set(settings.scan_regions()), search_attributes::DRY_RUN.value_set(settings.dry_run_requested)]);
-        let built = Self::scan(ctx, settings.clone()).await?;
+        let Some(built) = Self::scan(ctx, settings.clone()).await? else {
+            Self::tag(ctx, vec![search_attributes::OUTCOME.value_set(SKIPPED_OVERLAP.to_string())]);
+            ctx.state_mut(|s| s.status.phase = SKIPPED_OVERLAP.into());
+            return Ok(CleanupResult { status: SKIPPED_OVERLAP.into(), workflow_id: ctx.workflow_id().to_string(), ..Default::default() });
+        };
         let summary = built.preview.clone().unwrap_or_default().summary.unwrap_or_default();
         let candidates: CandidateList = unpack(&built.candidates.clone().unwrap_or_default()).map_err(|e| ApplicationFailure::non_retryable(e.to_string()))?;
         ctx.state_mut(|s| {
@@ -178,9 +182,17 @@ impl SnapStartCleanup {
         }
     }
 
-    async fn scan(ctx: &mut WorkflowContext<Self>, settings: ScanSettings) -> WorkflowResult<BuildReportOutput> {
+    /// The scan phases and the report; `None` when a scheduled run found its scope busy.
+    async fn scan(ctx: &mut WorkflowContext<Self>, settings: ScanSettings) -> WorkflowResult<Option<BuildReportOutput>> {
         let beating = |timeout| activity_options_beating(timeout, SCAN_HEARTBEAT);
-        let out = Self::phase(ctx, names::ACTIVITY_DISCOVER, ScanActivities::discover, Typed(settings), beating(SHORT)).await?;
+        ctx.state_mut(|s| s.status.phase = names::ACTIVITY_DISCOVER.into());
+        let out = match ctx.execute_activity(ScanActivities::discover, Typed(settings), beating(SHORT)).await {
+            Ok(out) => out.0,
+            // A scheduled run whose scope has an open manual run: it ends without scanning.
+            Err(e) if failure_type(&e).as_deref() == Some(names::ERROR_SCOPE_BUSY) => return Ok(None),
+            Err(e) => return Err(e.into()),
+        };
+        ctx.state_mut(|s| s.status.counts = out.counts);
         let out = Self::phase(ctx, names::ACTIVITY_STAGE_A, ScanActivities::stage_a, packed(out), activity_options(SHORT)).await?;
         // State and policies are per-version calls: read them last, for what is still in the
         // running. Runs started before this order read state first and keep doing so on replay.
@@ -194,7 +206,7 @@ impl SnapStartCleanup {
         ctx.state_mut(|s| s.status.phase = names::ACTIVITY_BUILD_REPORT.into());
         let built = ctx.execute_activity(ScanActivities::build_report, packed(out), activity_options(SHORT)).await?.0;
         ctx.state_mut(|s| s.status.counts = built.counts);
-        Ok(built)
+        Ok(Some(built))
     }
 
     async fn phase<A, I>(ctx: &mut WorkflowContext<Self>, label: &str, activity: A, input: I, options: ActivityOptions) -> WorkflowResult<PhaseOutput>
@@ -298,6 +310,22 @@ impl SnapStartCleanup {
         ctx.state_mut(|s| s.status.phase = status.into());
         Ok(result_of(status, summary, results.results, dry_run, decision.as_ref(), ctx.workflow_id()))
     }
+}
+
+/// How a scheduled run ends when a manual run of its scope is open: nothing scanned, nobody asked.
+const SKIPPED_OVERLAP: &str = "skipped_overlap";
+
+/// The application failure type an activity failed with, if any.
+fn failure_type(e: &temporalio_common::error::ActivityExecutionError) -> Option<String> {
+    use temporalio_common::protos::temporal::api::failure::v1::failure::FailureInfo;
+    let mut failure = e.failure();
+    while let Some(f) = failure {
+        if let Some(FailureInfo::ApplicationFailureInfo(info)) = &f.failure_info {
+            return Some(info.r#type.clone());
+        }
+        failure = f.cause.as_deref();
+    }
+    None
 }
 
 /// A query's JSON input; anything unreadable is the default (first page), never an error.

@@ -1,5 +1,6 @@
 //! `snapstart-cleaner schedule …` against the real Temporal dev server: created paused, a tick
-//! while its run is open is skipped, and a manual `start` of a scope with an open run (manual or
+//! while its own run is open is skipped, a tick while a manual run of its scope is open ends
+//! `skipped_overlap` without scanning, and a manual `start` of a scope with an open run (manual or
 //! scheduled) is refused, naming that run.
 
 mod common;
@@ -35,6 +36,16 @@ async fn open_scheduled(h: &Harness, workflow_id: &str) -> Option<String> {
     list.as_array()?.first()?["execution"]["workflowId"].as_str().map(str::to_string)
 }
 
+/// The id of a closed scheduled run of the scope (`<workflow id>-<time>`), if one ended.
+async fn closed_scheduled(h: &Harness, workflow_id: &str) -> Option<String> {
+    let out = Command::new(h.cli())
+        .args(["workflow", "list", "--query", &format!("WorkflowId STARTS_WITH '{workflow_id}-' AND ExecutionStatus = 'Completed'"), "--output", "json", "--address", h.address()])
+        .output()
+        .unwrap();
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).ok()?;
+    list.as_array()?.first()?["execution"]["workflowId"].as_str().map(str::to_string)
+}
+
 /// The run ids of every execution (open or closed) with `workflow_id`.
 async fn runs_of(h: &Harness, workflow_id: &str) -> Vec<String> {
     let out = Command::new(h.cli())
@@ -47,7 +58,7 @@ async fn runs_of(h: &Harness, workflow_id: &str) -> Vec<String> {
 
 #[tokio::test]
 #[ignore = "needs the services scripts/test.sh starts (Temporal dev server, AWS emulator): run scripts/test.sh"]
-async fn a_schedule_is_created_paused_skips_ticks_while_its_run_is_open_and_a_manual_start_of_an_open_scope_is_refused() {
+async fn a_schedule_is_created_paused_and_its_runs_never_overlap_a_manual_run_of_the_same_scope() {
     let mut h = Harness::start(false).await;
     h.start_worker(0);
     let (schedule, workflow) = (format!("sched-{}", uuid_ish()), format!("scope-{}", uuid_ish()));
@@ -73,6 +84,13 @@ async fn a_schedule_is_created_paused_skips_ticks_while_its_run_is_open_and_a_ma
     h.wait_for_phase(&workflow, "awaiting_approval").await;
     let (again, _, again_err) = cleaner(&h, &manual);
     assert!(!again && again_err.contains(&format!("a run of this scope is still open: workflow {workflow}, run ")), "{again_err}");
+    // A tick while the manual run is open ends at once as skipped_overlap: nothing scanned, nobody asked.
+    let (triggered, _, err) = cleaner(&h, &["schedule", "trigger", "--schedule-id", &schedule]);
+    assert!(triggered, "{err}");
+    let skipped = eventually(Duration::from_secs(30), "the skipped scheduled run", || async { closed_scheduled(&h, &workflow).await }).await;
+    let result = h.temporal_output(&["workflow", "result", "--workflow-id", &skipped]);
+    assert!(result.contains("skipped_overlap"), "{result}");
+    assert_eq!(runs_of(&h, &workflow).await.len(), 1, "the manual run is still the scope's only run");
     h.temporal(&["workflow", "terminate", "--workflow-id", &workflow, "--reason", "test"]);
 
     // A scheduled run (`<workflow id>-<time>`) refuses a manual start of its scope, and a tick

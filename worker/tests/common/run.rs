@@ -131,6 +131,13 @@ impl Harness {
         assert!(out.status.success(), "temporal {args:?}: {}", String::from_utf8_lossy(&out.stderr));
     }
 
+    /// Runs the Temporal CLI and returns its standard output.
+    pub fn temporal_output(&self, args: &[&str]) -> String {
+        let out = Command::new(&self.cli).args(args).args(["--address", &self.address]).output().expect("running the temporal CLI");
+        assert!(out.status.success(), "temporal {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
     /// `temporal workflow start` as a user types it; returns the workflow id.
     pub fn cli_start(&self, input: &str) -> String {
         let id = format!("e2e-{}", uuid_ish());

@@ -230,6 +230,15 @@ async fn write_s3_report(aws: &AwsFactory, settings: &snapstart_proto::v1::ScanS
     Ok(location)
 }
 
+async fn write_report(dir: &std::path::Path, workflow_id: &str, report: &snapstart_proto::v1::Report) -> Result<String, ActivityError> {
+    let safe: String = workflow_id.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect();
+    let path = dir.join(format!("{safe}.json"));
+    let json = serde_json::to_vec_pretty(report).map_err(corrupt)?;
+    tokio::fs::create_dir_all(dir).await.map_err(|e| ActivityError::from(anyhow::anyhow!("creating {}: {e}", dir.display())))?;
+    tokio::fs::write(&path, json).await.map_err(|e| ActivityError::from(anyhow::anyhow!("writing {}: {e}", path.display())))?;
+    Ok(path.display().to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::scheduled_scope;
@@ -241,13 +250,4 @@ mod tests {
             assert_eq!(scheduled_scope(manual), None, "{manual}");
         }
     }
-}
-
-async fn write_report(dir: &std::path::Path, workflow_id: &str, report: &snapstart_proto::v1::Report) -> Result<String, ActivityError> {
-    let safe: String = workflow_id.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect();
-    let path = dir.join(format!("{safe}.json"));
-    let json = serde_json::to_vec_pretty(report).map_err(corrupt)?;
-    tokio::fs::create_dir_all(dir).await.map_err(|e| ActivityError::from(anyhow::anyhow!("creating {}: {e}", dir.display())))?;
-    tokio::fs::write(&path, json).await.map_err(|e| ActivityError::from(anyhow::anyhow!("writing {}: {e}", path.display())))?;
-    Ok(path.display().to_string())
 }

@@ -69,8 +69,9 @@ async fn a_namespace_without_the_search_attributes_still_runs_untagged() {
     let id = format!("bare-{}", common::run::uuid_ish());
     h.temporal(&["workflow", "start", "--namespace", &namespace, "--type", "SnapStartCleanup", "--task-queue", h.task_queue(), "--workflow-id", &id,
         "--input", r#"{"region": "us-west-2", "approval_timeout_seconds": 2}"#]);
-    let out = std::process::Command::new(h.cli())
-        .args(["workflow", "result", "--namespace", &namespace, "--workflow-id", &id, "--address", h.address()])
+    // `workflow result` waits for the end; `timeout` keeps a stuck run from hanging the suite.
+    let out = std::process::Command::new("timeout")
+        .args(["120", h.cli(), "workflow", "result", "--namespace", &namespace, "--workflow-id", &id, "--address", h.address()])
         .output()
         .unwrap();
 

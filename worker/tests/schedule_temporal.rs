@@ -26,43 +26,39 @@ fn describe(h: &Harness, schedule: &str) -> String {
     out
 }
 
-/// The id of the scope's open scheduled run (`<workflow id>-<time>`), if one is open.
+/// `temporal workflow list --query <query>` as JSON (an empty list when it cannot be read).
+fn list(h: &Harness, query: &str) -> Vec<serde_json::Value> {
+    let out = Command::new(h.cli()).args(["workflow", "list", "--query", query, "--output", "json", "--address", h.address()]).output().unwrap();
+    serde_json::from_slice::<serde_json::Value>(&out.stdout).ok().and_then(|l| l.as_array().cloned()).unwrap_or_default()
+}
+
+/// The scope's scheduled runs (`<workflow id>-<time>`) with `status` (e.g. Running, Completed).
+fn scheduled(h: &Harness, workflow_id: &str, status: &str) -> Vec<serde_json::Value> {
+    list(h, &format!("WorkflowId STARTS_WITH '{workflow_id}-' AND ExecutionStatus = '{status}'"))
+}
+
+fn id_of(run: &serde_json::Value) -> Option<String> {
+    run["execution"]["workflowId"].as_str().map(str::to_string)
+}
+
+/// The id of the scope's open scheduled run, if one is open.
 async fn open_scheduled(h: &Harness, workflow_id: &str) -> Option<String> {
-    let out = Command::new(h.cli())
-        .args(["workflow", "list", "--query", &format!("WorkflowId STARTS_WITH '{workflow_id}-' AND ExecutionStatus = 'Running'"), "--output", "json", "--address", h.address()])
-        .output()
-        .unwrap();
-    let list: serde_json::Value = serde_json::from_slice(&out.stdout).ok()?;
-    list.as_array()?.first()?["execution"]["workflowId"].as_str().map(str::to_string)
+    scheduled(h, workflow_id, "Running").first().and_then(id_of)
 }
 
-/// How many scheduled runs of the scope (`<workflow id>-<time>`) are open.
+/// How many scheduled runs of the scope are open.
 async fn open_scheduled_count(h: &Harness, workflow_id: &str) -> usize {
-    let out = Command::new(h.cli())
-        .args(["workflow", "list", "--query", &format!("WorkflowId STARTS_WITH '{workflow_id}-' AND ExecutionStatus = 'Running'"), "--output", "json", "--address", h.address()])
-        .output()
-        .unwrap();
-    serde_json::from_slice::<serde_json::Value>(&out.stdout).ok().and_then(|l| l.as_array().map(Vec::len)).unwrap_or(0)
+    scheduled(h, workflow_id, "Running").len()
 }
 
-/// The id of a closed scheduled run of the scope (`<workflow id>-<time>`), if one ended.
+/// The id of a closed scheduled run of the scope, if one ended.
 async fn closed_scheduled(h: &Harness, workflow_id: &str) -> Option<String> {
-    let out = Command::new(h.cli())
-        .args(["workflow", "list", "--query", &format!("WorkflowId STARTS_WITH '{workflow_id}-' AND ExecutionStatus = 'Completed'"), "--output", "json", "--address", h.address()])
-        .output()
-        .unwrap();
-    let list: serde_json::Value = serde_json::from_slice(&out.stdout).ok()?;
-    list.as_array()?.first()?["execution"]["workflowId"].as_str().map(str::to_string)
+    scheduled(h, workflow_id, "Completed").first().and_then(id_of)
 }
 
 /// The run ids of every execution (open or closed) with `workflow_id`.
 async fn runs_of(h: &Harness, workflow_id: &str) -> Vec<String> {
-    let out = Command::new(h.cli())
-        .args(["workflow", "list", "--query", &format!("WorkflowId = '{workflow_id}'"), "--output", "json", "--address", h.address()])
-        .output()
-        .unwrap();
-    let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null);
-    list.as_array().map(|a| a.iter().filter_map(|w| w["execution"]["runId"].as_str().map(str::to_string)).collect()).unwrap_or_default()
+    list(h, &format!("WorkflowId = '{workflow_id}'")).iter().filter_map(|w| w["execution"]["runId"].as_str().map(str::to_string)).collect()
 }
 
 #[tokio::test]

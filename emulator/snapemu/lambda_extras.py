@@ -21,7 +21,7 @@ from datetime import datetime, timezone
 from types import SimpleNamespace
 from typing import Any
 
-from moto.awslambda.exceptions import LambdaClientError, UnknownFunctionException
+from moto.awslambda.exceptions import GenericResourcNotFound, LambdaClientError, UnknownFunctionException
 from moto.awslambda.models import LambdaBackend
 from moto.awslambda.policy import Policy
 
@@ -97,7 +97,9 @@ def get_policy(backend: LambdaBackend, name: str, qualifier: str | None) -> dict
     _check_target(backend, name, qualifier)
     policy = _store(backend, "_emu_policies").get(_policy_key(name, qualifier))
     if policy is None or not policy.statements:
-        raise NotFound("No policy is associated with the given resource.")
+        # AWS's wording for GetPolicy on a version without a policy (users' reports, stock moto);
+        # "No policy is associated ..." is RemovePermission's. See FIDELITY.md, GetPolicy.
+        raise GenericResourcNotFound()
     doc = {"Version": "2012-10-17", "Id": "default", "Statement": policy.statements}
     return {"Policy": json.dumps(doc), "RevisionId": policy.revision}
 

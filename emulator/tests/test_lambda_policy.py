@@ -31,7 +31,7 @@ def test_seeded_permission_is_on_its_version_only(lam, fn):
     for kwargs in ({"Qualifier": "2"}, {"Qualifier": "live"}, {}):
         with pytest.raises(lam.exceptions.ResourceNotFoundException) as exc:
             lam.get_policy(FunctionName="f", **kwargs)
-        assert exc.value.response["Error"]["Message"] == "No policy is associated with the given resource."
+        assert exc.value.response["Error"]["Message"] == "The resource you requested does not exist."
         assert exc.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404
 
 

@@ -12,7 +12,7 @@ use super::{
     factory::Budgets,
     retry::{with_retries, RetryPolicy},
     AliasInfo, AwsError, CallCounter, Deleted, EventSourceMapping, LambdaDelete, LambdaRead, ListedVersion, RateBudget,
-    VersionState, VersionsPage,
+    VersionPolicy, VersionState, VersionsPage,
 };
 
 /// Largest page ListFunctions and ListAliases serve.
@@ -51,6 +51,21 @@ impl LambdaAdapter {
     {
         with_retries(operation, Some(&self.budget), &self.counter, self.policy, call).await
     }
+}
+
+/// What a failed GetPolicy means, decided on the error code (emulator/FIDELITY.md, GetPolicy).
+/// `ResourceNotFoundException` is AWS's answer for a version with no resource-based policy,
+/// whatever its wording ("The resource you requested does not exist." is the one on record),
+/// except when it says the function or version itself is missing ("Function not found: <arn>"):
+/// then the version is gone. Any other error fails the read (fail closed).
+pub fn policy_error(e: AwsError) -> Result<VersionPolicy, AwsError> {
+    if e.code != "ResourceNotFoundException" {
+        return Err(e);
+    }
+    if e.message.to_ascii_lowercase().contains("function not found") {
+        return Ok(VersionPolicy::Gone(e.message));
+    }
+    Ok(VersionPolicy::Principals(Vec::new()))
 }
 
 /// The principals of a policy document's statements ("*" where a statement names none, so an
@@ -171,17 +186,14 @@ impl LambdaRead for LambdaAdapter {
         }
     }
 
-    async fn version_policy_principals(&self, function_name: &str, version: &str) -> Result<Vec<String>, AwsError> {
+    async fn version_policy(&self, function_name: &str, version: &str) -> Result<VersionPolicy, AwsError> {
         let result = with_retries("GetPolicy", Some(&self.policy_budget), &self.counter, self.policy, || {
             self.client.get_policy().function_name(function_name).qualifier(version).send()
         })
         .await;
         match result {
-            Ok(out) => policy_principals(out.policy().unwrap_or_default()),
-            // "No policy is associated with the given resource." A missing version says
-            // "Function not found" and stays an error: it must not read as "unprotected".
-            Err(e) if e.code == "ResourceNotFoundException" && e.message.contains("No policy") => Ok(Vec::new()),
-            Err(e) => Err(e),
+            Ok(out) => policy_principals(out.policy().unwrap_or_default()).map(VersionPolicy::Principals),
+            Err(e) => policy_error(e),
         }
     }
 
@@ -276,7 +288,30 @@ fn alias_info(a: &aws_sdk_lambda::types::AliasConfiguration) -> Result<AliasInfo
 
 #[cfg(test)]
 mod tests {
-    use super::policy_principals;
+    use super::{policy_error, policy_principals, AwsError, VersionPolicy};
+
+    fn err(code: &str, message: &str) -> AwsError {
+        AwsError { operation: "GetPolicy", code: code.into(), message: message.into() }
+    }
+
+    #[test]
+    fn get_policy_errors_are_decided_on_the_code() {
+        let none = Ok(VersionPolicy::Principals(vec![]));
+        let cases = [
+            (err("ResourceNotFoundException", "ResourceNotFoundException (HTTP 404): The resource you requested does not exist."), none.clone()),
+            (err("ResourceNotFoundException", "ResourceNotFoundException (HTTP 404): No policy is associated with the given resource."), none.clone()),
+            (err("ResourceNotFoundException", "ResourceNotFoundException (HTTP 404): a wording nobody has seen"), none.clone()),
+            (err("ResourceNotFoundException", "ResourceNotFoundException (HTTP 404): Function not found: arn:aws:lambda:us-west-2:1:function:f:3"),
+             Ok(VersionPolicy::Gone("ResourceNotFoundException (HTTP 404): Function not found: arn:aws:lambda:us-west-2:1:function:f:3".into()))),
+        ];
+        for (e, want) in cases {
+            assert_eq!(policy_error(e.clone()), want, "{e:?}");
+        }
+        for code in ["AccessDeniedException", "TooManyRequestsException", "ServiceException", ""] {
+            let e = err(code, "The resource you requested does not exist.");
+            assert_eq!(policy_error(e.clone()), Err(e), "{code} fails the read");
+        }
+    }
 
     #[test]
     fn policy_principals_are_read_from_every_statement_shape() {

@@ -43,6 +43,15 @@ pub struct VersionState {
     pub state_reason_code: String,
 }
 
+/// What GetPolicy says of one published version's own resource-based policy.
+#[derive(Debug, Clone, PartialEq)]
+pub enum VersionPolicy {
+    /// The principals its statements name; empty when it has no policy.
+    Principals(Vec<String>),
+    /// The function or the version itself does not exist (AWS's message).
+    Gone(String),
+}
+
 /// An alias and every version it routes to.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AliasInfo {
@@ -89,9 +98,9 @@ pub trait LambdaRead: Send + Sync {
     async fn list_event_source_mappings(&self) -> Result<Vec<EventSourceMapping>, AwsError>;
     /// The numbers of the function's published versions that exist now (all pages).
     async fn list_published_versions(&self, function_name: &str) -> Result<Vec<String>, AwsError>;
-    /// Principals of the statements in the version's own resource-based policy (GetPolicy with
-    /// the version as qualifier; its own quota and budget); empty when it has no policy.
-    async fn version_policy_principals(&self, function_name: &str, version: &str) -> Result<Vec<String>, AwsError>;
+    /// The version's own resource-based policy (GetPolicy with the version as qualifier; its own
+    /// quota and budget).
+    async fn version_policy(&self, function_name: &str, version: &str) -> Result<VersionPolicy, AwsError>;
     /// The region's code storage in use and its quota, in bytes (GetAccountSettings).
     async fn code_storage(&self) -> Result<(u64, u64), AwsError>;
     /// The qualifiers (versions or aliases) that have provisioned concurrency configured (all pages).

@@ -216,6 +216,9 @@ pub async fn run(deps: &DeleteDeps<'_>, approved: &[ReportRow], done: &mut Vec<D
 
 /// Re-checks and (unless a dry run) deletes one approved version.
 async fn process(deps: &DeleteDeps<'_>, evidence: &recheck::Evidence, mappings: &mut MappingsView, row: &ReportRow) -> DeletionResult {
+    if let Some(why) = evidence.gone(row) {
+        return result(row, outcome::ALREADY_DELETED, why);
+    }
     if let Some(reason) = evidence.changed(row) {
         return result(row, outcome::CHANGED, reason);
     }

@@ -13,7 +13,7 @@ use snapstart_rules::FallbackMode;
 
 use super::DeleteDeps;
 use crate::{
-    aws::{AliasInfo, EventSourceMapping, LambdaRead, SeriesQuery, Window, MAX_QUERIES_PER_CALL},
+    aws::{AliasInfo, EventSourceMapping, LambdaRead, SeriesQuery, VersionPolicy, Window, MAX_QUERIES_PER_CALL},
     scan::stage_b::parse_function_arn,
 };
 
@@ -70,7 +70,7 @@ fn key(row: &ReportRow) -> Key {
 pub struct Evidence {
     aliases: HashMap<String, Result<Vec<AliasInfo>, String>>,
     provisioned: HashMap<String, Result<Vec<String>, String>>,
-    policies: HashMap<Key, Result<Vec<String>, String>>,
+    policies: HashMap<Key, Result<VersionPolicy, String>>,
     invoked: HashMap<Key, Result<bool, String>>,
     /// Per function: why its function-level traffic since the scan blocks it, if it does.
     function_level: HashMap<String, Result<Option<String>, String>>,
@@ -99,7 +99,7 @@ impl Evidence {
             let configs = deps.lambda.provisioned_concurrency_qualifiers(&f.name).await;
             provisioned.insert(f.name.clone(), configs.map_err(|e| e.to_string()));
             for row in &f.rows {
-                let policy = deps.lambda.version_policy_principals(&f.name, &row.version).await;
+                let policy = deps.lambda.version_policy(&f.name, &row.version).await;
                 policies.insert(key(row), policy.map_err(|e| e.to_string()));
             }
         }
@@ -144,6 +144,14 @@ impl Evidence {
         Self { aliases, provisioned, policies, invoked, function_level }
     }
 
+    /// AWS's words when GetPolicy says the version no longer exists (it is `already_deleted`).
+    pub fn gone(&self, row: &ReportRow) -> Option<String> {
+        match self.policies.get(&key(row)) {
+            Some(Ok(VersionPolicy::Gone(message))) => Some(format!("GetPolicy: {message}")),
+            _ => None,
+        }
+    }
+
     /// Why the version may no longer be deleted, if anything changed or could not be checked.
     pub fn changed(&self, row: &ReportRow) -> Option<String> {
         let v = row.version.as_str();
@@ -167,10 +175,11 @@ impl Evidence {
         match self.policies.get(&key(row)) {
             None => return Some("resource-based policy was not re-checked (fail closed)".into()),
             Some(Err(e)) => return Some(format!("could not re-check its resource-based policy (fail closed): {e}")),
-            Some(Ok(principals)) if !principals.is_empty() => {
+            Some(Ok(VersionPolicy::Gone(m))) => return Some(format!("GetPolicy says it no longer exists: {m}")),
+            Some(Ok(VersionPolicy::Principals(principals))) if !principals.is_empty() => {
                 return Some(format!("its resource-based policy now lets {} invoke it", principals.join(", ")));
             }
-            Some(Ok(_)) => {}
+            Some(Ok(VersionPolicy::Principals(_))) => {}
         }
         match self.function_level.get(&row.function_name) {
             None => return Some("function-level invocations were not re-checked (fail closed)".into()),

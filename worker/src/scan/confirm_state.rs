@@ -14,7 +14,7 @@ use super::{
     protections::{self, Job, Wanted},
     report, ScanDeps,
 };
-use crate::aws::{AwsError, VersionState};
+use crate::aws::{AwsError, VersionPolicy, VersionState};
 
 /// Reads State, policies and provisioned concurrency where they matter, each quota's calls
 /// running alongside the others'.
@@ -78,7 +78,7 @@ pub struct Reads {
 /// What [`Reads::run`] learnt, to record into the working set.
 pub struct ReadsDone {
     states: Vec<(usize, usize, Result<VersionState, AwsError>)>,
-    policies: Vec<(usize, usize, Result<Vec<String>, AwsError>)>,
+    policies: Vec<(usize, usize, Result<VersionPolicy, AwsError>)>,
     provisioned: Vec<(usize, Vec<usize>)>,
     listed: Vec<Result<Vec<String>, AwsError>>,
 }
@@ -103,7 +103,7 @@ impl Reads {
     pub async fn run(self, deps: &ScanDeps) -> ReadsDone {
         let (states, policies, listed) = tokio::join!(
             protections::per_job(deps, self.states, |lambda, name, version| async move { lambda.version_state(&name, &version).await }),
-            protections::per_job(deps, self.policies, |lambda, name, version| async move { lambda.version_policy_principals(&name, &version).await }),
+            protections::per_job(deps, self.policies, |lambda, name, version| async move { lambda.version_policy(&name, &version).await }),
             protections::list_provisioned_of(deps, self.provisioned_names),
         );
         ReadsDone { states, policies, provisioned: self.provisioned, listed }

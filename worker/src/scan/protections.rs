@@ -10,7 +10,7 @@ use snapstart_proto::v1::{Observation, ScanState};
 use super::ScanDeps;
 use std::sync::Arc;
 
-use crate::aws::{AwsError, LambdaRead};
+use crate::aws::{AwsError, LambdaRead, VersionPolicy};
 
 const NOT_CHECKED: i32 = Observation::NotChecked as i32;
 const KNOWN: i32 = Observation::Known as i32;
@@ -81,8 +81,8 @@ pub fn record_provisioned(state: &mut ScanState, functions: &[(usize, Vec<usize>
 }
 
 /// GetPolicy for each version of `versions`.
-pub async fn read_policies(deps: &ScanDeps, state: &ScanState, versions: &[(usize, usize)]) -> Vec<(usize, usize, Result<Vec<String>, AwsError>)> {
-    per_version(deps, state, versions, |lambda, name, version| async move { lambda.version_policy_principals(&name, &version).await }).await
+pub async fn read_policies(deps: &ScanDeps, state: &ScanState, versions: &[(usize, usize)]) -> Vec<(usize, usize, Result<VersionPolicy, AwsError>)> {
+    per_version(deps, state, versions, |lambda, name, version| async move { lambda.version_policy(&name, &version).await }).await
 }
 
 /// `read(lambda, function name, version)` for each of `versions`, up to the scan's concurrency
@@ -120,13 +120,19 @@ where
         .await
 }
 
-pub fn record_policies(state: &mut ScanState, read: Vec<(usize, usize, Result<Vec<String>, AwsError>)>) {
+/// Records each version's policy read. A version GetPolicy says is gone is not a candidate: its
+/// read is recorded as failed, with AWS's words.
+pub fn record_policies(state: &mut ScanState, read: Vec<(usize, usize, Result<VersionPolicy, AwsError>)>) {
     for (fi, vi, result) in read {
         let v = &mut state.functions[fi].versions[vi];
         match result {
-            Ok(principals) => {
+            Ok(VersionPolicy::Principals(principals)) => {
                 v.policy_observation = KNOWN;
                 v.policy_principals = principals;
+            }
+            Ok(VersionPolicy::Gone(message)) => {
+                v.policy_observation = FAILED;
+                v.policy_error = format!("GetPolicy: the version no longer exists: {message}");
             }
             Err(e) => {
                 v.policy_observation = FAILED;

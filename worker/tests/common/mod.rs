@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod browser;
+pub mod canned;
 pub mod run;
 
 use std::{

@@ -1,0 +1,93 @@
+//! A loopback HTTP server that answers every request with one recorded AWS answer: the wire-level
+//! fixtures under `tests/fixtures/aws/` (status line, headers, body, as AWS sends them; lines
+//! starting with `#` before the status line cite where the answer comes from).
+
+use std::{
+    path::PathBuf,
+    sync::{
+        atomic::{AtomicUsize, Ordering},
+        Arc,
+    },
+};
+
+use tokio::{
+    io::{AsyncReadExt, AsyncWriteExt},
+    net::TcpListener,
+};
+
+/// A server answering with one fixture; stops when dropped.
+pub struct Canned {
+    pub url: String,
+    requests: Arc<AtomicUsize>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Canned {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// The fixture's HTTP answer without its citation lines, with CRLF line ends and a
+/// Content-Length that matches the body.
+pub fn fixture(name: &str) -> Vec<u8> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/aws").join(name);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let answer: Vec<&str> = text.lines().skip_while(|l| l.starts_with('#') || l.trim().is_empty()).collect();
+    let blank = answer.iter().position(|l| l.is_empty()).unwrap_or(answer.len());
+    let (head, body) = answer.split_at(blank);
+    let body = body.iter().skip(1).copied().collect::<Vec<_>>().join("\n");
+    let mut out = String::new();
+    for line in head.iter().filter(|l| !l.to_ascii_lowercase().starts_with("content-length:")) {
+        out.push_str(line);
+        out.push_str("\r\n");
+    }
+    out.push_str(&format!("Content-Length: {}\r\n\r\n{body}", body.len()));
+    out.into_bytes()
+}
+
+impl Canned {
+    /// Serves fixture `name` to every request on a free loopback port.
+    pub async fn serve(name: &str) -> Self {
+        let answer = Arc::new(fixture(name));
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let requests = Arc::new(AtomicUsize::new(0));
+        let counted = requests.clone();
+        let task = tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                let (answer, counted) = (answer.clone(), counted.clone());
+                tokio::spawn(async move {
+                    while read_request(&mut socket).await {
+                        counted.fetch_add(1, Ordering::SeqCst);
+                        if socket.write_all(&answer).await.is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+        });
+        Self { url, requests, task }
+    }
+
+    /// Requests answered so far.
+    pub fn requests(&self) -> usize {
+        self.requests.load(Ordering::SeqCst)
+    }
+}
+
+/// Reads one request (headers and a Content-Length body); false at the end of the connection.
+async fn read_request(socket: &mut tokio::net::TcpStream) -> bool {
+    let mut seen = Vec::new();
+    let mut byte = [0u8; 1];
+    while !seen.ends_with(b"\r\n\r\n") {
+        match socket.read(&mut byte).await {
+            Ok(1) => seen.push(byte[0]),
+            _ => return false,
+        }
+    }
+    let head = String::from_utf8_lossy(&seen).to_ascii_lowercase();
+    let length = head.lines().find_map(|l| l.strip_prefix("content-length:")).and_then(|v| v.trim().parse::<usize>().ok()).unwrap_or(0);
+    let mut body = vec![0u8; length];
+    socket.read_exact(&mut body).await.is_ok()
+}

@@ -256,6 +256,21 @@ async fn a_resumed_attempt_records_versions_already_gone_without_deleting_them_a
 
 #[tokio::test]
 #[ignore = "needs the AWS emulator: run scripts/test.sh"]
+async fn a_version_someone_else_deleted_since_the_scan_is_already_deleted_without_a_call() {
+    let emu = account().await;
+    emu.lambda_client().await.delete_function().function_name("g").qualifier("1").send().await.unwrap();
+    emu.clear_requests().await;
+
+    let results = delete(&emu, &[row("g", "1"), row("g", "2")], false, false, MINUTES).await;
+
+    assert_eq!(outcomes(&results), pairs(&[("g:1", outcome::ALREADY_DELETED), ("g:2", outcome::DELETED)]));
+    assert!(results[0].message.contains("deleted by someone else since the scan"), "{}", results[0].message);
+    let deletes: Vec<String> = emu.requests().await.iter().filter(|r| r["operation"] == "DeleteFunction").map(|r| r["qualifier"].to_string()).collect();
+    assert_eq!(deletes, vec![r#""2""#], "AWS would answer 204 for the missing one: no call is made for it");
+}
+
+#[tokio::test]
+#[ignore = "needs the AWS emulator: run scripts/test.sh"]
 async fn a_dry_run_rechecks_but_never_deletes() {
     let emu = account().await;
 

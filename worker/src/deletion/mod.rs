@@ -6,9 +6,10 @@
 //! call (500). For each batch: one ListAliases per function, then one GetMetricData for every
 //! version of the batch (its own series and one ExecutedVersion series per alias). Just before
 //! a function's versions are deleted, the region's event source mappings are listed afresh
-//! unless the last listing is under [`MAPPINGS_MAX_AGE`] old. A retried attempt first lists the
-//! function's versions, so a version an earlier attempt deleted is recorded `already_deleted`
-//! without another DeleteFunction call.
+//! unless the last listing is under [`MAPPINGS_MAX_AGE`] old. Each function's versions are listed
+//! before any of them is deleted, so a version that is gone (deleted by an earlier attempt or by
+//! someone else) is recorded `already_deleted` without a DeleteFunction call: AWS answers
+//! DeleteFunction on a missing version with 204, so its answer cannot say so.
 
 mod recheck;
 
@@ -142,7 +143,7 @@ pub struct DeleteDeps<'a> {
     /// The scan's time: invocations after it mean the version is in use again.
     pub since: DateTime<Utc>,
     pub dry_run: bool,
-    /// An earlier attempt may have deleted versions it never reported.
+    /// An earlier attempt may have deleted versions it never reported (says why a version is gone).
     pub resumed: bool,
     /// How the scan judged function-level traffic; the re-check judges traffic since the scan
     /// the same way.
@@ -196,21 +197,37 @@ pub async fn run(deps: &DeleteDeps<'_>, approved: &[ReportRow], done: &mut Vec<D
             }
         };
         for function in &batch.functions {
-            let gone = match deps.resumed {
-                true => Some(deps.lambda.list_published_versions(&function.name).await),
-                false => None,
-            };
+            // AWS answers DeleteFunction on a missing version with 204 and GetPolicy cannot tell a
+            // missing version from one without a policy (emulator/FIDELITY.md): whether a version
+            // still exists comes from this listing.
+            let existing = deps.lambda.list_published_versions(&function.name).await;
             for row in &function.rows {
-                let outcome = match &gone {
-                    Some(Ok(existing)) if !existing.contains(&row.version) => result(row, outcome::ALREADY_DELETED, "gone before this attempt (deleted by an earlier attempt or by someone else)"),
-                    Some(Err(e)) => result(row, outcome::CHANGED, format!("could not list versions to resume (fail closed): {e}")),
-                    _ => process(deps, &evidence, &mut mappings, row).await,
+                let outcome = match &existing {
+                    // Only a version number can be gone; anything else is refused by the deleter.
+                    Ok(existing) if numeric(&row.version) && !existing.contains(&row.version) => {
+                        result(row, outcome::ALREADY_DELETED, gone_before(deps.resumed))
+                    }
+                    Err(e) if e.code == "ResourceNotFoundException" => result(row, outcome::ALREADY_DELETED, format!("the function no longer exists: {e}")),
+                    Err(e) => result(row, outcome::CHANGED, format!("could not list the function's versions (fail closed): {e}")),
+                    Ok(_) => process(deps, &evidence, &mut mappings, row).await,
                 };
                 tracing::info!(account_id = %row.account_id, region = %row.region, function = %row.function_name, version = %row.version, outcome = %outcome.outcome, "{}/{}", done.len() + 1, total);
                 done.push(outcome);
                 progress.record(done, total).await;
             }
         }
+    }
+}
+
+fn numeric(version: &str) -> bool {
+    snapstart_rules::parse_version_number(version).is_some()
+}
+
+/// Why a version missing from its function's listing is `already_deleted`.
+fn gone_before(resumed: bool) -> &'static str {
+    match resumed {
+        true => "gone before this attempt (deleted by an earlier attempt or by someone else)",
+        false => "gone before its deletion (deleted by someone else since the scan)",
     }
 }
 

@@ -236,20 +236,22 @@ fn to_u32(field: &str, value: i64) -> Result<u32, InvalidRequest> {
     u32::try_from(value).map_err(|_| invalid(field, format!("is too large; got {value}")))
 }
 
-/// CloudWatch keeps 1-minute data 15 days, 5-minute 63 days, 1-hour 455 days: a period finer than
-/// the data that exists at the start of the lookback window would silently read nothing there.
+/// CloudWatch keeps 1-minute data 15 days, 5-minute 63 days, 1-hour 455 days, and answers a query
+/// whose StartTime is older than that for its period with no datapoints at all (GetMetricData,
+/// MetricStat.Period): every version would look unused. The age counts when CloudWatch receives
+/// the request, hours after the run started, so each boundary keeps a day of margin.
 fn validate_period(period: i64, lookback_days: i64) -> Result<(), InvalidRequest> {
     if period == 0 || period % 60 != 0 {
         return Err(invalid("period_seconds", format!("must be a positive multiple of 60; got {period}")));
     }
     let required = match lookback_days {
-        d if d > 63 => 3600,
-        d if d > 15 => 300,
+        d if d >= 62 => 3600,
+        d if d >= 14 => 300,
         _ => 60,
     };
     if period % required != 0 {
         return Err(invalid("period_seconds", format!(
-            "{period} is too fine for a {lookback_days}-day lookback: CloudWatch keeps 1-minute data 15 days and 5-minute data 63 days, so use a multiple of {required}"
+            "{period} is too fine for a {lookback_days}-day lookback: CloudWatch keeps 1-minute data 15 days and 5-minute data 63 days and reads nothing older at a finer period (with a day of margin), so use a multiple of {required}"
         )));
     }
     Ok(())
@@ -332,6 +334,8 @@ mod tests {
             (r#"{"region":"us-west-2","period_seconds":-60}"#, "period_seconds", "must not be negative; got -60"),
             (r#"{"region":"us-west-2","period_seconds":60,"lookback_days":30}"#, "period_seconds", "60 is too fine for a 30-day lookback"),
             (r#"{"region":"us-west-2","period_seconds":300,"lookback_days":90}"#, "period_seconds", "300 is too fine for a 90-day lookback"),
+            (r#"{"region":"us-west-2","period_seconds":60,"lookback_days":14}"#, "period_seconds", "60 is too fine for a 14-day lookback"),
+            (r#"{"region":"us-west-2","period_seconds":300,"lookback_days":62}"#, "period_seconds", "300 is too fine for a 62-day lookback"),
             (r#"{"region":"us-west-2","lookback_days":"30"}"#, "lookback_days", "invalid type: string \"30\""),
             (r#"{"region":"us-west-2","function_level_fallback":"loose"}"#, "function_level_fallback", "must be \"strict\" or \"attributed\"; got \"loose\""),
             (r#"{"region":"us-west-2","approval_timeout_seconds":0}"#, "approval_timeout_seconds", "must be between 1 and 604800"),
@@ -349,7 +353,7 @@ mod tests {
 
     #[test]
     fn periods_matching_cloudwatch_retention_are_accepted() {
-        for (period, lookback) in [(60, 15), (300, 16), (300, 63), (3600, 64), (3600, 455), (600, 30)] {
+        for (period, lookback) in [(60, 13), (300, 14), (300, 61), (3600, 62), (3600, 455), (600, 30)] {
             let json = format!(r#"{{"region":"us-west-2","period_seconds":{period},"lookback_days":{lookback}}}"#);
             let s = check(&json).unwrap_or_else(|e| panic!("{json}: {e}"));
             assert_eq!((s.period_seconds, s.lookback_days), (period, lookback), "{json}");

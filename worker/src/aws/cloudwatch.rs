@@ -41,6 +41,7 @@ impl InvocationMetrics for CloudWatchAdapter {
         let mut series: BTreeMap<String, Series> =
             queries.iter().map(|q| (q.id.clone(), Series { id: q.id.clone(), ..Default::default() })).collect();
         let mut seen = std::collections::BTreeSet::new();
+        let mut partial = std::collections::BTreeSet::new();
         let mut next_token: Option<String> = None;
         loop {
             let out = with_retries("GetMetricData", None, &self.counter, self.policy, || {
@@ -54,14 +55,30 @@ impl InvocationMetrics for CloudWatchAdapter {
                     .send()
             })
             .await?;
+            // "If there is a message, as much of the operation as possible is still executed"
+            // (GetMetricData, Messages): something was left out, so nothing here is trusted.
+            if !out.messages().is_empty() {
+                let messages: Vec<String> = out.messages().iter().map(|m| format!("{}: {}", m.code().unwrap_or_default(), m.value().unwrap_or_default())).collect();
+                return Err(AwsError::invalid("GetMetricData", format!("CloudWatch answered with messages: {}", messages.join("; "))));
+            }
             for result in out.metric_data_results() {
                 let Some(entry) = result.id().and_then(|id| series.get_mut(id)) else { continue };
                 seen.insert(entry.id.clone());
+                match result.status_code() {
+                    Some(StatusCode::PartialData) => partial.insert(entry.id.clone()),
+                    _ => partial.remove(&entry.id),
+                };
                 merge(entry, result);
             }
             match out.next_token().filter(|t| !t.is_empty()) {
                 Some(token) => next_token = Some(token.to_string()),
                 None => break,
+            }
+        }
+        // PartialData promises the rest on a later page; without one the series is incomplete.
+        for id in partial {
+            if let Some(entry) = series.get_mut(&id) {
+                entry.error = Some("PartialData with no further page".into());
             }
         }
         // A series CloudWatch did not answer for is missing data, never "no invocations".

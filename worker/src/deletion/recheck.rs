@@ -21,8 +21,16 @@ use crate::{
 pub const MAPPINGS_MAX_AGE: Duration = Duration::from_secs(10);
 /// Pending versions per batch: with one alias per function, their queries fill one call.
 const VERSIONS_PER_BATCH: usize = MAX_QUERIES_PER_CALL / 2;
-/// Resolution of the invocations re-check (1-minute data is kept 15 days; a run waits ≤ 7).
-const RECHECK_PERIOD_SECONDS: u32 = 60;
+/// The finest period CloudWatch answers for a StartTime `age` ago (1-minute data is kept 15 days,
+/// 5-minute 63 days; a finer period on older data returns no datapoints at all), with a day of
+/// margin. A run waits at most 7 days, but a deletion retried for long can start later.
+fn recheck_period_seconds(age: chrono::Duration) -> u32 {
+    match age.num_days() {
+        d if d >= 62 => 3600,
+        d if d >= 14 => 300,
+        _ => 60,
+    }
+}
 
 /// The approved versions of one function still to process, in approval order.
 pub struct FunctionRows<'a> {
@@ -226,7 +234,7 @@ fn function_level_blocks(mode: FallbackMode, total: Result<f64, String>, attribu
 async fn invocation_sums(deps: &DeleteDeps<'_>, queries: &[(Vec<Counted>, SeriesQuery)]) -> HashMap<Counted, Result<f64, String>> {
     let mut out: HashMap<Counted, Result<f64, String>> = HashMap::new();
     // CloudWatch refuses an empty window; a delete can follow its scan within the same minute.
-    let period = RECHECK_PERIOD_SECONDS;
+    let period = recheck_period_seconds(Utc::now() - deps.since);
     let end = Utc::now().max(deps.since + chrono::Duration::seconds(i64::from(period)));
     let window = Window { start: deps.since, end, period_seconds: period };
     for chunk in queries.chunks(MAX_QUERIES_PER_CALL) {
@@ -325,5 +333,13 @@ mod tests {
         assert_eq!(series.len(), 2);
         assert!(series[1].contains(&("ExecutedVersion".to_string(), "3".to_string())));
         assert!(series[1].contains(&("Resource".to_string(), "f:live".to_string())));
+    }
+
+    #[test]
+    fn the_recheck_period_is_the_finest_cloudwatch_answers_for_the_scan_s_age() {
+        let cases = [(0, 60), (7, 60), (13, 60), (14, 300), (61, 300), (62, 3600), (400, 3600)];
+        for (days, want) in cases {
+            assert_eq!(recheck_period_seconds(chrono::Duration::days(days)), want, "{days} days");
+        }
     }
 }

@@ -235,6 +235,7 @@ async fn read_invocations(deps: &ScanDeps, state: &mut ScanState, only: &[usize]
     let mut activity: BTreeMap<usize, FunctionActivity> = BTreeMap::new();
     for (query, roles) in plan.queries.iter().zip(&plan.roles) {
         let s = series.get(&query.id).cloned().unwrap_or_else(|| Series { error: Some("series missing".into()), ..Default::default() });
+        let s = at_bucket_ends(s, settings.period_seconds, window.end);
         for role in roles {
             apply(state, &mut activity, *role, &s, start);
         }
@@ -242,6 +243,18 @@ async fn read_invocations(deps: &ScanDeps, state: &mut ScanState, only: &[usize]
     for (fi, a) in activity {
         state.functions[fi].activity = Some(a);
     }
+}
+
+/// Dates each datapoint at the end of its bucket (never after `end`): the latest moment its
+/// traffic can have happened. CloudWatch rounds StartTime down and stamps a bucket with its start,
+/// so the first bucket can begin before the window and still hold traffic inside it; dated at
+/// its start it would fall outside the window and read as no traffic (emulator/FIDELITY.md).
+fn at_bucket_ends(mut s: Series, period_seconds: u32, end: chrono::DateTime<chrono::Utc>) -> Series {
+    let period = chrono::Duration::seconds(i64::from(period_seconds));
+    for t in &mut s.timestamps {
+        *t = (*t + period).min(end);
+    }
+    s
 }
 
 fn apply(state: &mut ScanState, activity: &mut BTreeMap<usize, FunctionActivity>, role: Role, s: &Series, start: chrono::DateTime<chrono::Utc>) {
@@ -299,5 +312,16 @@ mod tests {
         for (arn, expected) in cases {
             assert_eq!(parse_function_arn(arn), expected, "{arn}");
         }
+    }
+
+    #[test]
+    fn a_datapoint_is_dated_at_the_end_of_its_bucket_never_after_the_window() {
+        let at = |s: &str| s.parse::<chrono::DateTime<chrono::Utc>>().unwrap();
+        let series = Series { id: "q0".into(), timestamps: vec![at("2026-11-01T09:00:00Z"), at("2026-11-30T11:00:00Z")], values: vec![3.0, 1.0], error: None };
+
+        let dated = at_bucket_ends(series, 3600, at("2026-11-30T11:20:00Z"));
+
+        assert_eq!(dated.timestamps, vec![at("2026-11-01T10:00:00Z"), at("2026-11-30T11:20:00Z")]);
+        assert_eq!(dated.values, vec![3.0, 1.0]);
     }
 }

@@ -154,11 +154,14 @@ def _lambda_extra(info: RequestInfo) -> Response | None:
     return status, [("Content-Type", "application/json")], body
 
 
-# Services whose regional endpoints refuse requests in a region the account has
-# not enabled. STS and IAM are left alone: the worker reaches them elsewhere.
-REGIONAL_SERVICES = frozenset({"lambda", "cloudwatch", "tagging", "sns"})
-# JSON-protocol services answer UnrecognizedClientException; query-protocol
-# ones (CloudWatch, SNS) InvalidClientTokenId. Same message, same 403.
+# Services whose regional endpoints refuse requests in a region the account has not enabled.
+# STS too: the SDK calls the regional endpoint, and in such a region it answers 403
+# InvalidClientTokenId (remotion-dev/github-unwrapped-2022#34, GetCallerIdentity in eu-south-1).
+# IAM is global and left alone. FIDELITY.md, "Regions that are not enabled".
+REGIONAL_SERVICES = frozenset({"lambda", "cloudwatch", "tagging", "sns", "sts"})
+# JSON-protocol services answer UnrecognizedClientException, query-protocol ones (CloudWatch,
+# SNS, STS) InvalidClientTokenId. CloudWatch and STS leave out the final period (grafana#18755,
+# yet-another-cloudwatch-exporter#501); Lambda and SNS keep it (iamlive#58, aws-sns#31).
 INVALID_TOKEN = "The security token included in the request is invalid."
 
 
@@ -167,7 +170,8 @@ def _disabled_region(info: RequestInfo) -> Response | None:
     if info.service not in REGIONAL_SERVICES or info.region not in STATE.disabled_regions:
         return None
     code = "UnrecognizedClientException" if info.service in ("lambda", "tagging") else "InvalidClientTokenId"
-    return error_response(info.protocol, info.service, 403, code, INVALID_TOKEN)
+    message = INVALID_TOKEN.rstrip(".") if info.service in ("cloudwatch", "sts") else INVALID_TOKEN
+    return error_response(info.protocol, info.service, 403, code, message)
 
 
 def _assume_role_refusal(info: RequestInfo) -> Response | None:

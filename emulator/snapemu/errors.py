@@ -3,8 +3,9 @@
 Used for injected faults and for errors raised by our own handlers (CBOR
 front end, Lambda listing patches). Shapes follow what the AWS SDKs parse:
 
-* Lambda REST-JSON: ``x-amzn-errortype`` header + ``{"Type", "message"}``
-  (429 also carries ``retryAfterSeconds`` and a ``Retry-After`` header).
+* Lambda REST-JSON: ``x-amzn-errortype`` header + ``{"Type", "Message"}`` for a 404 and a 5xx,
+  ``{"Type", "message"}`` otherwise, and ``{"Reason", "Type", "message"}`` for a 429 (the keys
+  AWS sends, FIDELITY.md "Lambda errors on the wire").
 * Smithy RPC v2 CBOR: CBOR map ``{"__type", "message"}`` plus the
   ``x-amzn-query-error: Code;Sender`` header that query-compatible services
   (CloudWatch) send and the Rust SDK prefers for the error code.
@@ -31,11 +32,10 @@ def error_response(protocol: str, service: str, status: int, code: str, message:
     sender = "Sender" if status < 500 else "Receiver"
     headers = [("x-amzn-RequestId", request_id)]
     if protocol == "rest-json":
-        body: dict[str, object] = {"Type": "User" if status < 500 else "Service", "message": message}
+        key = "Message" if status == 404 or status >= 500 else "message"
+        body: dict[str, object] = {"Type": "User" if status < 500 else "Service", key: message}
         if status == 429:
-            body["retryAfterSeconds"] = "1"
-            body["Reason"] = "CallerRateLimitExceeded"
-            headers.append(("Retry-After", "1"))
+            body = {"Reason": "CallerRateLimitExceeded", "Type": "User", "message": message}
         headers += [("x-amzn-errortype", code), ("Content-Type", "application/json")]
         return status, headers, json.dumps(body).encode()
     if protocol == "cbor":

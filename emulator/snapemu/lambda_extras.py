@@ -93,8 +93,15 @@ def add_permission(backend: LambdaBackend, name: str, qualifier: str | None,
 
 
 def get_policy(backend: LambdaBackend, name: str, qualifier: str | None) -> dict[str, Any]:
-    """GetPolicy: that qualifier's policy; 404 when it has none."""
-    _check_target(backend, name, qualifier)
+    """GetPolicy: that qualifier's policy; 404 when it has none. A missing function is "Function
+    not found: <unqualified arn>" (AWS's wording until 2024); a missing version of an existing
+    function is worded exactly like "no policy" (FIDELITY.md, GetPolicy)."""
+    if name not in backend._lambdas._functions:
+        raise UnknownFunctionException(function_arn(backend, name))
+    try:
+        _check_target(backend, name, qualifier)
+    except UnknownFunctionException:
+        raise GenericResourcNotFound() from None
     policy = _store(backend, "_emu_policies").get(_policy_key(name, qualifier))
     if policy is None or not policy.statements:
         # AWS's wording for GetPolicy on a version without a policy (users' reports, stock moto);
@@ -110,7 +117,9 @@ def remove_permission(backend: LambdaBackend, name: str, qualifier: str | None, 
     key = _policy_key(name, qualifier)
     policies = _store(backend, "_emu_policies")
     policy = policies.get(key)
-    if policy is None or not any(s.get("Sid") == sid for s in policy.statements):
+    if policy is None or not policy.statements:
+        raise NotFound("No policy is associated with the given resource.")
+    if not any(s.get("Sid") == sid for s in policy.statements):
         raise NotFound(f"Statement {sid} is not found in resource policy.")
     policy.del_statement(sid, revision or "")
     if not policy.statements:

@@ -35,7 +35,7 @@ from urllib.parse import unquote
 from moto.awslambda import models as lambda_models
 from moto.awslambda import responses as lambda_responses
 from moto.awslambda.exceptions import LambdaClientError, UnknownFunctionException
-from moto.awslambda.models import EventSourceMapping, LambdaBackend, LambdaFunction
+from moto.awslambda.models import EventSourceMapping, LambdaBackend, LambdaFunction, LambdaStorage
 from moto.awslambda.utils import make_function_arn
 
 from .classify import split_function_ref
@@ -360,6 +360,7 @@ def list_event_source_mappings(self: Any) -> Any:
 
 _orig_delete_function = lambda_responses.LambdaResponse.delete_function
 _orig_delete_alias = LambdaBackend.delete_alias
+_orig_publish_version = LambdaStorage.publish_version
 
 
 def _refuse_replica(backend: LambdaBackend, versions: list[LambdaFunction]) -> None:
@@ -370,7 +371,7 @@ def _refuse_replica(backend: LambdaBackend, versions: list[LambdaFunction]) -> N
         arn = function_arn(backend, replica.function_name, str(replica.version))
         raise InvalidParameterValue(
             f"Lambda was unable to delete {arn} because it is a replicated function. "
-            "Please see our documentation for Deleting Lambda Functions and Replicas.")
+            "Please see our documentation for Deleting Lambda@Edge Functions and Replicas.")
 
 
 def delete_function(self: Any) -> Any:
@@ -389,10 +390,12 @@ def delete_function(self: Any) -> Any:
             forget(self.backend, name)
         return answer
     if group is None:
-        raise UnknownFunctionException(function_arn(self.backend, name, qualifier))
+        # AWS names the unqualified ARN even when a Qualifier was sent (FIDELITY.md, DeleteFunction).
+        raise UnknownFunctionException(function_arn(self.backend, name))
     version = next((v for v in group["versions"] if str(v.version) == qualifier), None)
     if version is None:
-        raise UnknownFunctionException(function_arn(self.backend, name, qualifier))
+        # A missing version of an existing function: AWS answers 204, as for a deletion.
+        return 204, {"status": 204}, ""
     _refuse_replica(self.backend, [version])
     aliases = storage._aliases.get(function_arn(self.backend, name), {})
     referencing = sorted(
@@ -418,7 +421,29 @@ def _delete_alias(self: LambdaBackend, name: str, function_name: str) -> None:
     forget(self, split_function_ref(function_name)[0], name)
 
 
+def _publish_version(self: LambdaStorage, name_or_arn: str, description: str = "") -> LambdaFunction | None:
+    """moto numbers a new version len(versions)+1, so deleting 2 of 1..3 and publishing gives a
+    second 3. AWS keeps a counter per function and never reuses a number, even after the
+    function is deleted and created again (developer guide, "Lambda function versions";
+    DataBiosphere/azul#6259). moto's own publish runs, then the number is set from the counter."""
+    name = split_function_ref(name_or_arn.rsplit(":function:", 1)[-1])[0]
+    counters = self.__dict__.setdefault("_emu_version_counters", {})
+    before = list(self._functions.get(name, {}).get("versions", []))
+    previous = before[-1] if before else None
+    fn = _orig_publish_version(self, name_or_arn, description)
+    if fn is None or fn is previous:
+        return fn  # nothing published (nothing changed since the last version)
+    number = max([counters.get(name, 0)] + [int(v.version) for v in before]) + 1
+    counters[name] = number
+    if int(fn.version) != number:
+        self._arns.pop(fn.function_arn, None)
+        fn.set_version(number)
+        self._arns[fn.function_arn] = fn
+    return fn
+
+
 def install() -> None:
+    LambdaStorage.publish_version = _publish_version
     LambdaFunction.__init__ = _init
     LambdaFunction.get_configuration = _get_configuration
     LambdaFunction.update_configuration = _update_configuration

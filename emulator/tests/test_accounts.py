@@ -120,7 +120,7 @@ def _raw(emulator, path: str, region: str) -> tuple[int, dict, dict]:
         return err.code, dict(err.headers), json.load(err)
 
 
-def test_disabled_region_refuses_lambda_cloudwatch_and_tagging(emulator, seed):
+def test_disabled_region_refuses_lambda_cloudwatch_tagging_and_sts(emulator, seed):
     seed({"region": "ap-east-1", "functions": [{"name": "f"}]})
     assert emulator.control("POST", "/_emulator/regions", {"disabled": ["ap-east-1"]}) == {
         "disabled": ["ap-east-1"]}
@@ -141,9 +141,14 @@ def test_disabled_region_refuses_lambda_cloudwatch_and_tagging(emulator, seed):
         emulator.client("cloudwatch", region="ap-east-1").list_metrics()
     assert exc.value.response["Error"]["Code"] == "InvalidClientTokenId"
     assert exc.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
-    # Other regions and STS keep working; the refusals are logged.
+    assert exc.value.response["Error"]["Message"] == "The security token included in the request is invalid"
+    with pytest.raises(ClientError) as exc:
+        emulator.client("sts", region="ap-east-1").get_caller_identity()
+    assert exc.value.response["Error"]["Code"] == "InvalidClientTokenId"
+    assert exc.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+    # Other regions keep working; the refusals are logged.
     assert emulator.client("lambda").list_functions()["Functions"] == []
-    assert emulator.client("sts", region="ap-east-1").get_caller_identity()["Account"] == ACCOUNT
+    assert emulator.client("sts", region="us-west-2").get_caller_identity()["Account"] == ACCOUNT
     refused = emulator.control("GET", "/_emulator/requests?region=ap-east-1&service=lambda")
     assert [e["status"] for e in refused] == [403, 403]
 

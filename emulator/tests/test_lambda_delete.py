@@ -42,15 +42,31 @@ def test_delete_unreferenced_version_only(lam, scenario):
         lam.get_function_configuration(FunctionName="f", Qualifier="3")
 
 
-def test_delete_missing_version_is_404(lam, scenario):
-    with pytest.raises(lam.exceptions.ResourceNotFoundException) as exc:
-        lam.delete_function(FunctionName="f", Qualifier="42")
-    assert exc.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404
+def test_delete_missing_version_is_204_and_missing_function_404(lam, scenario):
+    # AWS: a missing version of an existing function answers 204 as a deletion does (LocalStack
+    # test_delete_on_nonexisting_version, validated 2025-11-25; floci-io/floci PR #2824); a
+    # missing function is 404 naming the unqualified ARN (FIDELITY.md, DeleteFunction).
+    answer = lam.delete_function(FunctionName="f", Qualifier="42")
+    assert answer["ResponseMetadata"]["HTTPStatusCode"] == 204
     lam.delete_function(FunctionName="f", Qualifier="5")
-    with pytest.raises(lam.exceptions.ResourceNotFoundException):
-        lam.delete_function(FunctionName="f", Qualifier="5")
-    with pytest.raises(lam.exceptions.ResourceNotFoundException):
+    assert lam.delete_function(FunctionName="f", Qualifier="5")["ResponseMetadata"]["HTTPStatusCode"] == 204
+    assert _versions(lam) == ["$LATEST", "1", "2", "3", "4"]
+    with pytest.raises(lam.exceptions.ResourceNotFoundException) as exc:
         lam.delete_function(FunctionName="nope", Qualifier="1")
+    assert exc.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404
+    assert exc.value.response["Error"]["Message"] == f"Function not found: {fn_arn('nope')}"
+
+
+def test_version_numbers_are_never_reused(lam, scenario):
+    lam.delete_function(FunctionName="f", Qualifier="3")
+    lam.delete_function(FunctionName="f", Qualifier="5")
+    lam.update_function_configuration(FunctionName="f", Description="changed")
+    assert lam.publish_version(FunctionName="f")["Version"] == "6"
+    assert _versions(lam) == ["$LATEST", "1", "2", "4", "6"]
+    lam.delete_function(FunctionName="f", Qualifier="6")
+    lam.update_function_configuration(FunctionName="f", Description="changed again")
+    assert lam.publish_version(FunctionName="f")["Version"] == "7"
+    assert lam.get_function(FunctionName="f", Qualifier="7")["Configuration"]["FunctionArn"] == fn_arn("f", "7")
 
 
 def test_delete_whole_function(lam, scenario):

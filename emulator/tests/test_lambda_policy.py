@@ -62,10 +62,20 @@ def test_remove_permission_and_delete_version(lam, fn):
     assert [s["Sid"] for s in _statements(lam, Qualifier="3")] == ["s3"]
     with pytest.raises(lam.exceptions.ResourceNotFoundException):
         lam.remove_permission(FunctionName="f", StatementId="apigw", Qualifier="3")
+    lam.remove_permission(FunctionName="f", StatementId="s3", Qualifier="3")
+    with pytest.raises(lam.exceptions.ResourceNotFoundException) as exc:
+        lam.remove_permission(FunctionName="f", StatementId="s3", Qualifier="3")
+    # AWS's wording once the qualifier has no policy at all (LocalStack's recordings).
+    assert exc.value.response["Error"]["Message"] == "No policy is associated with the given resource."
     lam.delete_function(FunctionName="f", Qualifier="3")
+    # A missing version of an existing function reads exactly like "no policy" on AWS.
     with pytest.raises(lam.exceptions.ResourceNotFoundException) as exc:
         lam.get_policy(FunctionName="f", Qualifier="3")
-    assert "Function not found" in exc.value.response["Error"]["Message"]
+    assert exc.value.response["Error"]["Message"] == "The resource you requested does not exist."
+    # A missing function: "Function not found: <unqualified arn>" (AWS's wording until 2024).
+    with pytest.raises(lam.exceptions.ResourceNotFoundException) as exc:
+        lam.get_policy(FunctionName="nope", Qualifier="3")
+    assert exc.value.response["Error"]["Message"] == f"Function not found: {fn_arn('nope')}"
 
 
 def test_get_policy_is_classified(emulator, lam, fn):

@@ -95,7 +95,7 @@ def test_replicated_version_cannot_be_deleted(emulator, seed):
     assert exc.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
     assert exc.value.response["Error"]["Message"] == (
         f"Lambda was unable to delete {EDGE}:1 because it is a replicated function. "
-        "Please see our documentation for Deleting Lambda Functions and Replicas.")
+        "Please see our documentation for Deleting Lambda@Edge Functions and Replicas.")
     with pytest.raises(lam.exceptions.InvalidParameterValueException):
         lam.delete_function(FunctionName="edge-fn")  # nor the function while a replica exists
     lam.delete_function(FunctionName="edge-fn", Qualifier="2")

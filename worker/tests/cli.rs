@@ -98,7 +98,7 @@ async fn a_scan_over_two_regions_says_where_each_row_is_and_fails_only_when_no_r
     assert!(partly.status.success(), "{}", String::from_utf8_lossy(&partly.stderr));
     assert!(text.starts_with("ACCOUNT      REGION         FUNCTION"), "{text}");
     assert!(text.contains("123456789012 us-west-2      orders"), "{text}");
-    assert!(text.contains("123456789012 eu-west-1: FAILED, not scanned: could not list functions"), "{text}");
+    assert!(text.contains("123456789012 eu-west-1: FAILED, not scanned: could not learn the account (STS)"), "{text}");
     assert!(String::from_utf8_lossy(&partly.stderr).contains("error: account 123456789012 region eu-west-1 not scanned"));
     assert_eq!(nothing.status.code(), Some(1), "{}", String::from_utf8_lossy(&nothing.stderr));
     assert!(String::from_utf8_lossy(&nothing.stderr).contains("no account and region could be scanned"));

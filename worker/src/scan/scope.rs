@@ -8,7 +8,7 @@
 //! [`targets_form`] turns it into one target so every phase handles both.
 
 use std::{
-    collections::{BTreeMap, HashSet},
+    collections::{BTreeMap, HashMap, HashSet},
     future::Future,
     sync::{Arc, Mutex},
 };
@@ -85,13 +85,20 @@ pub async fn resolve(aws: &AwsFactory, settings: &ScanSettings) -> ScanState {
         .buffered(TARGETS_AT_ONCE)
         .collect()
         .await;
+    // The same credentials act on the same account in every region: where STS refuses one
+    // region (one that is not enabled), another region's answer still says whose it is.
+    let known: HashMap<String, String> = identities.iter().filter_map(|(p, a, _)| a.as_ref().ok().map(|a| (p.role_arn.clone(), a.clone()))).collect();
     let mut seen = HashSet::new();
     let mut targets = Vec::new();
     for (place, account, calls) in identities {
         let (account_id, error) = match account {
             Ok(a) => (a, String::new()),
-            // Unknown identity: the role's own account, if it names one, so the summary says where.
-            Err(e) => (snapstart_proto::request::role_account(&place.role_arn).unwrap_or_default().to_string(), format!("could not learn the account (STS): {e}")),
+            // Unknown identity: as learnt elsewhere, else the role's own account if it names one,
+            // so the summary says where.
+            Err(e) => {
+                let account = known.get(&place.role_arn).cloned().or_else(|| snapstart_proto::request::role_account(&place.role_arn).map(str::to_string));
+                (account.unwrap_or_default(), format!("could not learn the account (STS): {e}"))
+            }
         };
         if error.is_empty() && !seen.insert((account_id.clone(), place.region.clone())) {
             tracing::warn!(account_id, region = place.region, role = place.role_arn, "account and region already in scope through other credentials; scanned once");

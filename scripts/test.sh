@@ -15,6 +15,8 @@ start_temporal
 # for isolation) from these.
 export SNAPSTART_TEST_PYTHON="$PY"
 export SNAPSTART_TEST_EMULATOR="$ROOT/emulator/snapstart_emulator.py"
+# The second opinion: stock moto behind a thin shim (emulator/FIDELITY.md).
+export SNAPSTART_TEST_STOCK_EMULATOR="$ROOT/emulator/stock_moto.py"
 export SNAPSTART_TEST_TEMPORAL_ADDRESS="$TEMPORAL_ADDRESS"
 export SNAPSTART_TEST_TEMPORAL_CLI="$VENV/bin/temporal"
 

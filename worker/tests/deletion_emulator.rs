@@ -14,14 +14,8 @@ use serde_json::{json, Value};
 use snapstart_proto::v1::{DeletionResult, ReportRow};
 use snapstart_worker::{
     aws::{factory::AwsFactory, LambdaDelete},
-    deletion::{self, outcome, DeleteDeps, Progress},
+    deletion::outcome,
 };
-
-struct Quiet;
-
-impl Progress for Quiet {
-    async fn record(&mut self, _done: &[DeletionResult], _total: usize) {}
-}
 
 fn row(function: &str, version: &str) -> ReportRow {
     ReportRow { function_name: function.into(), version: version.into(), candidate_for_deletion: true, ..Default::default() }
@@ -47,21 +41,8 @@ async fn delete(emu: &Emulator, rows: &[ReportRow], dry_run: bool, resumed: bool
 
 /// [`delete`], judging function-level traffic since the scan in `mode`.
 async fn delete_judging(emu: &Emulator, rows: &[ReportRow], dry_run: bool, resumed: bool, scan_age: Duration, mode: FallbackMode) -> Vec<DeletionResult> {
-    let factory = AwsFactory::for_emulator(&emu.url, 0, 2);
-    let (deps, _) = factory.scan_deps("us-west-2").await;
-    let deleter = factory.deleter("us-west-2").await;
-    let deps = DeleteDeps {
-        lambda: deps.lambda.as_ref(),
-        deleter: deleter.as_ref(),
-        metrics: deps.metrics.as_ref(),
-        since: chrono::Utc::now() - chrono::Duration::from_std(scan_age).unwrap(),
-        dry_run,
-        resumed,
-        function_level: mode,
-    };
-    let mut done = Vec::new();
-    deletion::run(&deps, rows, &mut done, rows.len(), &mut Quiet).await;
-    done
+    let since = chrono::Utc::now() - chrono::Duration::from_std(scan_age).unwrap();
+    common::delete_on(&emu.url, rows, since, dry_run, resumed, mode).await
 }
 
 fn outcomes(results: &[DeletionResult]) -> Vec<(String, String)> {

@@ -57,10 +57,20 @@ where
 }
 
 impl Emulator {
-    /// Starts a fresh emulator on a free port.
+    /// Starts a fresh emulator (ours) on a free port.
     pub async fn start() -> Self {
+        Self::start_script("SNAPSTART_TEST_EMULATOR").await
+    }
+
+    /// Starts stock moto server behind its thin shim (emulator/stock_moto.py): no control API.
+    pub async fn start_stock() -> Self {
+        Self::start_script("SNAPSTART_TEST_STOCK_EMULATOR").await
+    }
+
+    /// Starts the launcher named by the harness variable `script_env` (same command line).
+    async fn start_script(script_env: &str) -> Self {
         let python = service_env("SNAPSTART_TEST_PYTHON");
-        let script = service_env("SNAPSTART_TEST_EMULATOR");
+        let script = service_env(script_env);
         let dir = tempfile::tempdir().unwrap();
         let port_file = dir.path().join("port");
         let child = Command::new(python)
@@ -181,6 +191,39 @@ impl Emulator {
     pub async fn deps(&self) -> ScanDeps {
         AwsFactory::for_emulator(&self.url, 0, 8).scan_deps("us-west-2").await.0
     }
+}
+
+struct QuietProgress;
+
+impl snapstart_worker::deletion::Progress for QuietProgress {
+    async fn record(&mut self, _done: &[snapstart_proto::v1::DeletionResult], _total: usize) {}
+}
+
+/// Runs the deletion phase of `rows` against the emulator at `url` (budgets lifted), as a scan at
+/// `since` approved them; function-level traffic is judged in `mode`.
+pub async fn delete_on(
+    url: &str,
+    rows: &[snapstart_proto::v1::ReportRow],
+    since: chrono::DateTime<chrono::Utc>,
+    dry_run: bool,
+    resumed: bool,
+    mode: snapstart_rules::FallbackMode,
+) -> Vec<snapstart_proto::v1::DeletionResult> {
+    let factory = AwsFactory::for_emulator(url, 0, 2);
+    let (deps, _) = factory.scan_deps("us-west-2").await;
+    let deleter = factory.deleter("us-west-2").await;
+    let deps = snapstart_worker::deletion::DeleteDeps {
+        lambda: deps.lambda.as_ref(),
+        deleter: deleter.as_ref(),
+        metrics: deps.metrics.as_ref(),
+        since,
+        dry_run,
+        resumed,
+        function_level: mode,
+    };
+    let mut done = Vec::new();
+    snapstart_worker::deletion::run(&deps, rows, &mut done, rows.len(), &mut QuietProgress).await;
+    done
 }
 
 /// Replays a history against the current workflow code; any nondeterminism fails the test.

@@ -1,21 +1,24 @@
 //! The AWS adapters fed the exact HTTP answers AWS gives (status, `x-amzn-ErrorType`, body), one
 //! recorded answer per fixture in `tests/fixtures/aws/`, each citing its source. A changed code or
 //! wording then fails here, not in a customer's run. No emulator: a loopback server replays the
-//! answer to the real SDK client.
+//! answer to the real SDK client. Lambda, CloudWatch (CBOR), tagging, STS and S3.
 
 mod common;
 
 use common::canned::Canned;
-use snapstart_worker::aws::{factory::AwsFactory, Deleted, LambdaDelete, VersionPolicy};
+use snapstart_worker::aws::{
+    factory::{AwsFactory, Place},
+    AwsError, CallCounter, Deleted, LambdaDelete, Series, SeriesQuery, VersionPolicy, Window,
+};
 
-async fn get_policy(fixture: &str) -> (Result<VersionPolicy, snapstart_worker::aws::AwsError>, usize) {
+async fn get_policy(fixture: &str) -> (Result<VersionPolicy, AwsError>, usize) {
     let server = Canned::serve(fixture).await;
     let (deps, _) = AwsFactory::for_emulator(&server.url, 0, 1).scan_deps("us-west-2").await;
     let answer = deps.lambda.version_policy("orders", "3").await;
     (answer, server.requests())
 }
 
-async fn delete(fixture: &str) -> (Result<Deleted, snapstart_worker::aws::AwsError>, usize) {
+async fn delete(fixture: &str) -> (Result<Deleted, AwsError>, usize) {
     let server = Canned::serve(fixture).await;
     let deleter = AwsFactory::for_emulator(&server.url, 0, 1).deleter("us-west-2").await;
     let answer = deleter.delete_version("orders", "3").await;
@@ -125,5 +128,127 @@ async fn delete_refused_for_another_reason_is_an_error() {
 
     let err = answer.expect_err("an unknown 400 is not a known outcome");
     assert_eq!(err.code, "InvalidParameterValueException");
+    assert_eq!(requests, 1);
+}
+
+fn window() -> Window {
+    let end = chrono::Utc::now();
+    Window { start: end - chrono::Duration::days(2), end, period_seconds: 3600 }
+}
+
+fn series(ids: &[&str]) -> Vec<SeriesQuery> {
+    ids.iter().map(|id| SeriesQuery { id: id.to_string(), dimensions: vec![("FunctionName".into(), "orders".into())] }).collect()
+}
+
+async fn metrics(fixture: &str, ids: &[&str]) -> (Result<Vec<Series>, AwsError>, usize) {
+    let server = Canned::serve(fixture).await;
+    let (deps, _) = AwsFactory::for_emulator(&server.url, 0, 1).scan_deps("us-west-2").await;
+    let answer = deps.metrics.invocations(&series(ids), window()).await;
+    (answer, server.requests())
+}
+
+#[tokio::test]
+async fn cloudwatch_cbor_series_are_read_with_their_datapoints() {
+    let (answer, requests) = metrics("cloudwatch-get-metric-data-complete.http", &["q0"]).await;
+
+    let [q0] = answer.unwrap().try_into().unwrap();
+    assert_eq!((q0.values, q0.error), (vec![3.0], None));
+    assert_eq!(q0.timestamps, vec!["2026-12-05T10:00:00Z".parse::<chrono::DateTime<chrono::Utc>>().unwrap()]);
+    assert_eq!(requests, 1);
+}
+
+#[tokio::test]
+async fn cloudwatch_forbidden_or_partial_series_are_missing_data_never_zero() {
+    let (answer, _) = metrics("cloudwatch-get-metric-data-incomplete.http", &["q0", "q1"]).await;
+
+    let got: Vec<(String, Option<String>)> = answer.unwrap().into_iter().map(|s| (s.id, s.error)).collect();
+    assert!(got[0].1.as_deref().is_some_and(|e| e.contains("Forbidden") && e.contains("Authentication too complex")), "{got:?}");
+    assert_eq!(got[1].1.as_deref(), Some("PartialData with no further page"), "{got:?}");
+}
+
+#[tokio::test]
+async fn cloudwatch_top_level_messages_fail_the_read() {
+    let (answer, _) = metrics("cloudwatch-get-metric-data-messages.http", &["q0"]).await;
+
+    let err = answer.expect_err("a message means part of the answer is missing");
+    assert!(err.message.contains("Maximum number of allowed metrics exceeded"), "{err}");
+}
+
+#[tokio::test]
+async fn cloudwatch_throttling_in_cbor_is_recognised_retried_and_fails_closed() {
+    let (answer, requests) = metrics("cloudwatch-throttling.http", &["q0"]).await;
+
+    let err = answer.expect_err("throttled every time");
+    assert_eq!(err.code, "Throttling", "the code comes from x-amzn-query-error");
+    assert_eq!(requests, 5);
+}
+
+async fn tagged(fixture: &str) -> (Result<std::collections::BTreeMap<String, String>, AwsError>, usize) {
+    let server = Canned::serve(fixture).await;
+    let (deps, _) = AwsFactory::for_emulator(&server.url, 0, 1).scan_deps("us-west-2").await;
+    let answer = deps.tags.functions_tagged("snapstart-cleaner:protect").await;
+    (answer, server.requests())
+}
+
+#[tokio::test]
+async fn tagging_ends_at_an_empty_pagination_token() {
+    let (answer, requests) = tagged("tagging-last-page.http").await;
+
+    assert_eq!(answer.unwrap().into_iter().collect::<Vec<_>>(), vec![("orders".to_string(), "true".to_string())]);
+    assert_eq!(requests, 1);
+}
+
+#[tokio::test]
+async fn tagging_throttled_is_retried_then_fails_closed() {
+    let (answer, requests) = tagged("tagging-throttled.http").await;
+
+    assert_eq!(answer.expect_err("throttled every time").code, "ThrottledException");
+    assert_eq!(requests, 5);
+}
+
+async fn caller_account(fixture: &str) -> (Result<String, AwsError>, usize) {
+    let server = Canned::serve(fixture).await;
+    let answer = AwsFactory::for_emulator(&server.url, 0, 1).account_id(&Place::own("eu-south-1"), &CallCounter::default()).await;
+    (answer, server.requests())
+}
+
+#[tokio::test]
+async fn sts_throttling_is_retried_then_fails_closed() {
+    let (answer, requests) = caller_account("sts-throttling.http").await;
+
+    assert_eq!(answer.expect_err("throttled every time").code, "Throttling");
+    assert_eq!(requests, 5);
+}
+
+#[tokio::test]
+async fn sts_in_a_region_that_is_not_enabled_fails_at_once() {
+    let (answer, requests) = caller_account("sts-region-not-enabled.http").await;
+
+    let err = answer.expect_err("refused");
+    assert_eq!(err.code, "InvalidClientTokenId");
+    assert_eq!(requests, 1, "a refusal is not retried");
+}
+
+async fn put_report(fixture: &str) -> (Result<String, AwsError>, usize) {
+    let server = Canned::serve(fixture).await;
+    let store = AwsFactory::for_emulator(&server.url, 0, 1).report_store("us-west-2").await;
+    let answer = store.put("audit-bucket", "r/run.json", b"{}".to_vec(), "application/json").await;
+    (answer, server.requests())
+}
+
+#[tokio::test]
+async fn s3_slow_down_is_retried_then_fails_the_write() {
+    let (answer, requests) = put_report("s3-slow-down.http").await;
+
+    assert_eq!(answer.expect_err("slowed down every time").code, "SlowDown");
+    assert_eq!(requests, 5);
+}
+
+#[tokio::test]
+async fn s3_bucket_in_another_region_fails_the_write_at_once() {
+    let (answer, requests) = put_report("s3-permanent-redirect.http").await;
+
+    let err = answer.expect_err("the SDK does not follow the redirect");
+    assert!(err.message.contains("301") || err.code == "PermanentRedirect", "{err:?}");
     assert_eq!(requests, 1);
 }

@@ -1,6 +1,7 @@
 //! A loopback HTTP server that answers every request with one recorded AWS answer: the wire-level
 //! fixtures under `tests/fixtures/aws/` (status line, headers, body, as AWS sends them; lines
-//! starting with `#` before the status line cite where the answer comes from).
+//! starting with `#` before the status line cite where the answer comes from). A binary body
+//! (CBOR) is written as one line `base64:<bytes>`.
 
 use std::{
     path::PathBuf,
@@ -37,13 +38,19 @@ pub fn fixture(name: &str) -> Vec<u8> {
     let blank = answer.iter().position(|l| l.is_empty()).unwrap_or(answer.len());
     let (head, body) = answer.split_at(blank);
     let body = body.iter().skip(1).copied().collect::<Vec<_>>().join("\n");
+    let body = match body.trim().strip_prefix("base64:") {
+        Some(encoded) => base64::Engine::decode(&base64::engine::general_purpose::STANDARD, encoded).expect("base64 body"),
+        None => body.into_bytes(),
+    };
     let mut out = String::new();
     for line in head.iter().filter(|l| !l.to_ascii_lowercase().starts_with("content-length:")) {
         out.push_str(line);
         out.push_str("\r\n");
     }
-    out.push_str(&format!("Content-Length: {}\r\n\r\n{body}", body.len()));
-    out.into_bytes()
+    out.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
+    let mut out = out.into_bytes();
+    out.extend(body);
+    out
 }
 
 impl Canned {

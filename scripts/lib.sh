@@ -8,6 +8,9 @@ VENV="$LOCAL/venv"
 PY="$VENV/bin/python"
 RUN_DIR="${RUN_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/snapstart-run.XXXXXX")}"
 PIDS=()
+# Every process a script starts inherits this marker, so whatever is still running at the end is
+# found, whoever its parent is by then (scripts/leftovers.py).
+export SNAPSTART_TEST_RUN_ID="$$-$RANDOM$RANDOM"
 
 log() { printf '==> %s\n' "$*" >&2; }
 
@@ -100,4 +103,13 @@ stop_services() {
     kill -KILL -- "-$pid" 2>/dev/null || true
   done
   PIDS=()
+}
+
+# Fails, naming and killing them, when processes this run started are still running (after
+# stop_services has had its turn).
+check_nothing_left() {
+  if ! env -u SNAPSTART_TEST_RUN_ID python3 "$ROOT/scripts/leftovers.py" "$SNAPSTART_TEST_RUN_ID" --kill --wait 5; then
+    log "FAILED: the processes above outlived the tests (every test must end what it starts)"
+    return 1
+  fi
 }

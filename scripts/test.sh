@@ -5,7 +5,14 @@
 # Usage: scripts/test.sh
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
-trap stop_services EXIT
+# Whatever the tests left running fails the run, after the services are stopped.
+finish() {
+  local rc=$?
+  stop_services
+  check_nothing_left || rc=1
+  exit "$rc"
+}
+trap finish EXIT
 
 ensure_venv
 ensure_chromium

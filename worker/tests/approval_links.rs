@@ -180,25 +180,20 @@ async fn a_link_used_while_the_email_is_still_retrying_says_not_yet_and_the_wait
 }
 
 /// A static page server (Python's http.server) standing in for the Temporal UI's origin.
-struct UiOrigin(std::process::Child, u16);
-
-impl Drop for UiOrigin {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+/// A static file server standing in for the Temporal UI's origin (killed with its group on drop).
+struct UiOrigin(#[allow(dead_code)] common::group::Group, u16);
 
 async fn ui_origin() -> UiOrigin {
     let port = common::free_port();
     let dir = std::env::temp_dir();
-    let child = std::process::Command::new(common::service_env("SNAPSTART_TEST_PYTHON"))
-        .args(["-m", "http.server", &port.to_string(), "--bind", "127.0.0.1", "--directory"])
-        .arg(dir)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let child = common::group::Group::spawn(
+        std::process::Command::new(common::service_env("SNAPSTART_TEST_PYTHON"))
+            .args(["-m", "http.server", &port.to_string(), "--bind", "127.0.0.1", "--directory"])
+            .arg(dir)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null()),
+        "the UI origin",
+    );
     common::eventually(Duration::from_secs(30), "the UI origin", || async { std::net::TcpStream::connect(("127.0.0.1", port)).ok() }).await;
     UiOrigin(child, port)
 }

@@ -259,16 +259,16 @@ async fn the_resolver_health_check_exits_0_only_when_healthz_answers() {
     let check = || Command::new(common::run::resolver_bin()).arg("--check-health").env("RESOLVER_LISTEN", &listen).output().unwrap();
 
     let nobody = check();
-    let mut resolver = Command::new(common::run::resolver_bin())
-        .args(["--listen", &listen, "--public-url", "http://localhost:8787", "--address", "127.0.0.1:1"])
-        .env("APPROVAL_LINK_SECRET", common::run::SECRET)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut resolver = common::group::Group::spawn(
+        Command::new(common::run::resolver_bin())
+            .args(["--listen", &listen, "--public-url", "http://localhost:8787", "--address", "127.0.0.1:1"])
+            .env("APPROVAL_LINK_SECRET", common::run::SECRET)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null()),
+        "the resolver",
+    );
     let healthy = common::eventually(std::time::Duration::from_secs(30), "a healthy resolver", || async { Some(check()).filter(|o| o.status.success()) }).await;
-    let _ = resolver.kill();
-    let _ = resolver.wait();
+    resolver.kill();
 
     assert_eq!(nobody.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&nobody.stderr).starts_with("unhealthy: 127.0.0.1:"));

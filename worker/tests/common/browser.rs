@@ -3,40 +3,32 @@
 #![allow(dead_code)]
 
 use std::{
-    process::{Child, Command, Stdio},
+    process::{Command, Stdio},
     time::Duration,
 };
 
 use serde_json::{json, Value};
 
-use super::{eventually, free_port};
+use super::{eventually, free_port, group::Group};
 
-/// A Chromium session, closed (and chromedriver killed) on drop.
+/// A Chromium session; on drop chromedriver's whole process group (Chromium and every helper
+/// it started) is killed, so no browser outlives its test.
 pub struct Browser {
     http: reqwest::Client,
     base: String,
     session: String,
-    driver: Child,
+    _driver: Group,
     _profile: tempfile::TempDir,
-}
-
-impl Drop for Browser {
-    fn drop(&mut self) {
-        let _ = self.driver.kill();
-        let _ = self.driver.wait();
-    }
 }
 
 impl Browser {
     /// Starts chromedriver and a headless Chromium session.
     pub async fn start() -> Self {
         let port = free_port();
-        let driver = Command::new("/usr/bin/chromedriver")
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("chromedriver (scripts/test.sh installs Debian chromium-driver)");
+        let driver = Group::spawn(
+            Command::new("/usr/bin/chromedriver").arg(format!("--port={port}")).stdout(Stdio::null()).stderr(Stdio::null()),
+            "chromedriver (scripts/test.sh installs Debian chromium-driver)",
+        );
         let base = format!("http://127.0.0.1:{port}");
         let http = reqwest::Client::new();
         eventually(Duration::from_secs(30), "chromedriver", || {
@@ -55,7 +47,7 @@ impl Browser {
             "goog:chromeOptions": {"binary": "/usr/bin/chromium", "args": args}}}});
         let resp: Value = http.post(format!("{base}/session")).json(&caps).send().await.unwrap().json().await.unwrap();
         let session = resp["value"]["sessionId"].as_str().unwrap_or_else(|| panic!("no WebDriver session: {resp}")).to_string();
-        Self { http, base, session, driver, _profile: profile }
+        Self { http, base, session, _driver: driver, _profile: profile }
     }
 
     /// One WebDriver command; a WebDriver error fails the test at once, naming the step, instead

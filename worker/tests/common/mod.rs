@@ -4,11 +4,12 @@
 
 pub mod browser;
 pub mod canned;
+pub mod group;
 pub mod run;
 
 use std::{
     path::PathBuf,
-    process::{Child, Command, Stdio},
+    process::{Command, Stdio},
     time::{Duration, Instant},
 };
 
@@ -25,19 +26,12 @@ pub fn service_env(name: &str) -> String {
     })
 }
 
-/// A running emulator process, killed on drop.
+/// A running emulator process, killed (with its process group) on drop.
 pub struct Emulator {
-    child: Child,
+    _process: group::Group,
     pub url: String,
     http: reqwest::Client,
     _dir: tempfile::TempDir,
-}
-
-impl Drop for Emulator {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 /// Polls `check` until it returns Some or `timeout` passes.
@@ -73,21 +67,17 @@ impl Emulator {
         let script = service_env(script_env);
         let dir = tempfile::tempdir().unwrap();
         let port_file = dir.path().join("port");
-        let child = Command::new(python)
-            .arg(script)
-            .args(["--host", "127.0.0.1", "--port", "0", "--port-file"])
-            .arg(&port_file)
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("starting the emulator");
+        let process = group::Group::spawn(
+            Command::new(python).arg(script).args(["--host", "127.0.0.1", "--port", "0", "--port-file"]).arg(&port_file).stdout(Stdio::null()).stderr(Stdio::inherit()),
+            "the emulator",
+        );
         let port = eventually(Duration::from_secs(60), "the emulator port file", || {
             let p = port_file.clone();
             async move { std::fs::read_to_string(p).ok().filter(|s| !s.trim().is_empty()) }
         })
         .await;
         let url = format!("http://127.0.0.1:{}", port.trim());
-        Self { child, url, http: reqwest::Client::new(), _dir: dir }
+        Self { _process: process, url, http: reqwest::Client::new(), _dir: dir }
     }
 
     async fn post(&self, path: &str, body: Value) -> Value {

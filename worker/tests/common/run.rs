@@ -4,7 +4,7 @@
 
 use std::{
     path::PathBuf,
-    process::{Child, Command, Stdio},
+    process::{Command, Stdio},
     time::Duration,
 };
 
@@ -13,7 +13,7 @@ use snapstart_proto::{status::RunStatus, v1::CleanupResult};
 use snapstart_worker::workflow::SnapStartCleanup;
 use temporalio_client::{Client, ClientOptions, Connection, ConnectionOptions, WorkflowGetResultOptions, WorkflowQueryOptions};
 
-use super::{cleaner_bin, eventually, free_port, service_env, versions, Emulator};
+use super::{cleaner_bin, eventually, free_port, group::Group, service_env, versions, Emulator};
 
 /// The original system's payload, verbatim.
 pub const ORIGINAL_PAYLOAD: &str = r#"{"region": "us-west-2", "lookback_days": 30, "min_age_days": 14, "keep_last_n": 3, "period_seconds": 3600, "function_name_prefix": null, "s3_report_uri": null}"#;
@@ -25,7 +25,7 @@ pub struct Harness {
     cli: String,
     task_queue: String,
     topic_arn: String,
-    worker: Option<Child>,
+    worker: Option<Group>,
     /// The worker's DELETE_DRY_RUN value (`false` is the only live one).
     pub delete_dry_run: String,
     /// Mail by SNS as well when an SMTP sink is set up.
@@ -36,22 +36,14 @@ pub struct Harness {
     pub resolver_env: Vec<(String, String)>,
     /// Where the resolver listens (and what the links point at).
     pub resolver_url: String,
-    resolver: Option<Child>,
-    smtp: Option<(Child, tempfile::TempDir)>,
+    resolver: Option<Group>,
+    smtp: Option<(Option<Group>, tempfile::TempDir)>,
     /// The namespace the next worker started polls (`default`, where scripts/test.sh registers
     /// the search attributes).
     pub namespace: String,
 }
 
-impl Drop for Harness {
-    fn drop(&mut self) {
-        self.stop_worker();
-        for child in self.resolver.iter_mut().chain(self.smtp.iter_mut().map(|(c, _)| c)) {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
+// The worker, resolver and SMTP sink are process groups: dropping the harness kills them all.
 
 pub fn uuid_ish() -> String {
     format!("{:x}{:x}", std::process::id(), fastrand::u64(..))
@@ -92,7 +84,7 @@ impl Harness {
             cmd.env("APPROVAL_TOPIC_ARN", &self.topic_arn);
         }
         cmd.envs(self.worker_env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-        let child = cmd
+        cmd
             .args(["worker", "--task-queue", &self.task_queue, "--address", &self.address, "--namespace", &self.namespace])
             .args(["--lambda-rps", &lambda_rps.to_string(), "--concurrency", "2"])
             .env("AWS_ENDPOINT_URL", &self.emulator.url)
@@ -103,9 +95,8 @@ impl Harness {
             .env("RESOLVER_PUBLIC_URL", &self.resolver_url)
             .env_remove("TEMPORAL_ADDRESS")
             .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("starting the worker");
+            .stderr(Stdio::inherit());
+        let child = Group::spawn(&mut cmd, "the worker");
         self.worker = Some(child);
     }
 
@@ -121,8 +112,7 @@ impl Harness {
 
     pub fn stop_worker(&mut self) {
         if let Some(mut w) = self.worker.take() {
-            let _ = w.kill();
-            let _ = w.wait();
+            w.kill();
         }
     }
 
@@ -217,8 +207,7 @@ impl Harness {
             std::fs::create_dir_all(dir.path().join("mail").join(sub)).unwrap();
         }
         std::fs::write(dir.path().join("port"), free_port().to_string()).unwrap();
-        let placeholder = Command::new("true").spawn().unwrap();
-        self.smtp = Some((placeholder, dir));
+        self.smtp = Some((None, dir));
     }
 
     /// Starts an SMTP sink (aiosmtpd, maildir) on the reserved port (or a new one); call before
@@ -230,15 +219,15 @@ impl Harness {
         let python = service_env("SNAPSTART_TEST_PYTHON");
         let (placeholder, dir) = self.smtp.as_mut().unwrap();
         let port: u16 = std::fs::read_to_string(dir.path().join("port")).unwrap().trim().parse().unwrap();
-        let child = Command::new(python)
-            .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}"), "-c", "aiosmtpd.handlers.Mailbox"])
-            .arg(dir.path().join("mail"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("starting aiosmtpd");
-        let _ = placeholder.wait();
-        *placeholder = child;
+        let child = Group::spawn(
+            Command::new(python)
+                .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}"), "-c", "aiosmtpd.handlers.Mailbox"])
+                .arg(dir.path().join("mail"))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null()),
+            "aiosmtpd",
+        );
+        *placeholder = Some(child);
         eventually(Duration::from_secs(30), "the SMTP sink", || async { std::net::TcpStream::connect(("127.0.0.1", port)).ok().map(|_| ()) }).await;
     }
 
@@ -319,15 +308,16 @@ impl Harness {
     /// Starts the resolver at `resolver_url`.
     pub async fn start_resolver(&mut self) {
         let port = self.resolver_url.rsplit(':').next().unwrap().to_string();
-        let child = Command::new(resolver_bin())
-            .args(["--listen", &format!("127.0.0.1:{port}"), "--public-url", &self.resolver_url, "--address", &self.address, "--namespace", "default"])
-            .env("APPROVAL_LINK_SECRET", SECRET)
-            .env_remove("TEMPORAL_ADDRESS")
-            .envs(self.resolver_env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("starting the resolver");
+        let child = Group::spawn(
+            Command::new(resolver_bin())
+                .args(["--listen", &format!("127.0.0.1:{port}"), "--public-url", &self.resolver_url, "--address", &self.address, "--namespace", "default"])
+                .env("APPROVAL_LINK_SECRET", SECRET)
+                .env_remove("TEMPORAL_ADDRESS")
+                .envs(self.resolver_env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+                .stdout(Stdio::null())
+                .stderr(Stdio::inherit()),
+            "the resolver",
+        );
         self.resolver = Some(child);
         let url = format!("{}/healthz", self.resolver_url);
         eventually(Duration::from_secs(30), "the resolver", || {

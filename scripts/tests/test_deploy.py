@@ -67,7 +67,12 @@ def test_healthchecks_restart_policies_and_start_order():
 
 def test_ports_and_the_codec_wiring_match_the_readme():
     ports = {name: service.get("ports", []) for name, service in SERVICES.items()}
-    assert ports["temporal"] == ["7233:7233"] and ports["temporal-ui"] == ["8080:8080"] and ports["resolver"] == ["8787:8787"]
+    # Temporal's frontend and UI carry no authentication here: loopback only. The resolver is the
+    # one process meant to be reached (behind the deployer's TLS proxy).
+    assert ports["temporal"] == ["127.0.0.1:7233:7233"] and ports["temporal-ui"] == ["127.0.0.1:8080:8080"]
+    assert ports["resolver"] == ["8787:8787"]
+    published = [p for name, ps in ports.items() if name not in ("resolver", "emulator") for p in ps]
+    assert all(p.startswith("127.0.0.1:") for p in published), published
     ui = SERVICES["temporal-ui"]["environment"]
     assert ui["TEMPORAL_ADDRESS"] == "temporal:7233"
     assert ui["TEMPORAL_CODEC_ENDPOINT"].startswith("${RESOLVER_PUBLIC_URL") and ui["TEMPORAL_CODEC_ENDPOINT"].endswith("}/codec")
@@ -80,18 +85,33 @@ def test_ports_and_the_codec_wiring_match_the_readme():
         assert promise in readme, promise
 
 
+def _read_by(crates):
+    sources = "".join(p.read_text() for crate in crates for p in (ROOT / crate / "src").rglob("*.rs"))
+    return set(re.findall(r'env = "([A-Z_]+)"', sources)) | set(re.findall(r'env::var\("([A-Z_]+)"\)', sources))
+
+
 def test_settings_come_from_env_and_every_setting_the_binaries_read_is_documented():
     text = (ROOT / "docker-compose.yml").read_text()
-    for name in ["worker", "resolver"]:
-        assert SERVICES[name]["env_file"] == [".env"], name
+    assert SERVICES["worker"]["env_file"] == [".env"]
     for variable in re.findall(r"\$\{([A-Z_]+)", text):
         assert documented(variable), variable
-    assert "APPROVAL_LINK_SECRET" not in text, "secrets only in .env"
+    assert SERVICES["resolver"]["environment"]["APPROVAL_LINK_SECRET"].startswith("${APPROVAL_LINK_SECRET"), "secrets only in .env, interpolated"
     assert re.search(r"POSTGRES_PASSWORD: \$\{POSTGRES_PASSWORD:\?", text)
-    sources = "".join(p.read_text() for crate in ["worker", "resolver", "proto"] for p in (ROOT / crate / "src").rglob("*.rs"))
-    read = set(re.findall(r'env = "([A-Z_]+)"', sources)) | set(re.findall(r'env::var\("([A-Z_]+)"\)', sources))
+    read = _read_by(["worker", "resolver", "proto"])
     read |= {"APPROVAL_LINK_SECRET", "RUST_LOG", "AWS_ENDPOINT_URL", "TEMPORAL_ADDRESS"}
     assert {"LAMBDA_RPS", "LOG_FORMAT", "TEMPORAL_NAMESPACE", "RESOLVER_PUBLIC_URL"} <= read, "the sources were read"
     missing = sorted(v for v in read if not documented(v))
     assert not missing, f".env.example does not document {missing}"
     assert re.search(r"^APPROVAL_LINK_SECRET=$", ENV_EXAMPLE, re.M), "the example carries no secret"
+
+
+def test_the_resolver_gets_only_the_settings_it_reads():
+    resolver = SERVICES["resolver"]
+    assert "env_file" not in resolver, "the whole .env (AWS keys, SMTP password) must not reach the public process"
+    # What the resolver reads: its flags' variables, LOG_FORMAT, the link secret (proto/src/links.rs),
+    # and the Temporal connection's address and namespace (resolver/src/temporal.rs), plus RUST_LOG.
+    reads = _read_by(["resolver"]) | {"APPROVAL_LINK_SECRET", "TEMPORAL_ADDRESS", "TEMPORAL_NAMESPACE", "RUST_LOG"}
+    given = set(resolver["environment"])
+    assert given <= reads, f"the resolver is given settings it never reads: {sorted(given - reads)}"
+    for secret in ["AWS_SECRET_ACCESS_KEY", "AWS_ACCESS_KEY_ID", "SMTP_URL", "POSTGRES_PASSWORD"]:
+        assert secret not in given, secret

@@ -105,7 +105,8 @@ pub struct ApprovalArgs {
     #[arg(long, env = "APPROVAL_TOPIC_ARN")]
     pub topic_arn: Option<String>,
     /// SMTP server, e.g. smtp://127.0.0.1:2525 or smtps://user:pass@mail.example.com
-    #[arg(long, env = "SMTP_URL")]
+    // It can carry a password: --help names the variable but never prints its value.
+    #[arg(long, env = "SMTP_URL", hide_env_values = true)]
     pub smtp_url: Option<String>,
     /// Sender address for SMTP
     #[arg(long, env = "APPROVAL_EMAIL_FROM", default_value = "snapstart-cleaner <snapstart-cleaner@localhost>")]

@@ -329,6 +329,11 @@ async fn worker_and_resolver_metrics_count_the_run_its_calls_mails_requests_and_
     browser.goto(&link(&mail, "approve")).await;
     browser.click(&browser.find("button[type=submit]").await).await;
     h.result(&id).await;
+    let http = reqwest::Client::new();
+    for i in 0..20 {
+        let made_up = reqwest::Method::from_bytes(format!("PROBE{i}").as_bytes()).unwrap();
+        http.request(made_up, format!("{}/approve", h.resolver_url)).send().await.unwrap();
+    }
     let worker = scrape(&worker_metrics).await;
     let resolver = scrape(&resolver_metrics).await;
 
@@ -343,4 +348,7 @@ async fn worker_and_resolver_metrics_count_the_run_its_calls_mails_requests_and_
     assert_eq!(sample(&resolver, "snapstart_decisions_total", &[r#"decision="approve""#]), Some(1.0), "{resolver}");
     assert!(sample(&resolver, "snapstart_resolver_requests_total", &[r#"route="/approve""#, r#"method="GET""#, r#"status="200""#]).is_some());
     assert!(sample(&resolver, "snapstart_resolver_requests_total", &[r#"route="/approve""#, r#"method="POST""#, r#"status="200""#]).is_some());
+    assert!(!resolver.contains("PROBE"), "a made-up method made a series of its own: {resolver}");
+    let other: f64 = resolver.lines().filter(|l| l.starts_with("snapstart_resolver_requests_total{") && l.contains(r#"method="other""#)).filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok()).sum();
+    assert_eq!(other, 20.0, "{resolver}");
 }

@@ -171,6 +171,19 @@ fn help_lists_the_commands_and_schedule_its_subcommands() {
     }
 }
 
+#[test]
+fn help_never_prints_a_secret_from_the_environment() {
+    for args in [&["worker", "--help"][..], &["--help"][..]] {
+        let out = Command::new(cleaner_bin()).args(args).env("SMTP_URL", "smtps://mailer:s3cr3t-pw@mail.example.com").env("APPROVAL_LINK_SECRET", "link-secret-0123456789abcdef0123456789").output().unwrap();
+
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{args:?}");
+        assert!(!text.contains("s3cr3t-pw") && !text.contains("link-secret-0123"), "{args:?} printed a secret: {text}");
+    }
+    let worker = Command::new(cleaner_bin()).args(["worker", "--help"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&worker.stdout).contains("SMTP_URL"), "the variable is still named");
+}
+
 /// Runs a binary with `APPROVAL_LINK_SECRET` set to `secret` (unset when None) and nothing it
 /// could connect to; returns its exit status and stderr.
 fn with_secret(bin: &std::path::Path, args: &[&str], secret: Option<&str>) -> (Option<i32>, String) {

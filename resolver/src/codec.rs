@@ -9,7 +9,7 @@ use std::{sync::Arc, time::Duration};
 use axum::{
     body::Bytes,
     extract::{DefaultBodyLimit, Request, State},
-    http::{header, HeaderMap, HeaderValue, Method, StatusCode},
+    http::{header, HeaderMap, HeaderValue, StatusCode},
     middleware::{self, Next},
     response::{IntoResponse, Response},
     routing::post,
@@ -24,10 +24,13 @@ pub const BODY_LIMIT: usize = 4 << 20;
 /// Where the Temporal dev server's UI runs, under both names a user may type.
 pub const DEFAULT_CORS_ORIGINS: &str = "http://localhost:8233,http://127.0.0.1:8233";
 /// Requests decoded at once (a decode is CPU work of up to ~100 MB, off the async threads); the
-/// others wait their turn before their body is read, for at most [`TURN_WAIT`].
+/// others wait their turn, their body already read, for at most [`TURN_WAIT`].
 const TURNS: usize = 2;
 /// How long a request waits for its turn before it is answered 503.
 const TURN_WAIT: Duration = Duration::from_secs(30);
+/// How long a client may take to send its body. It is read before a turn is taken, so a slow
+/// sender holds no turn while it trickles.
+pub const BODY_DEADLINE: Duration = Duration::from_secs(10);
 
 /// The browser origins allowed to call the codec (`CODEC_CORS_ORIGINS`, comma-separated).
 #[derive(Clone, Debug, PartialEq)]
@@ -67,63 +70,77 @@ struct Codec {
     origins: CorsOrigins,
     turns: Arc<Semaphore>,
     turn_wait: Duration,
+    body_deadline: Duration,
 }
 
 /// `/codec/decode` and `/codec/encode`, with their CORS answers.
 pub fn router(origins: CorsOrigins) -> Router {
-    router_with(Codec { origins, turns: Arc::new(Semaphore::new(TURNS)), turn_wait: TURN_WAIT })
+    router_with(Codec { origins, turns: Arc::new(Semaphore::new(TURNS)), turn_wait: TURN_WAIT, body_deadline: BODY_DEADLINE })
 }
 
 fn router_with(codec: Codec) -> Router {
     Router::new()
         .route("/codec/decode", post(decode).options(preflight))
         .route("/codec/encode", post(encode).options(preflight))
-        .route_layer(middleware::from_fn_with_state(codec.clone(), take_turn))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(middleware::from_fn_with_state(codec.clone(), allow_origin))
         .with_state(codec)
 }
 
-async fn decode(headers: HeaderMap, body: Bytes) -> Response {
-    let namespace = headers.get("x-namespace").and_then(|n| n.to_str().ok()).unwrap_or_default();
+async fn decode(State(codec): State<Codec>, request: Request) -> Response {
+    let namespace = request.headers().get("x-namespace").and_then(|n| n.to_str().ok()).unwrap_or_default().to_string();
+    let body = match codec.read_body(request).await {
+        Ok(body) => body,
+        Err(refused) => return refused,
+    };
     tracing::debug!(namespace, bytes = body.len(), "codec decode");
-    answer(body, Payloads::decoded).await
+    codec.answer(body, Payloads::decoded).await
 }
 
 /// The identity: the worker reads JSON input as it is, so nothing needs encoding.
-async fn encode(body: Bytes) -> Response {
-    answer(body, |payloads| payloads).await
+async fn encode(State(codec): State<Codec>, request: Request) -> Response {
+    match codec.read_body(request).await {
+        Ok(body) => codec.answer(body, |payloads| payloads).await,
+        Err(refused) => refused,
+    }
 }
 
-/// Reads the payloads, applies `convert` and writes the answer, off the async threads.
-async fn answer(body: Bytes, convert: fn(Payloads) -> Payloads) -> Response {
-    let work = move || serde_json::from_slice::<Payloads>(&body).map(|payloads| serde_json::to_vec(&convert(payloads)));
-    match tokio::task::spawn_blocking(work).await {
-        Ok(Ok(Ok(json))) => ([(header::CONTENT_TYPE, "application/json")], json).into_response(),
-        Ok(Err(malformed)) => {
-            tracing::info!(error = %malformed, "malformed codec request");
-            let why = format!("malformed codec request: {malformed}; expected {{\"payloads\": [{{\"metadata\": {{…}}, \"data\": \"<base64>\"}}]}}");
-            (StatusCode::BAD_REQUEST, why).into_response()
+impl Codec {
+    /// The whole body, within [`BODY_LIMIT`] (413) and the body deadline (408), before any turn
+    /// is taken.
+    async fn read_body(&self, request: Request) -> Result<Bytes, Response> {
+        match tokio::time::timeout(self.body_deadline, axum::body::to_bytes(request.into_body(), BODY_LIMIT)).await {
+            Ok(Ok(body)) => Ok(body),
+            Ok(Err(_)) => Err((StatusCode::PAYLOAD_TOO_LARGE, "the codec reads at most 4 MiB").into_response()),
+            Err(_) => Err((StatusCode::REQUEST_TIMEOUT, "the body did not arrive in time").into_response()),
         }
-        Ok(Ok(Err(e))) => failed(&e),
-        Err(e) => failed(&e),
+    }
+
+    /// Waits up to the turn wait for one of [`TURNS`], then reads the payloads, applies `convert`
+    /// and writes the answer, off the async threads; 503 when no turn comes.
+    async fn answer(&self, body: Bytes, convert: fn(Payloads) -> Payloads) -> Response {
+        let Ok(Ok(_turn)) = tokio::time::timeout(self.turn_wait, self.turns.acquire()).await else {
+            return (StatusCode::SERVICE_UNAVAILABLE, [(header::RETRY_AFTER, "5")], "the codec is busy; try again in a few seconds").into_response();
+        };
+        let work = move || serde_json::from_slice::<Payloads>(&body).map(|payloads| serde_json::to_vec(&convert(payloads)));
+        match tokio::task::spawn_blocking(work).await {
+            Ok(Ok(Ok(json))) => ([(header::CONTENT_TYPE, "application/json")], json).into_response(),
+            Ok(Err(malformed)) => {
+                // Where, never what: the request's text is neither answered nor logged.
+                let at = format!("{:?} error at line {} column {}", malformed.classify(), malformed.line(), malformed.column());
+                tracing::info!(error = %at, "malformed codec request");
+                let why = format!("malformed codec request: {at}; expected {{\"payloads\": [{{\"metadata\": {{…}}, \"data\": \"<base64>\"}}]}}");
+                (StatusCode::BAD_REQUEST, why).into_response()
+            }
+            Ok(Ok(Err(e))) => failed(&e),
+            Err(e) => failed(&e),
+        }
     }
 }
 
 fn failed(e: &dyn std::error::Error) -> Response {
     tracing::error!(error = %e, "codec request failed");
     (StatusCode::INTERNAL_SERVER_ERROR, "the codec failed; see the resolver's log").into_response()
-}
-
-/// Lets [`TURNS`] requests through at once; the others wait, unread, or are answered 503.
-async fn take_turn(State(codec): State<Codec>, request: Request, next: Next) -> Response {
-    if request.method() != Method::POST {
-        return next.run(request).await;
-    }
-    match tokio::time::timeout(codec.turn_wait, codec.turns.acquire()).await {
-        Ok(Ok(_turn)) => next.run(request).await,
-        _ => (StatusCode::SERVICE_UNAVAILABLE, [(header::RETRY_AFTER, "5")], "the codec is busy; try again in a few seconds").into_response(),
-    }
 }
 
 /// Answers a browser's preflight: allowed origins may POST JSON with the headers the UI sends.
@@ -164,16 +181,53 @@ mod tests {
         assert_eq!(CorsOrigins::parse("").unwrap().0, Vec::<String>::new());
     }
 
+    fn codec(turns: usize) -> Codec {
+        Codec { origins: CorsOrigins::default(), turns: Arc::new(Semaphore::new(turns)), turn_wait: Duration::from_millis(20), body_deadline: Duration::from_millis(200) }
+    }
+
     async fn post_with_turns(turns: usize) -> StatusCode {
-        let codec = Codec { origins: CorsOrigins::default(), turns: Arc::new(Semaphore::new(turns)), turn_wait: Duration::from_millis(20) };
         let request = axum::http::Request::post("/codec/decode").body(axum::body::Body::from(r#"{"payloads": []}"#)).unwrap();
-        tower::ServiceExt::oneshot(router_with(codec), request).await.unwrap().status()
+        tower::ServiceExt::oneshot(router_with(codec(turns)), request).await.unwrap().status()
     }
 
     #[tokio::test]
     async fn a_request_that_gets_no_turn_in_time_is_answered_503() {
         assert_eq!(post_with_turns(0).await, StatusCode::SERVICE_UNAVAILABLE);
         assert_eq!(post_with_turns(1).await, StatusCode::OK);
+    }
+
+    #[tokio::test]
+    async fn a_slow_body_is_answered_408_and_holds_no_turn_meanwhile() {
+        let codec = codec(1);
+        let (_sender, never) = tokio::sync::mpsc::channel::<Result<axum::body::Bytes, std::io::Error>>(1);
+        let trickle = axum::body::Body::from_stream(tokio_stream_from(never));
+        let slow = tower::ServiceExt::oneshot(router_with(codec.clone()), axum::http::Request::post("/codec/decode").body(trickle).unwrap());
+
+        let (slow, _) = tokio::join!(slow, async {
+            // While the slow body is pending, its one turn is free for another request.
+            let quick = axum::http::Request::post("/codec/decode").body(axum::body::Body::from(r#"{"payloads": []}"#)).unwrap();
+            assert_eq!(tower::ServiceExt::oneshot(router_with(codec.clone()), quick).await.unwrap().status(), StatusCode::OK);
+        });
+
+        assert_eq!(slow.unwrap().status(), StatusCode::REQUEST_TIMEOUT);
+    }
+
+    fn tokio_stream_from<T: Send + 'static>(mut rx: tokio::sync::mpsc::Receiver<T>) -> impl futures::Stream<Item = T> + Send + 'static {
+        futures::stream::poll_fn(move |cx| rx.poll_recv(cx))
+    }
+
+    #[tokio::test]
+    async fn a_malformed_body_is_never_echoed() {
+        let secretish = "Z".repeat(64);
+        let body = format!(r#"{{"payloads": "{secretish}"}}"#);
+        let request = axum::http::Request::post("/codec/decode").body(axum::body::Body::from(body)).unwrap();
+
+        let answer = tower::ServiceExt::oneshot(router_with(codec(1)), request).await.unwrap();
+
+        assert_eq!(answer.status(), StatusCode::BAD_REQUEST);
+        let text = String::from_utf8(axum::body::to_bytes(answer.into_body(), 1 << 20).await.unwrap().to_vec()).unwrap();
+        assert!(text.starts_with("malformed codec request: Data error at line 1 column"), "{text}");
+        assert!(!text.contains("ZZZZ"), "{text}");
     }
 
     #[test]

@@ -29,13 +29,25 @@ impl Payloads {
     }
 
     fn decoded_within(self, max_json: usize) -> Self {
+        self.decoding_within(max_json).0
+    }
+
+    /// [`Self::decoded_within`], and how many payloads it tried to decode: once the answer's
+    /// budget is spent, the rest come back unchanged without being decoded at all.
+    fn decoding_within(self, max_json: usize) -> (Self, usize) {
         let mut left = max_json;
+        let mut tried = 0;
         let payloads = self.payloads.into_iter().map(|p| {
+            if left == 0 {
+                return p;
+            }
+            tried += 1;
             let decoded = p.decoded(left);
             left = left.saturating_sub(decoded.data.len());
             decoded
         });
-        Self { payloads: payloads.collect() }
+        let payloads = payloads.collect();
+        (Self { payloads }, tried)
     }
 }
 
@@ -184,6 +196,18 @@ mod tests {
         let answer = Payloads { payloads: vec![notify.clone(), notify.clone()] }.decoded_within(first.data.len());
 
         assert_eq!(answer.payloads, vec![first, notify]);
+    }
+
+    #[test]
+    fn decoding_stops_once_the_answer_budget_is_spent() {
+        let notify = payload(&[("encoding", "binary/protobuf"), ("messageType", "snapstart.v1.NotifyResponse")], "\n\x04smtp\x10\x01");
+        let first = Payloads { payloads: vec![notify.clone()] }.decoded().payloads.remove(0);
+
+        let (answer, tried) = Payloads { payloads: vec![notify.clone(); 1000] }.decoding_within(first.data.len());
+
+        assert_eq!(tried, 1, "the 999 payloads after the budget is spent are not decoded");
+        assert_eq!(answer.payloads[0], first);
+        assert!(answer.payloads[1..].iter().all(|p| *p == notify));
     }
 
     #[test]

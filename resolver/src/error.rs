@@ -53,6 +53,9 @@ pub enum AppError {
     /// The request took longer than the request timeout.
     #[error("request took too long")]
     TooSlow,
+    /// The form's body did not arrive within its deadline.
+    #[error("form body too slow")]
+    SlowBody,
     /// The run could not be read or refused the decision.
     #[error(transparent)]
     Run(#[from] MessengerError),
@@ -75,6 +78,7 @@ impl AppError {
             Self::EmptySelection => (S::BAD_REQUEST, EMPTY_SELECTION_TITLE, EMPTY_SELECTION_BODY.into()),
             Self::TooLarge => (S::PAYLOAD_TOO_LARGE, "The form is too large", "The form is larger than the resolver accepts; its confirm page never sends that much. Open the link from the approval email again. Nothing was changed.".into()),
             Self::Busy => (S::SERVICE_UNAVAILABLE, "The resolver is busy", "Too many requests are being handled right now. Nothing was changed; try again in a minute.".into()),
+            Self::SlowBody => (S::REQUEST_TIMEOUT, "The form arrived too slowly", "The form did not arrive in time. Nothing was changed; open the link from the approval email again.".into()),
             Self::TooSlow => (S::SERVICE_UNAVAILABLE, "The request took too long", "The request was stopped before it finished. If you had confirmed a decision, open the link again to see whether it was recorded before trying anything else.".into()),
             Self::Run(e) => run_parts(e),
             Self::Unconfirmed => (S::GATEWAY_TIMEOUT, "Your decision could not be confirmed", "The run did not answer in time, so it may or may not have taken your decision. Open the link again in a minute: the page will show whether a decision was recorded.".into()),

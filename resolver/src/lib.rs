@@ -49,6 +49,8 @@ pub struct AppState {
     pub clock: Clock,
     /// What one client may cost the others.
     pub limits: Limits,
+    /// The in-flight permits of `limits` (shared by every clone of this state).
+    pub gate: limits::Gate,
     /// Browser origins allowed to call `/codec` (`CODEC_CORS_ORIGINS`).
     pub codec_origins: codec::CorsOrigins,
 }
@@ -57,7 +59,8 @@ impl AppState {
     /// State with the system clock.
     pub fn new(messenger: Arc<dyn RunMessenger>, secret: LinkSecret, public_url: url::Url) -> Self {
         let clock: Clock = Arc::new(|| std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64));
-        Self { messenger, secret, public_url, clock, limits: Limits::default(), codec_origins: codec::CorsOrigins::default() }
+        let limits = Limits::default();
+        Self { messenger, secret, public_url, clock, gate: limits::Gate::new(&limits), limits, codec_origins: codec::CorsOrigins::default() }
     }
 
     /// Replaces the clock (tests).
@@ -68,6 +71,7 @@ impl AppState {
 
     /// Replaces the limits (tests use small ones).
     pub fn with_limits(mut self, limits: Limits) -> Self {
+        self.gate = limits::Gate::new(&limits);
         self.limits = limits;
         self
     }

@@ -14,11 +14,12 @@ use axum::{
 };
 use serde_json::json;
 use snapstart_proto::links::{fingerprint, Claims, Decision, LinkError};
+use tokio::sync::OwnedSemaphorePermit;
 
 use crate::{
     error::AppError,
     form::{approver, Fields},
-    limits::{self, Gate},
+    limits,
     listing::{self, RunRef},
     messenger::MessengerError,
     pages,
@@ -27,13 +28,14 @@ use crate::{
 };
 
 /// The routes, without the security-header layer (see [`crate::app`]). Link routes share one
-/// in-flight limit and deadline; `/healthz` is outside them so probes see a busy server as alive.
+/// deadline, read a form's body first within its own, and take one of the in-flight permits once
+/// the link verifies; `/healthz` is outside them so probes see a busy server as alive.
 pub fn router(state: AppState) -> Router {
-    let gate = Gate::new(&state.limits);
     Router::new()
         .route("/approve", get(show_approve).post(accept_approve))
         .route("/reject", get(show_reject).post(accept_reject))
-        .route_layer(from_fn_with_state(gate, limits::guard))
+        .route_layer(from_fn_with_state(state.limits, limits::body_first))
+        .route_layer(from_fn_with_state(state.limits, limits::deadline))
         .layer(DefaultBodyLimit::max(state.limits.max_body_bytes))
         .route("/healthz", get(|| async { "ok" }))
         .fallback(|| async { (StatusCode::NOT_FOUND, Html(pages::not_found_path())) })
@@ -67,7 +69,7 @@ fn run_of(claims: &Claims) -> RunRef<'_> {
 async fn show(state: &AppState, decision: Decision, query: &str) -> Page {
     let form = Fields::parse(query.as_bytes());
     let token = form.first("token").ok_or(AppError::MissingToken)?;
-    let claims = verify(state, token, decision).await?;
+    let (claims, _permit) = verify(state, token, decision).await?;
     let status = state.messenger.status(&claims.workflow_id, &claims.run_id).await?;
     truth::ensure_waiting(&status)?;
     let csrf = state.secret.csrf_for(token);
@@ -87,7 +89,7 @@ async fn accept(state: &AppState, decision: Decision, headers: &HeaderMap, body:
     check_origin(state, headers)?;
     let form = Fields::parse(&body.map_err(limits::body_error)?);
     let token = form.first("token").ok_or(AppError::MissingToken)?;
-    let claims = verify(state, token, decision).await?;
+    let (claims, _permit) = verify(state, token, decision).await?;
     if !state.secret.verify_csrf(token, form.first("csrf").unwrap_or_default()) {
         return Err(AppError::BadCsrf);
     }
@@ -108,11 +110,12 @@ async fn accept(state: &AppState, decision: Decision, headers: &HeaderMap, body:
     Ok(Html(pages::accepted(&record, Some(status.dry_run))))
 }
 
-/// The link's claims. An expired link whose signature and decision verify becomes the page of
-/// what its run recorded; nothing else about a refused link ever reaches the run.
-async fn verify(state: &AppState, token: &str, decision: Decision) -> Result<Claims, AppError> {
+/// The link's claims and an in-flight permit, taken only once the signature verifies. An
+/// expired link whose signature and decision verify becomes the page of what its run recorded;
+/// nothing else about a refused link ever reaches the run, and a refused link takes no permit.
+async fn verify(state: &AppState, token: &str, decision: Decision) -> Result<(Claims, OwnedSemaphorePermit), AppError> {
     let error = match state.secret.verify(token, decision, (state.clock)()) {
-        Ok(claims) => return Ok(claims),
+        Ok(claims) => return Ok((claims, state.gate.admit()?)),
         Err(error) => error,
     };
     tracing::info!(link = %fingerprint(token), reason = %error, "link refused");
@@ -122,6 +125,7 @@ async fn verify(state: &AppState, token: &str, decision: Decision) -> Result<Cla
     // Expired is only reported after the signature and the decision verified; checking again at
     // the dawn of time yields the claims.
     let claims = state.secret.verify(token, decision, i64::MIN)?;
+    let _permit = state.gate.admit()?;
     Err(AppError::Expired(Box::new(truth::recorded(state.messenger.as_ref(), &claims).await)))
 }
 

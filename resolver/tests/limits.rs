@@ -124,3 +124,56 @@ async fn a_request_that_outlives_its_deadline_gets_a_503_page() {
     assert_eq!((page.status.as_u16(), title(&page)), (503, "The request took too long"));
     assert!(page.body.contains("open the link again to see whether it was recorded"));
 }
+
+#[test]
+fn the_shipped_limits_are_pinned() {
+    let shipped = Limits::default();
+
+    assert_eq!(shipped.max_in_flight, 64);
+    assert_eq!(shipped.request_timeout, Duration::from_secs(60));
+    assert_eq!(shipped.max_body_bytes, 1 << 20);
+    assert_eq!(shipped.header_read_timeout, Duration::from_secs(10));
+    assert_eq!(shipped.body_read_timeout, Duration::from_secs(10));
+    assert_eq!(snapstart_resolver::codec::BODY_LIMIT, 4 << 20);
+    assert_eq!(snapstart_resolver::codec::BODY_DEADLINE, Duration::from_secs(10));
+}
+
+/// A POST whose body never finishes arriving (the sender is kept, so the stream stays open).
+fn trickling_post(path: &str) -> (Request<Body>, tokio::sync::mpsc::Sender<Result<Vec<u8>, std::io::Error>>) {
+    let (sender, mut receiver) = tokio::sync::mpsc::channel::<Result<Vec<u8>, std::io::Error>>(1);
+    let stream = futures::stream::poll_fn(move |cx| receiver.poll_recv(cx));
+    let request = Request::post(path).header("content-type", "application/x-www-form-urlencoded").header("origin", ORIGIN).body(Body::from_stream(stream)).unwrap();
+    (request, sender)
+}
+
+#[tokio::test]
+async fn slow_unauthenticated_posts_hold_no_permit_and_an_approver_still_gets_in() {
+    let run = FakeRun::waiting(vec![row("f", "1")]);
+    let router = limited(&run, Limits { max_in_flight: 1, body_read_timeout: Duration::from_secs(30), ..Limits::default() });
+    let mut slow = Vec::new();
+    for _ in 0..5 {
+        let (request, sender) = trickling_post("/approve");
+        slow.push((tokio::spawn(send_to(router.clone(), request)), sender));
+    }
+    let bad_link = send_to(router.clone(), Request::get(link(Decision::Approve, "not-a-token")).body(Body::empty()).unwrap()).await;
+
+    let approver = send_to(router.clone(), Request::get(link(Decision::Approve, &token(Decision::Approve))).body(Body::empty()).unwrap()).await;
+
+    assert_ne!(bad_link.status.as_u16(), 503, "a link that does not verify is refused for what it is, and takes no permit");
+    assert_eq!(approver.status, 200, "five trickling POSTs and a bad link left the one permit free: {}", approver.body);
+    for (task, _sender) in slow {
+        task.abort();
+    }
+}
+
+#[tokio::test]
+async fn a_form_that_arrives_too_slowly_is_answered_408_and_reaches_nothing() {
+    let run = FakeRun::waiting(vec![row("f", "1")]);
+    let router = limited(&run, Limits { body_read_timeout: Duration::from_millis(200), ..Limits::default() });
+    let (request, _sender) = trickling_post("/reject");
+
+    let page = tokio::time::timeout(Duration::from_secs(5), send_to(router, request)).await.expect("cut off at the body deadline");
+
+    assert_eq!((page.status.as_u16(), title(&page)), (408, "The form arrived too slowly"));
+    assert_eq!((*run.status_calls.lock().unwrap(), run.decides().len()), (0, 0));
+}

@@ -83,7 +83,7 @@ class EmulatorApp:
             refusal = error_response(info.protocol, info.service, 429, "TooManyRequestsException",
                                      "Rate exceeded")
         with LOCK:
-            refusal = refusal or _assume_role_refusal(info)
+            refusal = refusal or _assume_role_refusal(info) or _bucket_owner_refusal(info, environ)
             if refusal is not None:
                 STATE.log_request(info, refusal[0], throttled=throttled)
                 return self._send(start_response, refusal)
@@ -186,6 +186,26 @@ def _assume_role_refusal(info: RequestInfo) -> Response | None:
     caller = f"arn:aws:iam::{info.account_id}:user/{info.access_key or 'anonymous'}"
     return error_response(info.protocol, "sts", 403, "AccessDenied",
                           f"User: {caller} is not authorized to perform: sts:AssumeRole on resource: {role_arn}")
+
+
+def _bucket_owner_refusal(info: RequestInfo, environ: dict[str, Any]) -> Response | None:
+    """S3 with ``x-amz-expected-bucket-owner`` naming another account than the bucket's: 403
+    AccessDenied "Access Denied" (botocore s3 service-2.json, ExpectedBucketOwner: "If the account
+    ID that you provide does not match the actual owner of the bucket, the request fails with the
+    HTTP status code 403 Forbidden (access denied)"). moto ignores the header."""
+    expected = environ.get("HTTP_X_AMZ_EXPECTED_BUCKET_OWNER")
+    if info.service != "s3" or not expected:
+        return None
+    from moto.s3.models import s3_backends
+
+    bucket_name = (environ.get("PATH_INFO", "/").lstrip("/").split("/", 1)[0])
+    owner = next((account for account, backends in s3_backends.items()
+                  if bucket_name in backends["aws"].buckets), None)
+    if owner is None or owner == expected:
+        return None
+    body = ("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>AccessDenied</Code>"
+            "<Message>Access Denied</Message></Error>").encode()
+    return 403, [("Content-Type", "application/xml")], body
 
 
 def build_app() -> EmulatorApp:

@@ -202,7 +202,8 @@ impl ScanActivities {
         };
         let settings = state.settings.clone().unwrap_or_default();
         if !settings.s3_report_uri.is_empty() {
-            path = write_s3_report(&self.aws, &settings, &workflow_id, &full).await?;
+            let run_id = ctx.info().workflow_run_id.clone().unwrap_or_default();
+            path = write_s3_report(&self.aws, &settings, (&workflow_id, &run_id), &full).await?;
         }
         let candidates = CandidateList { rows: full.rows.iter().filter(|r| r.candidate_for_deletion).cloned().collect() };
         crate::metrics::scanned(full.rows.len(), candidates.rows.len());
@@ -213,10 +214,10 @@ impl ScanActivities {
     }
 }
 
-/// Writes the full report to the run's `s3_report_uri` as `<prefix><workflow id>.json` and
-/// `.csv`; returns the JSON's location. A write that keeps failing fails the activity (retried by
-/// Temporal like any AWS failure): an audit trail that was asked for is never skipped.
-async fn write_s3_report(aws: &AwsFactory, settings: &snapstart_proto::v1::ScanSettings, workflow_id: &str, report: &snapstart_proto::v1::Report) -> Result<String, ActivityError> {
+/// Writes the full report to the run's `s3_report_uri` as `<prefix><workflow id>/<run id>.json`
+/// and `.csv`; returns the JSON's location. A write that keeps failing fails the activity
+/// (retried by Temporal like any AWS failure): an audit trail that was asked for is never skipped.
+async fn write_s3_report(aws: &AwsFactory, settings: &snapstart_proto::v1::ScanSettings, (workflow_id, run_id): (&str, &str), report: &snapstart_proto::v1::Report) -> Result<String, ActivityError> {
     use crate::aws::s3::report_key;
     let (bucket, prefix) = snapstart_proto::request::s3_location(&settings.s3_report_uri).ok_or_else(|| corrupt(format!("s3_report_uri {:?}", settings.s3_report_uri)))?;
     let store = aws.report_store(&settings.region).await;
@@ -224,8 +225,8 @@ async fn write_s3_report(aws: &AwsFactory, settings: &snapstart_proto::v1::ScanS
     let summary = report.summary.clone().unwrap_or_default();
     let csv = crate::output::render(crate::output::Format::Csv, &summary, &report.rows).into_bytes();
     let failed = |e: crate::aws::AwsError| ActivityError::from(anyhow::anyhow!("writing the report to {}: {e}", settings.s3_report_uri));
-    let location = store.put(bucket, &report_key(prefix, workflow_id, ".json"), json, "application/json").await.map_err(failed)?;
-    store.put(bucket, &report_key(prefix, workflow_id, ".csv"), csv, "text/csv").await.map_err(failed)?;
+    let location = store.put(bucket, &report_key(prefix, workflow_id, run_id, ".json"), json, "application/json").await.map_err(failed)?;
+    store.put(bucket, &report_key(prefix, workflow_id, run_id, ".csv"), csv, "text/csv").await.map_err(failed)?;
     tracing::info!(%location, "report written to S3");
     Ok(location)
 }

@@ -126,7 +126,7 @@ fn iso(unix: i64) -> String {
 
 impl CleanupActivities {
     /// Writes the run's outcome (status, decision, every deletion result) next to its report as
-    /// `<prefix><workflow id>.deletions.json` when the run has an `s3_report_uri`; returns where.
+    /// `<prefix><workflow id>/<run id>.deletions.json` when the run has an `s3_report_uri`; returns where.
     /// A write that keeps failing fails the activity: the audit trail was asked for.
     async fn write_deletions(&self, req: &CompletionEmailRequest, results: &DeletionResultList, decision: Option<&DecisionRecord>) -> Result<String, ActivityError> {
         let Some((bucket, prefix)) = snapstart_proto::request::s3_location(&req.s3_report_uri) else { return Ok(String::new()) };
@@ -135,7 +135,7 @@ impl CleanupActivities {
             "workflow_id": req.workflow_id, "run_id": req.run_id, "status": req.status, "dry_run": req.dry_run,
             "decision": decision, "deletion_results": results.results,
         });
-        let key = crate::aws::s3::report_key(prefix, &req.workflow_id, ".deletions.json");
+        let key = crate::aws::s3::report_key(prefix, &req.workflow_id, &req.run_id, ".deletions.json");
         let store = self.aws.report_store(&region).await;
         store
             .put(bucket, &key, serde_json::to_vec_pretty(&body).map_err(bad_input)?, "application/json")

@@ -359,27 +359,40 @@ async fn s3_report_uri_receives_the_report_before_the_email_and_the_deletion_res
     let bucket = aws_sdk_s3::types::CreateBucketConfiguration::builder().location_constraint(aws_sdk_s3::types::BucketLocationConstraint::UsWest2).build();
     client.create_bucket().bucket("audit-bucket").create_bucket_configuration(bucket).send().await.unwrap();
     h.start_worker(0);
+    let get = |key: String| {
+        let client = client.clone();
+        async move { client.get_object().bucket("audit-bucket").key(&key).send().await.unwrap_or_else(|e| panic!("{key}: {e:?}")) }
+    };
 
     let id = h.cli_start(r#"{"region": "us-west-2", "s3_report_uri": "s3://audit-bucket/snapstart/"}"#);
     h.wait_for_phase(&id, "awaiting_approval").await;
-    let get = |key: String| {
-        let client = client.clone();
-        async move { client.get_object().bucket("audit-bucket").key(key).send().await.unwrap() }
-    };
-    let json = get(format!("snapstart/{id}.json")).await;
+    let run = h.run_id(&id).await;
+    let json = get(format!("snapstart/{id}/{run}.json")).await;
     let encryption = json.server_side_encryption().cloned();
     let report: Value = serde_json::from_slice(&json.body.collect().await.unwrap().into_bytes()).unwrap();
-    let csv = String::from_utf8(get(format!("snapstart/{id}.csv")).await.body.collect().await.unwrap().into_bytes().to_vec()).unwrap();
+    let csv = String::from_utf8(get(format!("snapstart/{id}/{run}.csv")).await.body.collect().await.unwrap().into_bytes().to_vec()).unwrap();
     let email = h.emulator.sns_messages().await.into_iter().find(|m| m["subject"].as_str().unwrap_or_default().contains("Approve")).expect("the approval email");
     h.cli_signal(&id, Some(r#"{"approved": false}"#));
     h.result(&id).await;
-    let outcome: Value = serde_json::from_slice(&get(format!("snapstart/{id}.deletions.json")).await.body.collect().await.unwrap().into_bytes()).unwrap();
+    let outcome: Value = serde_json::from_slice(&get(format!("snapstart/{id}/{run}.deletions.json")).await.body.collect().await.unwrap().into_bytes()).unwrap();
+    // A rerun of the same scope (same workflow id) writes a trail of its own beside the first.
+    let again = h.cli_start_as(&id, r#"{"region": "us-west-2", "s3_report_uri": "s3://audit-bucket/snapstart/"}"#);
+    h.wait_for_phase(&again, "awaiting_approval").await;
+    let second = h.run_id(&again).await;
+    h.cli_signal(&again, Some(r#"{"approved": false}"#));
+    h.result(&again).await;
+    let listed = client.list_objects_v2().bucket("audit-bucket").prefix(format!("snapstart/{id}/")).send().await.unwrap();
+    let keys: std::collections::BTreeSet<String> = listed.contents().iter().filter_map(|o| o.key().map(str::to_string)).collect();
 
     assert_eq!(encryption, Some(aws_sdk_s3::types::ServerSideEncryption::Aes256), "encrypted at rest");
     assert_eq!((report["rows"].as_array().unwrap().len(), report["summary"]["candidates"].as_u64()), (11, Some(4)));
     assert_eq!(csv.lines().count(), 12, "a header and every version");
-    assert!(email["message"].as_str().unwrap().contains(&format!("Full report: s3://audit-bucket/snapstart/{id}.json")), "{email}");
+    assert!(email["message"].as_str().unwrap().contains(&format!("Full report: s3://audit-bucket/snapstart/{id}/{run}.json")), "{email}");
     assert_eq!(outcome["status"], "rejected");
+    assert_eq!((again.as_str(), run != second), (id.as_str(), true), "the same scope, another run");
+    let want: std::collections::BTreeSet<String> =
+        [&run, &second].iter().flat_map(|r| [".json", ".csv", ".deletions.json"].map(|s| format!("snapstart/{id}/{r}{s}"))).collect();
+    assert_eq!(keys, want, "neither run overwrote the other's trail");
 }
 
 #[tokio::test]
@@ -477,3 +490,26 @@ async fn scan_progress_shows_on_the_pending_activity_and_a_killed_scan_resumes_f
     assert_eq!(status.candidates_total, 240 + 4, "2 of each 5 versions, and the demo account's 4");
     h.temporal(&["workflow", "terminate", "--workflow-id", &id, "--reason", "test done"]);
 }
+
+#[tokio::test]
+#[ignore = "needs the services scripts/test.sh starts (Temporal dev server, AWS emulator, SMTP sink, Chromium): run scripts/test.sh"]
+async fn a_report_bucket_of_another_account_is_refused_and_the_run_stops_before_anyone_is_asked() {
+    let mut h = Harness::start(false).await;
+    // The bucket exists, but another account owns it (a typo, or a name someone else took).
+    let theirs = h.emulator.s3_client_as(Some(("arn:aws:iam::111111111111:role/owner", "")), "us-west-2").await;
+    let bucket = aws_sdk_s3::types::CreateBucketConfiguration::builder().location_constraint(aws_sdk_s3::types::BucketLocationConstraint::UsWest2).build();
+    theirs.create_bucket().bucket("their-bucket").create_bucket_configuration(bucket).send().await.unwrap();
+    h.start_worker(0);
+
+    let id = h.cli_start(r#"{"region": "us-west-2", "s3_report_uri": "s3://their-bucket/x/"}"#);
+    let client = h.client().await;
+    let handle = client.get_workflow_handle::<SnapStartCleanup>(id.clone());
+    let result = tokio::time::timeout(Duration::from_secs(150), handle.get_result(WorkflowGetResultOptions::default())).await.expect("the run ends");
+
+    let err = format!("{:?}", result.expect_err("the run fails"));
+    assert!(err.contains("writing the report to s3://their-bucket/x/") && err.contains("AccessDenied"), "{err}");
+    assert!(h.emulator.sns_messages().await.is_empty(), "nobody was asked to approve");
+    let listed = theirs.list_objects_v2().bucket("their-bucket").send().await.unwrap();
+    assert!(listed.contents().is_empty(), "the other account's bucket received nothing");
+}
+

@@ -155,12 +155,21 @@ impl AwsFactory {
     }
 
     /// The report store in `region`, with the worker's own credentials (path-style addressing
-    /// when an endpoint URL points at an emulator).
+    /// when an endpoint URL points at an emulator). It expects the bucket to be owned by the
+    /// account those credentials act on, when STS can say which (otherwise it does not pin it).
     pub async fn report_store(&self, region: &str) -> super::s3::ReportStore {
         let config = self.own_config(region).await;
         let path_style = config.endpoint_url().is_some();
         let s3 = aws_sdk_s3::config::Builder::from(&config).force_path_style(path_style).build();
-        super::s3::ReportStore::new(aws_sdk_s3::Client::from_conf(s3), Arc::new(CallCounter::default()))
+        let counter = Arc::new(CallCounter::default());
+        let owner = match self.account_id(&Place::own(region), &counter).await {
+            Ok(account) => Some(account),
+            Err(e) => {
+                tracing::warn!(error = %e, "could not learn the worker's account: the report bucket's owner is not pinned");
+                None
+            }
+        };
+        super::s3::ReportStore::new(aws_sdk_s3::Client::from_conf(s3), counter, owner)
     }
 
     fn budgets(&self, account_id: &str, region: &str) -> Budgets {

@@ -127,6 +127,27 @@ impl Emulator {
         aws_sdk_lambda::Client::new(&config)
     }
 
+    /// An S3 client (path-style) in `region`, acting through `role` (ARN and ExternalId, empty for
+    /// none) when given.
+    pub async fn s3_client_as(&self, role: Option<(&str, &str)>, region: &str) -> aws_sdk_s3::Client {
+        let creds = aws_credential_types::Credentials::new("testing", "testing", None, None, "test");
+        let mut config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new(region.to_string()))
+            .endpoint_url(&self.url)
+            .credentials_provider(creds)
+            .load()
+            .await;
+        if let Some((arn, external_id)) = role {
+            let mut provider = aws_config::sts::AssumeRoleProvider::builder(arn).session_name("test");
+            if !external_id.is_empty() {
+                provider = provider.external_id(external_id);
+            }
+            let provider = provider.configure(&config).build().await;
+            config = config.into_builder().credentials_provider(aws_credential_types::provider::SharedCredentialsProvider::new(provider)).build();
+        }
+        aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&config).force_path_style(true).build())
+    }
+
     /// Published version numbers of a function that still exist.
     pub async fn versions_of(&self, function: &str) -> Vec<String> {
         let out = self.lambda_client().await.list_versions_by_function().function_name(function).send().await.unwrap();

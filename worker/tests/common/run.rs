@@ -130,9 +130,13 @@ impl Harness {
 
     /// `temporal workflow start` as a user types it; returns the workflow id.
     pub fn cli_start(&self, input: &str) -> String {
-        let id = format!("e2e-{}", uuid_ish());
-        self.temporal(&["workflow", "start", "--type", "SnapStartCleanup", "--task-queue", &self.task_queue, "--workflow-id", &id, "--input", input]);
-        id
+        self.cli_start_as(&format!("e2e-{}", uuid_ish()), input)
+    }
+
+    /// [`Self::cli_start`] with the workflow id `id` (a rerun of a closed run's id starts a new run).
+    pub fn cli_start_as(&self, id: &str, input: &str) -> String {
+        self.temporal(&["workflow", "start", "--type", "SnapStartCleanup", "--task-queue", &self.task_queue, "--workflow-id", id, "--input", input]);
+        id.to_string()
     }
 
     /// `temporal workflow signal --name approval`, with `input` as given (None: no input at all).

@@ -48,6 +48,10 @@ pub const ERROR_PAYLOADS_TOO_LARGE: &str = "PayloadsTooLarge";
 pub const PATCH_ONE_DEADLINE: &str = "one-deadline";
 /// Marks runs that read state (and the protections) after stage B, not right after stage A.
 pub const PATCH_STATE_AFTER_USAGE: &str = "state-after-usage";
+/// Marks runs that refuse a decision arriving at or after the links' deadline even though the
+/// wait's timer has not fired yet (recorded as ignored, reason `late`). Runs without the marker
+/// counted such a decision, and keep doing so on replay.
+pub const PATCH_REFUSE_LATE: &str = "refuse-late-decisions";
 
 /// Custom search attributes the workflow sets (when the namespace has them): filter runs in the
 /// UI or `temporal workflow list --query 'SnapStartOutcome="rejected"'`. Never names or emails.

@@ -163,6 +163,9 @@ pub mod rejection {
     pub const EMPTY_SELECTION: &str = "empty_selection";
     /// The payload is malformed.
     pub const INVALID: &str = "invalid";
+    /// The decision arrived at or after the deadline the links carry, before the wait's timer
+    /// fired: the wait is over all the same.
+    pub const LATE: &str = "late";
 }
 
 /// Code storage in AWS's units (the quota is "75 GB", 75 × 2^30 bytes), one decimal.

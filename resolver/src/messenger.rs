@@ -53,16 +53,18 @@ pub trait RunMessenger: Send + Sync {
     async fn decide(&self, workflow_id: &str, run_id: &str, decision: serde_json::Value) -> Result<DecisionRecord, MessengerError>;
 }
 
-/// Splits a `decide` rejection message (`already_decided: …`, `not_waiting: …`, `not_yet: …`,
-/// `empty_selection: …`, `invalid: …`) into the matching error; `None` when the message carries
+/// Splits a `decide` rejection message (`already_decided: …`, `not_waiting: …`, `late: …`,
+/// `not_yet: …`, `empty_selection: …`, `invalid: …`) into the matching error; `None` when the message carries
 /// none of the contract's prefixes.
 pub fn classify_rejection(message: &str) -> Option<MessengerError> {
-    use snapstart_proto::status::rejection::{ALREADY_DECIDED, EMPTY_SELECTION, INVALID, NOT_WAITING, NOT_YET};
+    use snapstart_proto::status::rejection::{ALREADY_DECIDED, EMPTY_SELECTION, INVALID, LATE, NOT_WAITING, NOT_YET};
     let (prefix, rest) = message.split_once(':')?;
     let rest = rest.trim().to_string();
     match prefix.trim() {
         p if p == ALREADY_DECIDED => Some(MessengerError::AlreadyDecided(rest)),
         p if p == NOT_WAITING => Some(MessengerError::NotWaiting(rest)),
+        // Past the deadline the wait is over, whether or not its timer has fired yet.
+        p if p == LATE => Some(MessengerError::NotWaiting(rest)),
         p if p == NOT_YET => Some(MessengerError::NotYet(rest)),
         p if p == EMPTY_SELECTION => Some(MessengerError::EmptySelection(rest)),
         p if p == INVALID => Some(MessengerError::Invalid(rest)),
@@ -90,6 +92,7 @@ mod tests {
         let cases = [
             ("already_decided: approved by ana at 2026-01-01T00:00:00Z", "already_decided", "approved by ana at 2026-01-01T00:00:00Z"),
             ("not_waiting: the run is in phase done", "not_waiting", "the run is in phase done"),
+            ("late: the decision arrived at 2026-01-08T00:00:00Z, at or after the deadline 2026-01-08T00:00:00Z", "not_waiting", "the decision arrived at 2026-01-08T00:00:00Z, at or after the deadline 2026-01-08T00:00:00Z"),
             ("not_yet: the run is in phase send-approval-email; the approval email is not out yet", "not_yet", "the run is in phase send-approval-email; the approval email is not out yet"),
             ("empty_selection: this approval selects no candidate", "empty_selection", "this approval selects no candidate"),
             ("invalid: `approved` is required", "invalid", "`approved` is required"),

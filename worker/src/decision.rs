@@ -129,8 +129,23 @@ pub fn check(status: &RunStatus, candidates: &[ReportRow], input: &Result<Decisi
     resolve(status, candidates, input)
 }
 
+/// Refuses a decision that arrives at or after the deadline the links carry (`now` is the
+/// workflow's time), even while the wait's timer has not fired yet.
+pub fn on_time(status: &RunStatus, now: i64) -> Result<(), String> {
+    match status.deadline_unix {
+        Some(deadline) if status.phase == PHASE_AWAITING_APPROVAL && status.decision.is_none() && now >= deadline => {
+            Err(format!("{}: the decision arrived at {}, at or after the deadline {}", rejection::LATE, iso(now), iso(deadline)))
+        }
+        _ => Ok(()),
+    }
+}
+
 /// Records the decision if it counts; returns the record and the approved candidate indexes.
-pub fn apply(status: &mut RunStatus, candidates: &[ReportRow], input: Result<DecisionInput, String>, now: i64) -> Result<(DecisionRecord, Vec<u32>), String> {
+/// With `refuse_late`, a decision at or after the deadline does not count ([`on_time`]).
+pub fn apply(status: &mut RunStatus, candidates: &[ReportRow], input: Result<DecisionInput, String>, now: i64, refuse_late: bool) -> Result<(DecisionRecord, Vec<u32>), String> {
+    if refuse_late {
+        on_time(status, now)?;
+    }
     let resolved = check(status, candidates, &input)?;
     let input = input?;
     let refs = |indexes: &[u32]| -> Vec<VersionRef> {
@@ -221,7 +236,7 @@ mod tests {
     }
 
     fn decide(s: &mut RunStatus, v: serde_json::Value) -> Result<(DecisionRecord, Vec<u32>), String> {
-        apply(s, &candidates(), input(v), 0)
+        apply(s, &candidates(), input(v), 0, true)
     }
 
     #[test]
@@ -252,10 +267,10 @@ mod tests {
         let mut s = RunStatus { phase: PHASE_AWAITING_APPROVAL.into(), deadline_unix: Some(100), ..Default::default() };
         let named = |v: serde_json::Value| input(json!({"approved": true, "approved_versions": [v]}));
 
-        let bare = apply(&mut s.clone(), &rows, named(json!({"function_name": "f", "version": "1"})), 0);
-        let region_only = apply(&mut s.clone(), &rows, named(json!({"function_name": "f", "version": "1", "region": "us-west-2"})), 0);
-        let elsewhere = apply(&mut s.clone(), &rows, named(json!({"function_name": "f", "version": "1", "account_id": "333333333333"})), 0);
-        let (record, approved) = apply(&mut s, &rows, named(json!({"function_name": "f", "version": "1", "account_id": "111111111111", "region": "eu-west-1"})), 0).unwrap();
+        let bare = apply(&mut s.clone(), &rows, named(json!({"function_name": "f", "version": "1"})), 0, true);
+        let region_only = apply(&mut s.clone(), &rows, named(json!({"function_name": "f", "version": "1", "region": "us-west-2"})), 0, true);
+        let elsewhere = apply(&mut s.clone(), &rows, named(json!({"function_name": "f", "version": "1", "account_id": "333333333333"})), 0, true);
+        let (record, approved) = apply(&mut s, &rows, named(json!({"function_name": "f", "version": "1", "account_id": "111111111111", "region": "eu-west-1"})), 0, true).unwrap();
 
         assert!(bare.unwrap_err().starts_with("invalid: f:1 is a candidate in several accounts or regions"));
         assert!(region_only.unwrap_err().contains("111111111111 us-west-2, 222222222222 us-west-2"));
@@ -312,13 +327,24 @@ mod tests {
     fn malformed_early_and_late_decisions_change_nothing_and_say_which() {
         let mut s = waiting();
         assert!(decide(&mut s, json!({"approved": "yes"})).unwrap_err().starts_with("invalid"));
-        assert_eq!(apply(&mut s, &candidates(), Err("empty payload".into()), 0).unwrap_err(), "invalid: empty payload");
+        assert_eq!(apply(&mut s, &candidates(), Err("empty payload".into()), 0, true).unwrap_err(), "invalid: empty payload");
         s.phase = "send-approval-email".into();
         s.deadline_unix = None;
         assert!(decide(&mut s, json!({"approved": true})).unwrap_err().starts_with("not_yet: "));
         s.phase = "timed_out".into();
         assert!(decide(&mut s, json!({"approved": true})).unwrap_err().starts_with("not_waiting: "));
         assert!(s.decision.is_none());
+    }
+
+    #[test]
+    fn a_decision_at_or_after_the_deadline_is_late_even_before_the_timer_fires() {
+        let on_time = |now, refuse| apply(&mut waiting(), &candidates(), input(json!({"approved": true})), now, refuse);
+
+        assert!(on_time(99, true).is_ok(), "a second before the deadline counts");
+        let late = on_time(100, true).unwrap_err();
+        assert!(late.starts_with("late: the decision arrived at 1970-01-01T00:01:40Z, at or after the deadline 1970-01-01T00:01:40Z"), "{late}");
+        assert!(on_time(5000, true).unwrap_err().starts_with("late: "));
+        assert!(on_time(100, false).is_ok(), "runs without the patch marker counted it, and still do on replay");
     }
 
     #[test]

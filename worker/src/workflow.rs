@@ -40,6 +40,9 @@ pub struct SnapStartCleanup {
     candidates: Vec<ReportRow>,
     /// Indexes of the approved candidates, once a decision approved some.
     approved: Vec<u32>,
+    /// Whether a decision at or after the deadline is refused (`late`): set, with its patch
+    /// marker, when the wait begins; runs without the marker counted it.
+    refuse_late: bool,
 }
 
 /// Retries for AWS-bound phases; invalid data and oversized payloads are never retried.
@@ -110,6 +113,8 @@ impl SnapStartCleanup {
         let report_location = built.preview.as_ref().map(|p| p.report_path.clone()).unwrap_or_default();
         let deadline_unix = Self::ask(ctx, &settings, &summary, built.candidates.clone().unwrap_or_default(), &report_location).await?;
         let wait = Self::wait_seconds(ctx, &settings, deadline_unix);
+        let refuse_late = ctx.patched(names::PATCH_REFUSE_LATE);
+        ctx.state_mut(|s| s.refuse_late = refuse_late);
         let Some(decision) = Self::wait_for_decision(ctx, wait).await else {
             return Self::finish(ctx, "timed_out", &summary, DeletionResultList::default()).await;
         };
@@ -139,13 +144,13 @@ impl SnapStartCleanup {
         crate::candidates::function_page(&self.candidates, &query_input(&input))
     }
 
-    /// The approver's decision (the original's callback payload). Malformed or late decisions
-    /// are recorded in `ignored_decisions` and change nothing; the raw payload type means no
-    /// input can wedge the run.
+    /// The approver's decision (the original's callback payload). Malformed, early or late
+    /// decisions (at or after the links' deadline, even before the timer fires) are recorded in
+    /// `ignored_decisions` and change nothing; the raw payload type means no input can wedge the run.
     #[signal(name = names::SIGNAL_APPROVAL)]
     pub fn approval(&mut self, ctx: &mut SyncWorkflowContext<Self>, input: RawValue) {
         let now = now_unix(ctx.workflow_time());
-        match decision::apply(&mut self.status, &self.candidates, decision::parse_raw(&input), now) {
+        match decision::apply(&mut self.status, &self.candidates, decision::parse_raw(&input), now, self.refuse_late) {
             Ok((_, approved)) => self.approved = approved,
             Err(reason) => decision::ignore(&mut self.status, reason, now),
         }
@@ -162,7 +167,7 @@ impl SnapStartCleanup {
     #[update(name = names::UPDATE_DECIDE)]
     pub fn decide(&mut self, ctx: &mut SyncWorkflowContext<Self>, input: RawValue) -> Result<DecisionRecord, Box<dyn std::error::Error + Send + Sync>> {
         let now = now_unix(ctx.workflow_time());
-        let (record, approved) = decision::apply(&mut self.status, &self.candidates, decision::parse_raw(&input), now)?;
+        let (record, approved) = decision::apply(&mut self.status, &self.candidates, decision::parse_raw(&input), now, self.refuse_late)?;
         self.approved = approved;
         Ok(record)
     }

@@ -513,3 +513,28 @@ async fn a_report_bucket_of_another_account_is_refused_and_the_run_stops_before_
     assert!(listed.contents().is_empty(), "the other account's bucket received nothing");
 }
 
+
+#[tokio::test]
+#[ignore = "needs the services scripts/test.sh starts (Temporal dev server, AWS emulator, SMTP sink, Chromium): run scripts/test.sh"]
+async fn a_decision_that_reaches_the_worker_after_the_deadline_is_late_even_before_its_timer_fired() {
+    let mut h = Harness::start(true).await;
+    h.start_worker(0);
+    let id = h.cli_start(r#"{"region": "us-west-2", "approval_timeout_seconds": 4}"#);
+    let waiting = h.wait_for_phase(&id, "awaiting_approval").await;
+    let deadline = waiting.deadline_unix.expect("a deadline");
+
+    // The worker is down when the deadline passes; the approval arrives after it. The restarted
+    // worker sees the timer and the signal in one activation: the timer has not fired for it yet.
+    h.stop_worker();
+    common::eventually(Duration::from_secs(30), "the deadline to pass", || async { (chrono::Utc::now().timestamp() > deadline + 1).then_some(()) }).await;
+    h.cli_signal(&id, Some(r#"{"approved": true, "approver": "late-larry"}"#));
+    h.start_worker(0);
+    let result = h.result(&id).await;
+    let status = h.status(&id).await.expect("the status query");
+
+    assert_eq!(result.status, "timed_out", "a late approval deletes nothing");
+    assert!(status.decision.is_none(), "{:?}", status.decision);
+    assert!(status.ignored_decisions.iter().any(|d| d.reason.starts_with("late: ")), "{:?}", status.ignored_decisions);
+    assert_eq!(h.emulator.count("DeleteFunction").await, 0);
+    h.assert_replays(&id, "late-decision").await;
+}

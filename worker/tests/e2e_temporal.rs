@@ -127,8 +127,9 @@ async fn a_live_approval_deletes_exactly_the_approved_subset() {
 
 #[tokio::test]
 #[ignore = "needs the services scripts/test.sh starts (Temporal dev server, AWS emulator, SMTP sink, Chromium): run scripts/test.sh"]
-async fn a_dry_run_worker_deletes_nothing_even_when_approved() {
+async fn a_worker_started_without_delete_dry_run_deletes_nothing_even_when_approved() {
     let mut h = Harness::start(false).await;
+    h.delete_dry_run = None; // the shipped default: not in the environment at all
     h.start_worker(0);
     let id = h.cli_start(r#"{"region": "us-west-2"}"#);
     h.wait_for_phase(&id, "awaiting_approval").await;
@@ -140,6 +141,7 @@ async fn a_dry_run_worker_deletes_nothing_even_when_approved() {
     assert_eq!(result.deletion_counts.get("dry_run_would_delete"), Some(&4));
     assert_eq!(h.emulator.versions_of("orders").await.len(), 6);
     assert_eq!(h.emulator.versions_of("billing").await.len(), 5);
+    assert_eq!(h.emulator.count("DeleteFunction").await, 0);
 }
 
 #[tokio::test]
@@ -150,18 +152,25 @@ async fn malformed_signals_are_recorded_and_a_valid_one_still_completes_the_run(
     let id = h.cli_start(r#"{"region": "us-west-2", "dry_run": true}"#);
     h.wait_for_phase(&id, "awaiting_approval").await;
 
-    for bad in [Some(r#""yes""#), Some(r#"{"approved": "maybe"}"#), Some("[]"), Some(r#"{"approver": "x"}"#), None] {
+    // The last two name the approver with a right-to-left override and a bell: a name that hides
+    // what it is must not be recorded as who approved.
+    for bad in [Some(r#""yes""#), Some(r#"{"approved": "maybe"}"#), Some("[]"), Some(r#"{"approver": "x"}"#), None,
+        Some(r#"{"approved": true, "approver": "ana\u202eevil"}"#), Some(r#"{"approved": true, "approver": "bo\u0007"}"#)] {
         h.cli_signal(&id, bad);
     }
-    let status = eventually(Duration::from_secs(30), "five ignored decisions", || async {
-        h.status(&id).await.filter(|s| s.ignored_decisions.len() == 5)
+    let status = eventually(Duration::from_secs(30), "seven ignored decisions", || async {
+        h.status(&id).await.filter(|s| s.ignored_decisions.len() == 7)
     })
     .await;
     h.cli_signal(&id, Some(r#"{"approved": true}"#));
     let result = h.result(&id).await;
 
     assert_eq!(status.phase, "awaiting_approval");
+    let names: Vec<&str> = status.ignored_decisions.iter().map(|d| d.reason.as_str()).filter(|r| r.contains("control or bidirectional")).collect();
+    assert_eq!(names.len(), 2, "{:?}", status.ignored_decisions);
+    assert!(names[0].contains("U+202E") && names[1].contains("U+0007"), "{names:?}");
     assert_eq!(result.status, "done");
+    assert!(result.approval.as_ref().is_some_and(|d| d.approver.is_none()), "only the valid, anonymous one counted: {:?}", result.approval);
     assert!(result.dry_run, "the input's dry_run forces a dry run on a live worker");
     assert_eq!(h.emulator.versions_of("orders").await.len(), 6);
     h.assert_replays(&id, "malformed_signals_then_approved_dry_run").await;
@@ -209,6 +218,30 @@ async fn an_alias_moved_onto_a_candidate_after_the_scan_skips_it() {
 
 #[tokio::test]
 #[ignore = "needs the services scripts/test.sh starts (Temporal dev server, AWS emulator, SMTP sink, Chromium): run scripts/test.sh"]
+async fn invocations_recorded_during_the_approval_wait_skip_the_version() {
+    let mut h = Harness::start(true).await;
+    h.start_worker(0);
+    let id = h.cli_start(r#"{"region": "us-west-2"}"#);
+    h.wait_for_phase(&id, "awaiting_approval").await;
+
+    // billing:1 is called (directly, as Lambda records it) while the approver reads the email.
+    let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    h.emulator.seed(serde_json::json!({"metrics": [
+        {"namespace": "AWS/Lambda", "metric_name": "Invocations", "dimensions": {"FunctionName": "billing", "Resource": "billing:1"}, "timestamps": [now], "values": [3.0]},
+        {"namespace": "AWS/Lambda", "metric_name": "Invocations", "dimensions": {"FunctionName": "billing"}, "timestamps": [now], "values": [3.0]},
+    ]})).await;
+    h.cli_signal(&id, Some(r#"{"approved": true}"#));
+    let result = h.result(&id).await;
+
+    let skipped: Vec<(String, String)> = result.deletion_results.iter().filter(|r| r.outcome == "skipped_changed_since_scan").map(|r| (format!("{}:{}", r.function_name, r.version), r.message.clone())).collect();
+    assert_eq!(skipped.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>(), vec!["billing:1", "billing:2"], "{:?}", result.deletion_results);
+    assert!(skipped[0].1.contains("invoked since the scan") || skipped[0].1.contains("function was invoked"), "{skipped:?}");
+    assert_eq!(h.emulator.versions_of("billing").await.len(), 5, "nothing of billing was deleted");
+    assert_eq!(result.deletion_counts.get("deleted"), Some(&2), "orders:1 and orders:3 still go");
+}
+
+#[tokio::test]
+#[ignore = "needs the services scripts/test.sh starts (Temporal dev server, AWS emulator, SMTP sink, Chromium): run scripts/test.sh"]
 async fn a_worker_killed_mid_scan_during_the_wait_and_during_deletion_finishes_without_repeats() {
     let mut h = Harness::start(true).await;
     // A slow rate budget keeps the run in stage B (usage, then the reads behind it) long enough
@@ -238,8 +271,9 @@ async fn a_worker_killed_mid_scan_during_the_wait_and_during_deletion_finishes_w
     let gone = result.deletion_counts.get("deleted").copied().unwrap_or(0) + result.deletion_counts.get("already_deleted").copied().unwrap_or(0);
     assert_eq!(gone, 4, "{:?}", result.deletion_counts);
     let deletes: Vec<Value> = h.emulator.requests().await.into_iter().filter(|r| r["operation"] == "DeleteFunction").collect();
-    assert!(deletes.len() <= 4 + 1, "at most one DeleteFunction per approved version plus one for the kill: {deletes:?}");
-    assert_eq!(deletes.iter().filter(|r| r["status"].as_u64().is_some_and(|s| s < 300)).count(), 4, "each version deleted once: {deletes:?}");
+    // A version deleted just before the kill is found gone by the listing the retry makes first.
+    assert_eq!(deletes.len(), 4, "exactly one DeleteFunction per deleted version, across the kills: {deletes:?}");
+    assert!(deletes.iter().all(|r| r["status"].as_u64().is_some_and(|s| s < 300)), "{deletes:?}");
     assert_eq!(h.emulator.versions_of("orders").await, vec!["2", "4", "5", "6"]);
     h.assert_replays(&id, "killed_three_times_then_deleted").await;
     let subjects = h.subjects().await;
@@ -268,7 +302,7 @@ async fn a_scan_with_nothing_to_delete_mails_the_summary_and_ends_no_candidates(
 #[ignore = "needs the services scripts/test.sh starts (Temporal dev server, AWS emulator, SMTP sink, Chromium): run scripts/test.sh"]
 async fn dry_run_false_in_the_input_cannot_make_a_dry_run_worker_delete() {
     let mut h = Harness::start(false).await;
-    h.delete_dry_run = "False".into(); // anything but exactly `false` is a dry run
+    h.delete_dry_run = Some("False".into()); // anything but exactly `false` is a dry run
     h.start_worker(0);
     let id = h.cli_start(r#"{"region": "us-west-2", "dry_run": false}"#);
     h.wait_for_phase(&id, "awaiting_approval").await;
@@ -291,7 +325,7 @@ async fn the_dry_run_promised_in_the_email_holds_when_a_live_worker_deletes() {
     h.wait_for_phase(&id, "awaiting_approval").await;
     let email = h.emulator.sns_messages().await[0]["message"].as_str().unwrap_or_default().to_string();
     h.stop_worker();
-    h.delete_dry_run = "false".into();
+    h.delete_dry_run = Some("false".into());
     h.start_worker(0);
 
     h.cli_signal(&id, Some(r#"{"approved": true}"#));
@@ -311,7 +345,7 @@ async fn a_live_promise_only_gets_safer_when_a_dry_run_worker_deletes() {
     let id = h.cli_start(r#"{"region": "us-west-2"}"#);
     h.wait_for_phase(&id, "awaiting_approval").await;
     h.stop_worker();
-    h.delete_dry_run = "true".into();
+    h.delete_dry_run = Some("true".into());
     h.start_worker(0);
 
     h.cli_signal(&id, Some(r#"{"approved": true}"#));

@@ -116,7 +116,7 @@ fn approved_run() -> ApprovedRun {
     for _ in 0..300 {
         decision::ignore(&mut status, format!("invalid: {}", "x".repeat(16 * 1024)), 0);
     }
-    let (decision, _) = decision::apply(&mut status, &candidates, parse_decision(&json!({"approved": true, "approver": "Ana"})), 0).unwrap();
+    let (decision, _) = decision::apply(&mut status, &candidates, parse_decision(&json!({"approved": true, "approver": "Ana"})), 0, true).unwrap();
     let results = candidates
         .iter()
         .map(|r| snapstart_worker::deletion::result(r, "dry_run_would_delete", "dry run: not deleted"))

@@ -18,7 +18,7 @@ impl Group {
     /// Kills every process of the group and reaps the leader.
     pub fn kill(&mut self) {
         // The group's id is the leader's pid; `kill -- -PGID` signals every member.
-        let _ = Command::new("/bin/kill").args(["-KILL", "--", &format!("-{}", self.0.id())]).status();
+        let _ = Command::new("/bin/kill").args(["-KILL", "--", &format!("-{}", self.0.id())]).stderr(std::process::Stdio::null()).status();
         let _ = self.0.kill();
         let _ = self.0.wait();
     }

@@ -26,8 +26,9 @@ pub struct Harness {
     task_queue: String,
     topic_arn: String,
     worker: Option<Group>,
-    /// The worker's DELETE_DRY_RUN value (`false` is the only live one).
-    pub delete_dry_run: String,
+    /// The worker's DELETE_DRY_RUN value (`false` is the only live one); `None` leaves it out of
+    /// the worker's environment altogether (the shipped default).
+    pub delete_dry_run: Option<String>,
     /// Mail by SNS as well when an SMTP sink is set up.
     pub sns_too: bool,
     /// Extra environment for the next worker started.
@@ -67,7 +68,7 @@ impl Harness {
         let topic_arn = seeded["sns_topics"][0].as_str().unwrap().to_string();
         let task_queue = format!("snapstart-test-{}", uuid_ish());
         let resolver_url = format!("http://127.0.0.1:{}", free_port());
-        let delete_dry_run = if live { "false" } else { "true" }.to_string();
+        let delete_dry_run = Some(if live { "false" } else { "true" }.to_string());
         Self { emulator, address, cli, task_queue, topic_arn, worker: None, delete_dry_run, sns_too: false, worker_env: vec![], resolver_env: vec![], resolver_url, resolver: None, smtp: None, namespace: "default".into() }
     }
 
@@ -91,11 +92,14 @@ impl Harness {
             .env("AWS_ACCESS_KEY_ID", "testing")
             .env("AWS_SECRET_ACCESS_KEY", "testing")
             .env("APPROVAL_LINK_SECRET", SECRET)
-            .env("DELETE_DRY_RUN", &self.delete_dry_run)
+            .env_remove("DELETE_DRY_RUN")
             .env("RESOLVER_PUBLIC_URL", &self.resolver_url)
             .env_remove("TEMPORAL_ADDRESS")
             .stdout(Stdio::null())
             .stderr(Stdio::inherit());
+        if let Some(value) = &self.delete_dry_run {
+            cmd.env("DELETE_DRY_RUN", value);
+        }
         let child = Group::spawn(&mut cmd, "the worker");
         self.worker = Some(child);
     }

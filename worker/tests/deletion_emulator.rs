@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 use snapstart_proto::v1::{DeletionResult, ReportRow};
 use snapstart_worker::{
     aws::{factory::AwsFactory, LambdaDelete},
-    deletion::outcome,
+    deletion::{self, outcome},
 };
 
 fn row(function: &str, version: &str) -> ReportRow {
@@ -54,6 +54,58 @@ fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
 }
 
 const MINUTES: Duration = Duration::from_secs(600);
+
+/// After the first version is done, maps an SQS queue to `target` (once).
+struct MapsAfterFirst {
+    lambda: aws_sdk_lambda::Client,
+    target: &'static str,
+    done: bool,
+}
+
+impl deletion::Progress for MapsAfterFirst {
+    async fn record(&mut self, done: &[DeletionResult], _total: usize) {
+        if done.len() == 1 && !self.done {
+            self.done = true;
+            self.lambda.create_event_source_mapping().function_name(self.target).event_source_arn("arn:aws:sqs:us-west-2:123456789012:mid").send().await.unwrap();
+        }
+    }
+}
+
+/// Deletes g:1 then g:2 (same function, one batch) while a mapping onto g:2 appears after g:1.
+async fn mapping_appears_mid_deletion(mappings_max_age: Duration) -> (Vec<DeletionResult>, usize) {
+    let emu = account().await;
+    let mut progress = MapsAfterFirst { lambda: emu.lambda_client().await, target: "g:2", done: false };
+    emu.clear_requests().await;
+    let since = chrono::Utc::now() - chrono::Duration::minutes(10);
+    let results = common::delete_watching(&emu.url, &[row("g", "1"), row("g", "2")], (since, false, false, FallbackMode::Strict), mappings_max_age, &mut progress).await;
+    (results, emu.count("ListEventSourceMappings").await)
+}
+
+#[tokio::test]
+#[ignore = "needs the AWS emulator: run scripts/test.sh"]
+async fn a_mapping_created_mid_deletion_is_seen_once_the_listing_is_older_than_its_maximum_age() {
+    let (results, listings) = mapping_appears_mid_deletion(Duration::ZERO).await;
+
+    assert_eq!(outcomes(&results), pairs(&[("g:1", outcome::DELETED), ("g:2", outcome::CHANGED)]));
+    assert!(results[1].message.contains("event source mapping"), "{:?}", results[1]);
+    assert_eq!(listings, 2, "listed again for the second version");
+}
+
+#[tokio::test]
+#[ignore = "needs the AWS emulator: run scripts/test.sh"]
+async fn a_listing_younger_than_its_maximum_age_is_reused() {
+    // The shipped maximum age is pinned by the_shipped_deletion_defaults_are_pinned; here one
+    // hour shows the listing is reused, not re-read, inside it (so the test above is not vacuous).
+    let (results, listings) = mapping_appears_mid_deletion(Duration::from_secs(3600)).await;
+
+    assert_eq!(outcomes(&results), pairs(&[("g:1", outcome::DELETED), ("g:2", outcome::DELETED)]));
+    assert_eq!(listings, 1);
+}
+
+#[test]
+fn the_shipped_deletion_defaults_are_pinned() {
+    assert_eq!(deletion::MAPPINGS_MAX_AGE, Duration::from_secs(10), "event source mappings are listed again every 10 s");
+}
 
 #[tokio::test]
 #[ignore = "needs the AWS emulator: run scripts/test.sh"]

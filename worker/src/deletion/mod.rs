@@ -116,6 +116,7 @@ pub async fn run_everywhere(aws: &AwsFactory, scope: &Scope<'_>, approved: &[Rep
             dry_run: scope.dry_run,
             resumed: scope.resumed,
             function_level: scope.function_level,
+            mappings_max_age: MAPPINGS_MAX_AGE,
         };
         let rows: Vec<ReportRow> = group.rows.iter().map(|r| (*r).clone()).collect();
         run(&deps, &rows, done, total, progress).await;
@@ -148,6 +149,9 @@ pub struct DeleteDeps<'a> {
     /// How the scan judged function-level traffic; the re-check judges traffic since the scan
     /// the same way.
     pub function_level: snapstart_rules::FallbackMode,
+    /// How old a listing of the region's event source mappings may be when a version is
+    /// re-checked ([`MAPPINGS_MAX_AGE`] in a real run).
+    pub mappings_max_age: std::time::Duration,
 }
 
 /// How often progress is recorded again while a batch's evidence is gathered.
@@ -182,7 +186,7 @@ pub async fn run(deps: &DeleteDeps<'_>, approved: &[ReportRow], done: &mut Vec<D
     let finished: HashSet<_> = done.iter().map(|r| identity(&r.account_id, &r.region, &r.function_name, &r.version)).collect();
     let pending: Vec<&ReportRow> =
         approved.iter().filter(|r| !finished.contains(&identity(&r.account_id, &r.region, &r.function_name, &r.version))).collect();
-    let mut mappings = MappingsView::new(MAPPINGS_MAX_AGE);
+    let mut mappings = MappingsView::new(deps.mappings_max_age);
     for batch in batches(&pending) {
         let evidence = {
             // Gathering a batch can take longer than the heartbeat timeout at the default

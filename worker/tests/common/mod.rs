@@ -220,6 +220,18 @@ pub async fn delete_on(
     resumed: bool,
     mode: snapstart_rules::FallbackMode,
 ) -> Vec<snapstart_proto::v1::DeletionResult> {
+    delete_watching(url, rows, (since, dry_run, resumed, mode), snapstart_worker::deletion::MAPPINGS_MAX_AGE, &mut QuietProgress).await
+}
+
+/// [`delete_on`] with the mappings listing's maximum age and a progress hook of the test's own
+/// (called after every version: a test can change the world mid-deletion there).
+pub async fn delete_watching(
+    url: &str,
+    rows: &[snapstart_proto::v1::ReportRow],
+    (since, dry_run, resumed, mode): (chrono::DateTime<chrono::Utc>, bool, bool, snapstart_rules::FallbackMode),
+    mappings_max_age: Duration,
+    progress: &mut impl snapstart_worker::deletion::Progress,
+) -> Vec<snapstart_proto::v1::DeletionResult> {
     let factory = AwsFactory::for_emulator(url, 0, 2);
     let (deps, _) = factory.scan_deps("us-west-2").await;
     let deleter = factory.deleter("us-west-2").await;
@@ -231,9 +243,10 @@ pub async fn delete_on(
         dry_run,
         resumed,
         function_level: mode,
+        mappings_max_age,
     };
     let mut done = Vec::new();
-    snapstart_worker::deletion::run(&deps, rows, &mut done, rows.len(), &mut QuietProgress).await;
+    snapstart_worker::deletion::run(&deps, rows, &mut done, rows.len(), progress).await;
     done
 }
 

@@ -368,6 +368,23 @@ async fn functions_excluded_by_tag_or_glob_are_flagged_and_cost_no_lambda_calls(
     assert_eq!(flags_of(&report, "tagged", "1"), vec!["no_activity_and_stale"]);
     assert_eq!(flags_of(&report, "orders-prod-api", "1"), vec!["no_activity_and_stale"], "matches the include glob");
     assert_eq!(flags_of(&report, "released", "1"), vec!["no_activity_and_stale"]);
+
+    // A glob that leaves functions out: they are excluded_by_pattern and cost no Lambda call.
+    emu.clear_requests().await;
+    let report = scan(&emu, json!({"include": ["orders-*", "tag?ed"]})).await;
+
+    for outside in ["released", "kept-by-team"] {
+        assert_eq!(flags_of(&report, outside, "1"), vec!["excluded_by_pattern"], "{outside} is outside include");
+    }
+    assert_eq!(flags_of(&report, "orders-prod-api", "1"), vec!["no_activity_and_stale"]);
+    assert_eq!(flags_of(&report, "tagged", "1"), vec!["excluded_by_tag"], "inside include, still protected by its tag");
+    let requests = emu.requests().await;
+    let touched: Vec<&Value> = requests
+        .iter()
+        .filter(|r| r["service"] == "lambda" && matches!(r["function_name"].as_str(), Some("released" | "kept-by-team")))
+        .collect();
+    assert!(touched.is_empty(), "no Lambda call about a function outside include: {touched:?}");
+    assert!(requests.iter().any(|r| r["function_name"] == "orders-prod-api"), "the request log names functions (the check above can fail)");
 }
 
 #[tokio::test]

@@ -161,7 +161,9 @@ pub async fn run(args: ScheduleArgs) -> anyhow::Result<()> {
             Ok(())
         }
         ScheduleCommand::Trigger(t) => {
-            handle(&t).await?.trigger(ScheduleOverlapPolicy::Skip, TriggerScheduleOptions::default()).await?;
+            // Unspecified: the schedule's own overlap policy (Skip, set at create) decides, on the
+            // server, as it does for the spec's ticks (TriggerImmediatelyRequest.overlap_policy).
+            handle(&t).await?.trigger(ScheduleOverlapPolicy::Unspecified, TriggerScheduleOptions::default()).await?;
             println!("schedule {} triggered (skipped if a run of its scope is still open; see describe)", t.schedule_id);
             Ok(())
         }

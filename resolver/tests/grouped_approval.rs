@@ -161,3 +161,26 @@ async fn the_name_field_says_the_name_is_recorded_as_typed_not_verified() {
 
     assert!(page.body.contains("Name to record with the decision (optional; recorded as you type it, not verified)"));
 }
+
+#[tokio::test]
+async fn the_same_function_name_in_two_accounts_gets_two_boxes_and_unticking_one_keeps_only_that_account() {
+    let place = |account: &str, version: &str| snapstart_proto::v1::ReportRow { account_id: account.into(), region: "us-west-2".into(), ..row("orders", version) };
+    // orders in 111… (versions 1, 2) and in 222… (versions 1, 3), listed interleaved.
+    let run = FakeRun::waiting(vec![place("111111111111", "1"), place("222222222222", "1"), place("111111111111", "2"), place("222222222222", "3")]);
+    let (_, mut form) = open_page(&run, Decision::Approve).await;
+    let boxes: Vec<String> = form.named("function").iter().map(|i| i.value.clone()).collect();
+    assert_eq!(boxes.len(), 2, "one box per function per account and region: {boxes:?}");
+
+    let unticked = boxes[1].clone();
+    form.tick("function", &unticked, false);
+    let page = submit(&run, Decision::Approve, &form).await;
+
+    assert_eq!(page.status, 200, "{}", page.body);
+    let approved: Vec<(String, String)> = approved_indexes(&run)
+        .iter()
+        .map(|i| { let r = &run.status.lock().unwrap().candidates[*i as usize]; (r.account_id.clone(), r.version.clone()) })
+        .collect();
+    let first = vec![("111111111111".to_string(), "1".to_string()), ("111111111111".to_string(), "2".to_string())];
+    let second = vec![("222222222222".to_string(), "1".to_string()), ("222222222222".to_string(), "3".to_string())];
+    assert!(approved == first || approved == second, "exactly one account's versions are approved, the other's all kept: {approved:?}");
+}

@@ -136,6 +136,8 @@ fn the_shipped_limits_are_pinned() {
     assert_eq!(shipped.body_read_timeout, Duration::from_secs(10));
     assert_eq!(snapstart_resolver::codec::BODY_LIMIT, 4 << 20);
     assert_eq!(snapstart_resolver::codec::BODY_DEADLINE, Duration::from_secs(10));
+    let temporal = snapstart_resolver::temporal::Timeouts::default();
+    assert_eq!((temporal.connect, temporal.query, temporal.update), (Duration::from_secs(5), Duration::from_secs(10), Duration::from_secs(30)));
 }
 
 /// A POST whose body never finishes arriving (the sender is kept, so the stream stays open).

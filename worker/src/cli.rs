@@ -459,6 +459,39 @@ pub fn json_input(request: &ScanRequest) -> anyhow::Result<temporalio_common::da
 mod tests {
     use super::*;
 
+    /// The default clap declares for `--long` of `subcommand` (what runs when neither the flag
+    /// nor its variable is given), read from the parser's own definition.
+    fn shipped_default(subcommand: &str, long: &str) -> Option<String> {
+        use clap::CommandFactory;
+        let command = Cli::command();
+        let sub = command.find_subcommand(subcommand).unwrap_or_else(|| panic!("no subcommand {subcommand}"));
+        let arg = sub.get_arguments().find(|a| a.get_long() == Some(long)).unwrap_or_else(|| panic!("{subcommand} has no --{long}"));
+        arg.get_default_values().first().map(|v| v.to_string_lossy().into_owned())
+    }
+
+    #[test]
+    fn the_shipped_defaults_are_pinned() {
+        let cases = [
+            ("worker", "delete-dry-run", Some("true")),
+            ("worker", "lambda-rps", Some("10")),
+            ("worker", "concurrency", Some("8")),
+            ("worker", "get-function-rps", None),
+            ("worker", "get-policy-rps", None),
+            ("worker", "max-payload-bytes", Some("2000000")),
+            ("scan", "lambda-rps", Some("10")),
+        ];
+        for (sub, long, want) in cases {
+            assert_eq!(shipped_default(sub, long).as_deref(), want, "{sub} --{long}");
+        }
+        // GetFunction and GetPolicy have budgets of their own when not set: half and two thirds
+        // of their quotas, apart from the shared control plane's 10 of 15.
+        assert_eq!((crate::aws::factory::DEFAULT_GET_FUNCTION_RPS, crate::aws::factory::DEFAULT_GET_POLICY_RPS), (50, 10));
+        use snapstart_proto::request::*;
+        assert_eq!((DEFAULT_LOOKBACK_DAYS, DEFAULT_MIN_AGE_DAYS, DEFAULT_KEEP_LAST_N, DEFAULT_PERIOD_SECONDS), (30, 14, 3, 3600));
+        assert_eq!(DEFAULT_APPROVAL_TIMEOUT_SECONDS, 7 * 24 * 3600);
+        assert_eq!(DEFAULT_PROTECT_TAG_KEY, "snapstart-cleaner:protect");
+    }
+
     #[test]
     fn only_the_exact_string_false_enables_live_deletion() {
         assert!(live_deletion_enabled("false"));

@@ -226,3 +226,38 @@ impl AwsFactory {
         clients
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn get_function_and_get_policy_spend_budgets_of_their_own_apart_from_the_control_plane() {
+        let factory = AwsFactory::new(10, 8);
+        let b = factory.budgets("111111111111", "us-west-2");
+        let start = tokio::time::Instant::now();
+
+        // A second's worth of each at once: 10 control-plane calls, 50 GetFunction, 10 GetPolicy.
+        let drain = |budget: Arc<RateBudget>, n: usize| async move {
+            for _ in 0..n {
+                budget.acquire().await;
+            }
+        };
+        tokio::join!(drain(b.control_plane.clone(), 10), drain(b.get_function.clone(), 50), drain(b.get_policy.clone(), 10));
+
+        let elapsed = start.elapsed();
+        assert!(elapsed < Duration::from_millis(1500), "one budget would take 7 s for 70 calls; took {elapsed:?}");
+        assert!(elapsed >= Duration::from_millis(900), "each budget still holds its own rate: {elapsed:?}");
+    }
+
+    #[test]
+    fn places_in_one_account_and_region_share_budgets_and_other_regions_do_not() {
+        let factory = AwsFactory::new(10, 8);
+
+        let (a, again, other) = (factory.budgets("111111111111", "us-west-2"), factory.budgets("111111111111", "us-west-2"), factory.budgets("111111111111", "eu-west-1"));
+
+        assert!(Arc::ptr_eq(&a.control_plane, &again.control_plane) && Arc::ptr_eq(&a.get_policy, &again.get_policy));
+        assert!(!Arc::ptr_eq(&a.control_plane, &other.control_plane));
+        assert!(!Arc::ptr_eq(&a.control_plane, &a.get_function) && !Arc::ptr_eq(&a.control_plane, &a.get_policy));
+    }
+}

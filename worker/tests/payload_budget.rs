@@ -26,8 +26,8 @@ use snapstart_worker::{
 
 const LIMIT: usize = 256 * 1024;
 
-/// 1,000 functions × 10 versions over 20 accounts (two regions each), every field filled the
-/// way stage B leaves it.
+/// 1,000 functions × 10 versions over 10 accounts × 2 regions (20 targets of 50 functions),
+/// every field filled the way stage B leaves it.
 fn ten_thousand_versions() -> ScanState {
     let now = chrono::Utc::now();
     let settings = ScanSettings {

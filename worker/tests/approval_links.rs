@@ -27,6 +27,11 @@ async fn waiting_run(live: bool) -> (Harness, String, String) {
     let mut h = Harness::start(live).await;
     h.start_smtp_sink().await;
     h.start_resolver().await;
+    // Two throttled ListAliases (retried) and one failed SNS publish (three 500s: the SDK's own
+    // three attempts; the activity then retries that channel alone) must show in the metrics.
+    h.sns_too = true;
+    h.emulator.fault(serde_json::json!({"service": "lambda", "operation": "ListAliases", "status": 429, "code": "TooManyRequestsException", "message": "Rate exceeded", "count": 2})).await;
+    h.emulator.fault(serde_json::json!({"service": "sns", "operation": "Publish", "status": 500, "code": "InternalError", "message": "boom", "count": 3})).await;
     h.start_worker(0);
     let id = h.cli_start(r#"{"region": "us-west-2"}"#);
     h.wait_for_phase(&id, "awaiting_approval").await;
@@ -320,6 +325,11 @@ async fn worker_and_resolver_metrics_count_the_run_its_calls_mails_requests_and_
     h.resolver_env.push(("METRICS_LISTEN".into(), resolver_metrics.clone()));
     h.start_smtp_sink().await;
     h.start_resolver().await;
+    // Two throttled ListAliases (retried) and one failed SNS publish (three 500s: the SDK's own
+    // three attempts; the activity then retries that channel alone) must show in the metrics.
+    h.sns_too = true;
+    h.emulator.fault(serde_json::json!({"service": "lambda", "operation": "ListAliases", "status": 429, "code": "TooManyRequestsException", "message": "Rate exceeded", "count": 2})).await;
+    h.emulator.fault(serde_json::json!({"service": "sns", "operation": "Publish", "status": 500, "code": "InternalError", "message": "boom", "count": 3})).await;
     h.start_worker(0);
     let id = h.cli_start(r#"{"region": "us-west-2"}"#);
     h.wait_for_phase(&id, "awaiting_approval").await;
@@ -344,6 +354,11 @@ async fn worker_and_resolver_metrics_count_the_run_its_calls_mails_requests_and_
     assert!(sample(&worker, "snapstart_aws_calls_total", &[r#"operation="ListFunctions""#]).is_some_and(|n| n >= 1.0));
     assert!(sample(&worker, "snapstart_aws_calls_total", &[r#"operation="DeleteFunction""#]).is_some_and(|n| n >= 4.0));
     assert_eq!(sample(&worker, "snapstart_notifications_total", &[r#"channel="smtp""#, r#"result="delivered""#]), Some(2.0));
+    assert_eq!(sample(&worker, "snapstart_notifications_total", &[r#"channel="sns""#, r#"result="failed""#]), Some(1.0), "{worker}");
+    assert_eq!(sample(&worker, "snapstart_notifications_total", &[r#"channel="sns""#, r#"result="delivered""#]), Some(2.0));
+    assert_eq!(sample(&worker, "snapstart_aws_throttles_total", &[r#"operation="ListAliases""#]), Some(2.0), "{worker}");
+    h.emulator.assert_fault_fired("ListAliases").await;
+    h.emulator.assert_fault_fired("Publish").await;
     assert!(worker.lines().any(|l| l.starts_with("snapstart_workflow_completed")), "the SDK's worker metrics, prefixed: {worker}");
     assert_eq!(sample(&resolver, "snapstart_decisions_total", &[r#"decision="approve""#]), Some(1.0), "{resolver}");
     assert!(sample(&resolver, "snapstart_resolver_requests_total", &[r#"route="/approve""#, r#"method="GET""#, r#"status="200""#]).is_some());

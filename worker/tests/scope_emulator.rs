@@ -208,3 +208,23 @@ async fn rows_of_an_account_the_credentials_do_not_reach_are_errors_and_nothing_
     assert_eq!(versions_in(&emu, OTHER, "us-west-2", "c").await.len(), 5);
     assert_eq!(emu.count("DeleteFunction").await, 0);
 }
+
+#[tokio::test]
+#[ignore = "needs the AWS emulator (scripts/test.sh)"]
+async fn an_account_reached_twice_is_scanned_once() {
+    let emu = organisation().await;
+    // The worker's own account, also listed as a role (a role in its own account).
+    let own_role = format!("arn:aws:iam::{OWN}:role/snapstart-cleaner");
+    let settings = settings(json!({"assume_role_arns": [ROLE, own_role], "external_id": "ext-1", "include_own_account": true}));
+    emu.clear_requests().await;
+
+    let report = scan(&emu, &settings).await;
+
+    let summary = report.summary.clone().unwrap();
+    let places: Vec<(String, String)> = summary.targets.iter().map(|t| (t.account_id.clone(), t.region.clone())).collect();
+    assert_eq!(places.len(), 2, "one target per account and region: {places:?}");
+    assert_eq!(places.iter().filter(|(a, _)| a == OWN).count(), 1, "{places:?}");
+    let rows_of_a = report.rows.iter().filter(|r| r.function_name == "a").count();
+    assert_eq!(rows_of_a, 5, "the own account's versions once, not twice");
+    assert_eq!(emu.count("ListFunctions").await, 2, "one listing per account and region");
+}

@@ -147,4 +147,40 @@ mod tests {
             assert!(err.starts_with("not JSON: "), "{err:?}");
         }
     }
+
+    #[test]
+    fn a_selection_is_read_and_a_null_one_is_none() {
+        let with = parse_decision(&json!({"approved": true, "selection": {"approved_indexes": "AQ", "candidates_digest": "d1"}})).unwrap();
+        let null = parse_decision(&json!({"approved": true, "selection": null})).unwrap();
+
+        assert_eq!(with.selection, Some(Selection { approved_indexes: "AQ".into(), candidates_digest: "d1".into() }));
+        assert_eq!(null.selection, None);
+        assert!(parse_decision(&json!({"approved": true, "selection": {"approved_indexes": 1}})).unwrap_err().contains("selection.approved_indexes"));
+    }
+
+    #[test]
+    fn names_with_control_zero_width_or_direction_characters_are_forbidden() {
+        for c in ['\u{0}', '\u{7}', '\n', '\u{200B}', '\u{200F}', '\u{202A}', '\u{202E}', '\u{2060}', '\u{2069}', '\u{FEFF}'] {
+            assert!(is_forbidden_in_name(c), "U+{:04X}", c as u32);
+        }
+        for c in ['a', 'Ä', '李', ' ', '-', '\u{2070}', '\u{2029}'] {
+            assert!(!is_forbidden_in_name(c), "U+{:04X}", c as u32);
+        }
+    }
+
+    #[test]
+    fn an_approved_version_may_name_its_account_and_region_within_64_characters() {
+        let item = |place: Value| json!({"approved": true, "approved_versions": [{"function_name": "f", "version": "1", "account_id": place.clone(), "region": place}]});
+        let named = parse_decision(&item(json!("111111111111"))).unwrap();
+        let longest = parse_decision(&item(json!("x".repeat(64)))).unwrap();
+
+        assert_eq!(named.approved_versions.unwrap()[0].account_id, "111111111111");
+        assert_eq!(longest.approved_versions.unwrap()[0].region, "x".repeat(64));
+        for bad in [json!(""), json!("x".repeat(65)), json!(7)] {
+            assert!(parse_decision(&item(bad.clone())).unwrap_err().contains("must be a non-empty string"), "{bad}");
+        }
+        let bare = parse_decision(&json!({"approved": true, "approved_versions": [{"function_name": "f", "version": 2}]})).unwrap();
+        let first = &bare.approved_versions.as_ref().unwrap()[0];
+        assert_eq!((first.account_id.as_str(), first.version.as_str()), ("", "2"));
+    }
 }

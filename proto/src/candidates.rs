@@ -151,4 +151,44 @@ mod tests {
     fn the_preview_is_bounded() {
         assert_eq!(preview(&rows(&vec![("f", "1"); 500])).len(), STATUS_CANDIDATES);
     }
+
+    fn at(account: &str, region: &str, function: &str, version: &str) -> ReportRow {
+        ReportRow { account_id: account.into(), region: region.into(), function_name: function.into(), version: version.into(), ..Default::default() }
+    }
+
+    #[test]
+    fn the_digest_changes_with_any_row_and_ignores_no_place() {
+        let rows = vec![at("1", "r", "f", "1"), at("1", "r", "f", "2")];
+        let d = digest(&rows);
+
+        assert_eq!(d.len(), crate::selection::digest(std::iter::empty()).len(), "a digest, not an empty string");
+        assert_ne!(d, digest(&rows[..1]));
+        assert_ne!(d, digest(&[at("2", "r", "f", "1"), at("1", "r", "f", "2")]), "the account takes part");
+        assert_ne!(d, digest(&[at("1", "r2", "f", "1"), at("1", "r", "f", "2")]), "the region takes part");
+        assert_eq!(digest(&[at("", "", "f", "1")]), crate::selection::digest([("f", "1")].into_iter()), "a row without a place keeps its old digest");
+        assert_ne!(digest(&[at("1", "", "f", "1")]), digest(&[at("", "", "f", "1")]), "an account alone is a place");
+    }
+
+    #[test]
+    fn queries_filter_by_account_and_region_each() {
+        let rows = vec![at("1", "r1", "f", "1"), at("1", "r2", "f", "2"), at("2", "r1", "f", "3")];
+        let versions = |account: Option<&str>, region: Option<&str>| -> Vec<String> {
+            let q = CandidatesQuery { account_id: account.map(str::to_string), region: region.map(str::to_string), ..Default::default() };
+            page(&rows, &q).items.into_iter().map(|i| i.version).collect()
+        };
+
+        assert_eq!(versions(None, None), ["1", "2", "3"]);
+        assert_eq!(versions(Some("1"), None), ["1", "2"]);
+        assert_eq!(versions(None, Some("r1")), ["1", "3"]);
+        assert_eq!(versions(Some("1"), Some("r1")), ["1"]);
+        assert_eq!(versions(Some("3"), None), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_function_group_names_its_account_and_region() {
+        let groups = groups(&[at("1", "r1", "f", "1"), at("2", "r1", "f", "2")]);
+
+        let places: Vec<(String, String)> = groups.iter().map(|g| (g.account_id.clone(), g.region.clone())).collect();
+        assert_eq!(places, [("1".to_string(), "r1".to_string()), ("2".to_string(), "r1".to_string())]);
+    }
 }

@@ -190,4 +190,19 @@ mod tests {
         assert!(!s.verify_csrf("link-b", &csrf));
         assert!(!s.verify_csrf("link-a", ""));
     }
+
+    #[test]
+    fn decisions_are_named_in_the_path_and_claims() {
+        assert_eq!((Decision::Approve.as_str(), Decision::Reject.as_str()), ("approve", "reject"));
+    }
+
+    #[test]
+    fn a_fingerprint_is_short_stable_and_tells_tokens_apart() {
+        let (a, b) = (fingerprint("token-a"), fingerprint("token-b"));
+
+        assert_eq!(a.len(), 8, "six bytes of SHA-256, base64url");
+        assert_eq!(a, fingerprint("token-a"));
+        assert_ne!(a, b);
+        assert!(!a.contains("token"), "it reveals nothing of the token");
+    }
 }

@@ -373,4 +373,28 @@ mod tests {
         assert_eq!(r.deletion_results[0].outcome, "error");
         assert_eq!((r.deletion_counts["deleted"], r.deletion_results_omitted), (1199, 200));
     }
+
+    fn raw(data: &[u8]) -> RawValue {
+        let payload = temporalio_common::protos::temporal::api::common::v1::Payload { data: data.to_vec(), ..Default::default() };
+        RawValue::new(vec![payload])
+    }
+
+    #[test]
+    fn a_raw_payload_is_read_and_an_empty_one_is_an_error() {
+        assert!(parse_raw(&raw(br#"{"approved": false}"#)).is_ok_and(|d| !d.approved));
+        assert_eq!(parse_raw(&raw(b"")).unwrap_err(), "empty payload");
+        assert_eq!(parse_raw(&RawValue::new(vec![])).unwrap_err(), "empty payload");
+        assert!(parse_raw(&raw(b"nope")).unwrap_err() != "empty payload", "bytes that are there are parsed (and refused) as JSON");
+    }
+
+    #[test]
+    fn a_reason_of_exactly_the_limit_is_kept_whole_and_a_longer_one_is_cut_with_an_ellipsis() {
+        let mut s = waiting();
+
+        ignore(&mut s, "x".repeat(REASON_CHARS), 0);
+        ignore(&mut s, "y".repeat(REASON_CHARS + 1), 0);
+
+        assert_eq!(s.ignored_decisions[0].reason, "x".repeat(REASON_CHARS));
+        assert_eq!(s.ignored_decisions[1].reason, format!("{}…", "y".repeat(REASON_CHARS)));
+    }
 }

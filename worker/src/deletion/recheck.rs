@@ -342,4 +342,73 @@ mod tests {
             assert_eq!(recheck_period_seconds(chrono::Duration::days(days)), want, "{days} days");
         }
     }
+
+    /// Evidence for function `f` (version 3 approved) where everything is clear.
+    fn clear() -> Evidence {
+        let k = || ("f".to_string(), "3".to_string());
+        Evidence {
+            aliases: HashMap::from([("f".into(), Ok(vec![AliasInfo { name: "live".into(), function_version: "9".into(), weighted_versions: vec!["8".into()] }]))]),
+            provisioned: HashMap::from([("f".into(), Ok(vec!["9".into()]))]),
+            policies: HashMap::from([(k(), Ok(VersionPolicy::Principals(vec![])))]),
+            invoked: HashMap::from([(k(), Ok(false))]),
+            function_level: HashMap::from([("f".into(), Ok(None))]),
+        }
+    }
+
+    #[test]
+    fn a_version_with_nothing_changed_may_go_and_every_change_or_doubt_keeps_it() {
+        let r = row("f", "3");
+        assert_eq!(clear().changed(&r), None);
+        assert_eq!(clear().gone(&r), None);
+
+        let alias = |primary: &str, weighted: &[&str]| AliasInfo { name: "live".into(), function_version: primary.into(), weighted_versions: weighted.iter().map(|w| w.to_string()).collect() };
+        let cases: Vec<(&str, Box<dyn Fn(&mut Evidence)>, &str)> = vec![
+            ("alias primary", Box::new(move |e| { e.aliases.insert("f".into(), Ok(vec![alias("3", &[])])); }), "alias live now routes to it"),
+            ("alias weight", Box::new(move |e| { e.aliases.insert("f".into(), Ok(vec![alias("9", &["3"])])); }), "alias live now routes to it"),
+            ("aliases unread", Box::new(|e| { e.aliases.clear(); }), "aliases were not re-checked"),
+            ("aliases failed", Box::new(|e| { e.aliases.insert("f".into(), Err("boom".into())); }), "could not re-check aliases"),
+            ("provisioned", Box::new(|e| { e.provisioned.insert("f".into(), Ok(vec!["3".into()])); }), "provisioned concurrency is now configured"),
+            ("provisioned unread", Box::new(|e| { e.provisioned.clear(); }), "provisioned concurrency was not re-checked"),
+            ("provisioned failed", Box::new(|e| { e.provisioned.insert("f".into(), Err("boom".into())); }), "could not re-check provisioned"),
+            ("policy", Box::new(|e| { e.policies.insert(("f".into(), "3".into()), Ok(VersionPolicy::Principals(vec!["s3.amazonaws.com".into()]))); }), "now lets s3.amazonaws.com invoke it"),
+            ("policy unread", Box::new(|e| { e.policies.clear(); }), "resource-based policy was not re-checked"),
+            ("policy failed", Box::new(|e| { e.policies.insert(("f".into(), "3".into()), Err("boom".into())); }), "could not re-check its resource-based policy"),
+            ("function level", Box::new(|e| { e.function_level.insert("f".into(), Ok(Some("the function was invoked".into()))); }), "the function was invoked"),
+            ("function level unread", Box::new(|e| { e.function_level.clear(); }), "function-level invocations were not re-checked"),
+            ("function level failed", Box::new(|e| { e.function_level.insert("f".into(), Err("boom".into())); }), "could not re-check function-level"),
+            ("invoked", Box::new(|e| { e.invoked.insert(("f".into(), "3".into()), Ok(true)); }), "invoked since the scan"),
+            ("invocations unread", Box::new(|e| { e.invoked.clear(); }), "invocations were not re-checked"),
+            ("invocations failed", Box::new(|e| { e.invoked.insert(("f".into(), "3".into()), Err("boom".into())); }), "could not re-check invocations"),
+        ];
+        for (name, change, want) in cases {
+            let mut e = clear();
+            change(&mut e);
+            let why = e.changed(&r).unwrap_or_else(|| panic!("{name}: the version would go"));
+            assert!(why.contains(want), "{name}: {why}");
+        }
+    }
+
+    #[test]
+    fn a_version_getpolicy_says_is_gone_is_gone_and_never_clear() {
+        let mut e = clear();
+        e.policies.insert(("f".into(), "3".into()), Ok(VersionPolicy::Gone("Function not found: arn".into())));
+
+        assert_eq!(e.gone(&row("f", "3")).as_deref(), Some("GetPolicy: Function not found: arn"));
+        assert!(e.changed(&row("f", "3")).is_some_and(|w| w.contains("no longer exists")));
+        assert_eq!(e.gone(&row("f", "4")), None, "another version");
+    }
+
+    #[test]
+    fn function_level_traffic_blocks_by_mode() {
+        let strict = |total: f64| function_level_blocks(FallbackMode::Strict, Ok(total), Ok(total));
+        let attributed = |total: f64, explained: f64| function_level_blocks(FallbackMode::Attributed, Ok(total), Ok(explained));
+
+        assert_eq!(strict(0.0), Ok(None));
+        assert!(strict(1.0).unwrap().is_some_and(|w| w.contains("invoked 1 times since the scan (function-level, strict fallback)")));
+        assert_eq!(attributed(5.0, 5.0), Ok(None), "all of it explained");
+        assert_eq!(attributed(5.0, 6.0), Ok(None));
+        assert!(attributed(5.0, 4.0).unwrap().is_some(), "one call nobody approved explains");
+        assert_eq!(function_level_blocks(FallbackMode::Strict, Err("x".into()), Ok(0.0)), Err("x".into()));
+        assert_eq!(function_level_blocks(FallbackMode::Attributed, Ok(1.0), Err("y".into())), Err("y".into()));
+    }
 }

@@ -8,6 +8,7 @@ mod common;
 use common::canned::Canned;
 use snapstart_worker::aws::{
     factory::{AwsFactory, Place},
+    s3::ReportStore,
     AwsError, CallCounter, Deleted, LambdaDelete, Series, SeriesQuery, VersionPolicy, Window,
 };
 
@@ -229,11 +230,39 @@ async fn sts_in_a_region_that_is_not_enabled_fails_at_once() {
     assert_eq!(requests, 1, "a refusal is not retried");
 }
 
+/// A report store on `url` (path-style, no retries of the SDK's own), pinning `owner`.
+async fn store_at(url: &str, owner: Option<&str>) -> ReportStore {
+    let creds = aws_credential_types::Credentials::new("testing", "testing", None, None, "test");
+    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new("us-west-2"))
+        .endpoint_url(url)
+        .credentials_provider(creds)
+        .retry_config(aws_config::retry::RetryConfig::disabled())
+        .load()
+        .await;
+    let s3 = aws_sdk_s3::config::Builder::from(&config).force_path_style(true).build();
+    ReportStore::new(aws_sdk_s3::Client::from_conf(s3), std::sync::Arc::new(CallCounter::default()), owner.map(str::to_string))
+}
+
 async fn put_report(fixture: &str) -> (Result<String, AwsError>, usize) {
     let server = Canned::serve(fixture).await;
-    let store = AwsFactory::for_emulator(&server.url, 0, 1).report_store("us-west-2").await;
-    let answer = store.put("audit-bucket", "r/run.json", b"{}".to_vec(), "application/json").await;
+    let answer = store_at(&server.url, None).await.put("audit-bucket", "r/run.json", b"{}".to_vec(), "application/json").await;
     (answer, server.requests())
+}
+
+#[tokio::test]
+async fn s3_writes_pin_the_bucket_owner_when_it_is_known() {
+    let server = Canned::serve("s3-put-object.http").await;
+
+    let pinned = store_at(&server.url, Some("123456789012")).await.put("audit-bucket", "r/run.json", b"{}".to_vec(), "application/json").await;
+    let unpinned = store_at(&server.url, None).await.put("audit-bucket", "r/run.csv", b"x".to_vec(), "text/csv").await;
+
+    assert_eq!(pinned.unwrap(), "s3://audit-bucket/r/run.json");
+    assert!(unpinned.is_ok());
+    let heads = server.heads();
+    assert!(heads[0].contains("x-amz-expected-bucket-owner: 123456789012"), "{}", heads[0]);
+    assert!(heads[0].contains("x-amz-server-side-encryption: aes256"), "{}", heads[0]);
+    assert!(!heads[1].contains("x-amz-expected-bucket-owner"), "{}", heads[1]);
 }
 
 #[tokio::test]

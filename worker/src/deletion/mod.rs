@@ -257,3 +257,30 @@ async fn process(deps: &DeleteDeps<'_>, evidence: &recheck::Evidence, mappings: 
         Err(e) => result(row, outcome::ERROR, e.to_string()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(account: &str, region: &str, version: &str) -> ReportRow {
+        ReportRow { account_id: account.into(), region: region.into(), function_name: "f".into(), version: version.into(), ..Default::default() }
+    }
+
+    #[test]
+    fn rows_are_grouped_by_account_and_region_in_order_of_first_appearance() {
+        let rows = [at("1", "r1", "1"), at("2", "r1", "2"), at("1", "r2", "3"), at("1", "r1", "4"), at("1", "", "5")];
+
+        let groups = places(&rows, "r1");
+
+        let shape: Vec<(&str, &str, Vec<&str>)> =
+            groups.iter().map(|g| (g.account_id.as_str(), g.region.as_str(), g.rows.iter().map(|r| r.version.as_str()).collect())).collect();
+        assert_eq!(shape, vec![("1", "r1", vec!["1", "4", "5"]), ("2", "r1", vec!["2"]), ("1", "r2", vec!["3"])], "a row without a region is in the default one");
+    }
+
+    #[test]
+    fn only_a_version_number_can_be_gone_and_the_reason_says_who_removed_it() {
+        assert!(numeric("12") && !numeric("$LATEST") && !numeric("live"));
+        assert!(gone_before(true).contains("earlier attempt"));
+        assert!(gone_before(false).contains("someone else since the scan"));
+    }
+}

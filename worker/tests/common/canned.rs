@@ -20,6 +20,7 @@ use tokio::{
 pub struct Canned {
     pub url: String,
     requests: Arc<AtomicUsize>,
+    heads: Arc<std::sync::Mutex<Vec<String>>>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -60,12 +61,14 @@ impl Canned {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let requests = Arc::new(AtomicUsize::new(0));
-        let counted = requests.clone();
+        let heads = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let (counted, seen) = (requests.clone(), heads.clone());
         let task = tokio::spawn(async move {
             while let Ok((mut socket, _)) = listener.accept().await {
-                let (answer, counted) = (answer.clone(), counted.clone());
+                let (answer, counted, seen) = (answer.clone(), counted.clone(), seen.clone());
                 tokio::spawn(async move {
-                    while read_request(&mut socket).await {
+                    while let Some(head) = read_request(&mut socket).await {
+                        seen.lock().unwrap().push(head);
                         counted.fetch_add(1, Ordering::SeqCst);
                         if socket.write_all(&answer).await.is_err() {
                             return;
@@ -74,7 +77,12 @@ impl Canned {
                 });
             }
         });
-        Self { url, requests, task }
+        Self { url, requests, heads, task }
+    }
+
+    /// The request lines and headers of every request answered so far (lower-cased).
+    pub fn heads(&self) -> Vec<String> {
+        self.heads.lock().unwrap().clone()
     }
 
     /// Requests answered so far.
@@ -83,18 +91,19 @@ impl Canned {
     }
 }
 
-/// Reads one request (headers and a Content-Length body); false at the end of the connection.
-async fn read_request(socket: &mut tokio::net::TcpStream) -> bool {
+/// Reads one request (headers and a Content-Length body) and returns its head, lower-cased;
+/// `None` at the end of the connection.
+async fn read_request(socket: &mut tokio::net::TcpStream) -> Option<String> {
     let mut seen = Vec::new();
     let mut byte = [0u8; 1];
     while !seen.ends_with(b"\r\n\r\n") {
         match socket.read(&mut byte).await {
             Ok(1) => seen.push(byte[0]),
-            _ => return false,
+            _ => return None,
         }
     }
     let head = String::from_utf8_lossy(&seen).to_ascii_lowercase();
     let length = head.lines().find_map(|l| l.strip_prefix("content-length:")).and_then(|v| v.trim().parse::<usize>().ok()).unwrap_or(0);
     let mut body = vec![0u8; length];
-    socket.read_exact(&mut body).await.is_ok()
+    socket.read_exact(&mut body).await.ok().map(|_| head)
 }

@@ -244,17 +244,24 @@ fn validate_period(period: i64, lookback_days: i64) -> Result<(), InvalidRequest
     if period == 0 || period % 60 != 0 {
         return Err(invalid("period_seconds", format!("must be a positive multiple of 60; got {period}")));
     }
-    let required = match lookback_days {
-        d if d >= 62 => 3600,
-        d if d >= 14 => 300,
-        _ => 60,
-    };
+    let required = i64::from(finest_period_seconds(lookback_days));
     if period % required != 0 {
         return Err(invalid("period_seconds", format!(
             "{period} is too fine for a {lookback_days}-day lookback: CloudWatch keeps 1-minute data 15 days and 5-minute data 63 days and reads nothing older at a finer period (with a day of margin), so use a multiple of {required}"
         )));
     }
     Ok(())
+}
+
+/// The finest period (seconds) CloudWatch answers for data `age_days` old, with a day of margin
+/// (1-minute data is kept 15 days, 5-minute 63 days; a finer period on older data returns no
+/// datapoints at all). The scan's lookback and the re-check's window both use it.
+pub fn finest_period_seconds(age_days: i64) -> u32 {
+    match age_days {
+        d if d >= 62 => 3600,
+        d if d >= 14 => 300,
+        _ => 60,
+    }
 }
 
 /// Regions where Lambda SnapStart may run. An unknown name is far more likely a typo than a new

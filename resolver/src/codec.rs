@@ -8,7 +8,7 @@ use std::{sync::Arc, time::Duration};
 
 use axum::{
     body::Bytes,
-    extract::{DefaultBodyLimit, Request, State},
+    extract::{Request, State},
     http::{header, HeaderMap, HeaderValue, StatusCode},
     middleware::{self, Next},
     response::{IntoResponse, Response},
@@ -82,7 +82,6 @@ fn router_with(codec: Codec) -> Router {
     Router::new()
         .route("/codec/decode", post(decode).options(preflight))
         .route("/codec/encode", post(encode).options(preflight))
-        .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(middleware::from_fn_with_state(codec.clone(), allow_origin))
         .with_state(codec)
 }

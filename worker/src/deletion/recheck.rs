@@ -21,15 +21,10 @@ use crate::{
 pub const MAPPINGS_MAX_AGE: Duration = Duration::from_secs(10);
 /// Pending versions per batch: with one alias per function, their queries fill one call.
 const VERSIONS_PER_BATCH: usize = MAX_QUERIES_PER_CALL / 2;
-/// The finest period CloudWatch answers for a StartTime `age` ago (1-minute data is kept 15 days,
-/// 5-minute 63 days; a finer period on older data returns no datapoints at all), with a day of
-/// margin. A run waits at most 7 days, but a deletion retried for long can start later.
+/// The finest period CloudWatch answers for a StartTime `age` ago (the scan's rule, from its age
+/// in days). A run waits at most 7 days, but a deletion retried for long can start later.
 fn recheck_period_seconds(age: chrono::Duration) -> u32 {
-    match age.num_days() {
-        d if d >= 62 => 3600,
-        d if d >= 14 => 300,
-        _ => 60,
-    }
+    snapstart_proto::request::finest_period_seconds(age.num_days())
 }
 
 /// The approved versions of one function still to process, in approval order.

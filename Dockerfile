@@ -10,6 +10,11 @@ WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
 COPY proto proto
 COPY rules rules
+COPY telemetry telemetry
+COPY aws aws
+COPY scan scan
+COPY deletion deletion
+COPY notifications notifications
 COPY worker worker
 COPY resolver resolver
 RUN cargo build --release --locked -p snapstart-worker -p snapstart-resolver

@@ -58,20 +58,6 @@ async fn shutdown_signal() {
     tracing::info!("shutting down");
 }
 
-/// Logs to stderr: human-readable, or one JSON object per line with `LOG_FORMAT=json` (level,
-/// message, target and the current span's fields: the workflow id and activity of an activity's
-/// lines). Any other value is refused, so a typo cannot silently change what a log shipper parses.
-fn init_logs() -> Result<(), String> {
-    let filter = || tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
-    let builder = tracing_subscriber::fmt().with_writer(std::io::stderr).with_env_filter(filter());
-    match std::env::var("LOG_FORMAT").as_deref() {
-        Err(_) | Ok("" | "text") => builder.init(),
-        Ok("json") => builder.json().flatten_event(true).with_current_span(true).with_span_list(false).init(),
-        Ok(other) => return Err(format!("LOG_FORMAT must be \"text\" or \"json\"; got {other:?}")),
-    }
-    Ok(())
-}
-
 /// `snapstart-cleaner-resolver --check-health`: GET /healthz on RESOLVER_LISTEN (all interfaces
 /// are asked on loopback) within 3 s; exit 0 when it answers 200. For container health checks,
 /// where no curl exists; needs no other setting.
@@ -107,7 +93,7 @@ async fn main() -> std::process::ExitCode {
     if std::env::args().nth(1).as_deref() == Some("--check-health") {
         return check_health();
     }
-    if let Err(e) = init_logs() {
+    if let Err(e) = snapstart_telemetry::logs::init() {
         eprintln!("snapstart-cleaner-resolver: {e}");
         return std::process::ExitCode::from(2);
     }
@@ -124,7 +110,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
     let secret = LinkSecret::from_env().context("APPROVAL_LINK_SECRET is missing or shorter than 32 bytes; set it to the worker's link secret")?;
     let public_url = public_url(&args.public_url)?;
     if let Some(addr) = args.metrics_listen {
-        snapstart_resolver::metrics::serve(addr).with_context(|| format!("METRICS_LISTEN {addr}"))?;
+        snapstart_telemetry::metrics::serve(addr).with_context(|| format!("METRICS_LISTEN {addr}"))?;
     }
     let messenger = Arc::new(TemporalMessenger::new(args.temporal.clone()));
     let codec_origins = CorsOrigins::parse(&args.codec_cors_origins).map_err(|e| anyhow::anyhow!("CODEC_CORS_ORIGINS: {e}"))?;

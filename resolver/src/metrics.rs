@@ -1,41 +1,11 @@
-//! Prometheus metrics on `METRICS_LISTEN` (`/metrics`, a listener of its own): requests by route,
-//! method and status, and decisions recorded. Without `METRICS_LISTEN` counting costs nothing.
-
-use std::{
-    collections::HashMap,
-    net::SocketAddr,
-    sync::{Arc, Mutex, OnceLock},
-};
+//! The resolver's counters: requests by route, method and status, and decisions recorded. They
+//! are served on `METRICS_LISTEN` (`/metrics`, a listener of its own; see `snapstart-telemetry`).
+//! Without `METRICS_LISTEN` counting costs nothing.
 
 use axum::{extract::Request, middleware::Next, response::Response};
-use temporalio_common::telemetry::{
-    metrics::{CoreMeter, Counter, MetricKeyValue, MetricParameters, NewAttributes},
-    start_prometheus_metric_exporter, PrometheusExporterOptions,
-};
-
-struct Registry {
-    meter: Arc<dyn CoreMeter>,
-    counters: Mutex<HashMap<&'static str, Counter>>,
-}
-
-static REGISTRY: OnceLock<Registry> = OnceLock::new();
-
-/// Serves `/metrics` on `addr`.
-pub fn serve(addr: SocketAddr) -> anyhow::Result<()> {
-    let started = start_prometheus_metric_exporter(PrometheusExporterOptions::builder().socket_addr(addr).build())?;
-    let _ = REGISTRY.set(Registry { meter: started.meter, counters: Mutex::new(HashMap::new()) });
-    tracing::info!(%addr, "Prometheus metrics at /metrics");
-    Ok(())
-}
 
 fn add(name: &'static str, help: &'static str, labels: &[(&'static str, &str)]) {
-    let Some(registry) = REGISTRY.get() else { return };
-    let counter = {
-        let mut counters = registry.counters.lock().expect("metrics poisoned");
-        counters.entry(name).or_insert_with(|| registry.meter.counter(MetricParameters::builder().name(name).description(help).build())).clone()
-    };
-    let labels: Vec<MetricKeyValue> = labels.iter().map(|(k, v)| MetricKeyValue::new(*k, v.to_string())).collect();
-    counter.add(1, &registry.meter.new_attributes(NewAttributes::from(labels)));
+    snapstart_telemetry::metrics::add(name, help, 1, labels);
 }
 
 /// The routes we name; anything else (scanners, typos) is `other`, so labels stay few.

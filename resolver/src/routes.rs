@@ -23,7 +23,8 @@ use crate::{
     listing::{self, RunRef},
     messenger::MessengerError,
     pages,
-    selection::{self, fields, Asked},
+    pages::fields,
+    selection::{self, Asked},
     truth, AppState,
 };
 

@@ -14,25 +14,11 @@ use snapstart_proto::{
 
 use crate::{
     error::AppError,
+    pages::fields,
     form::Fields,
     listing::{self, RunRef},
     messenger::RunMessenger,
 };
-
-/// The form's field names, shared with the page that renders them.
-pub mod fields {
-    /// Hidden: the `candidates_digest` of the list the page showed.
-    pub const DIGEST: &str = "digest";
-    /// A ticked function: its number in the run's function list.
-    pub const FUNCTION: &str = "function";
-    /// A version to keep: its candidate index.
-    pub const KEEP: &str = "keep";
-    /// A version to approve by name, `function:version` or `account:region:function:version`
-    /// (scripts, the earlier page).
-    pub const VERSIONS: &str = "versions";
-    /// The name the approver typed.
-    pub const APPROVER: &str = "approver";
-}
 
 /// What the form asks for, before the run's list is read.
 #[derive(Debug, Clone, PartialEq)]

@@ -6,10 +6,31 @@ use snapstart_proto::{
     status::{DecisionRecord, RunStatus, PHASE_AWAITING_APPROVAL},
 };
 
-use crate::{
-    messenger::{MessengerError, RunMessenger},
-    pages,
-};
+use crate::messenger::{MessengerError, RunMessenger};
+
+/// "approved by ana at 2026-…" — the same words the workflow uses in its rejection message.
+pub fn decision_sentence(record: &DecisionRecord) -> String {
+    format!(
+        "{} by {} at {}",
+        if record.approved { "approved" } else { "rejected" },
+        record.approver.as_deref().unwrap_or("(anonymous)"),
+        record.decided_at
+    )
+}
+
+/// A run's phase in words, for pages that say why it takes no decision.
+pub fn phase_words(phase: &str) -> String {
+    match phase {
+        "done" => "the run has finished".into(),
+        "rejected" => "the run was rejected".into(),
+        "timed_out" => "the approval deadline passed; nothing was deleted".into(),
+        "no_candidates" => "the run found nothing to delete".into(),
+        "invalid_input" => "the run stopped on invalid input".into(),
+        "awaiting_approval" => "no decision has been recorded yet".into(),
+        "" => "the run has not reported its state yet".into(),
+        other => format!("the run is in phase {other}"),
+    }
+}
 
 /// Phases a run ends in (the workflow's list).
 const FINAL_PHASES: &[&str] = &["done", "rejected", "timed_out", "no_candidates", "invalid_input"];
@@ -19,15 +40,15 @@ const FINAL_PHASES: &[&str] = &["done", "rejected", "timed_out", "no_candidates"
 /// is still running.
 pub fn ensure_waiting(status: &RunStatus) -> Result<(), MessengerError> {
     if let Some(record) = &status.decision {
-        return Err(MessengerError::AlreadyDecided(pages::decision_sentence(record)));
+        return Err(MessengerError::AlreadyDecided(decision_sentence(record)));
     }
     if status.phase == PHASE_AWAITING_APPROVAL {
         return Ok(());
     }
     if status.deadline_unix.is_none() && !FINAL_PHASES.contains(&status.phase.as_str()) {
-        return Err(MessengerError::NotYet(pages::phase_words(&status.phase)));
+        return Err(MessengerError::NotYet(phase_words(&status.phase)));
     }
-    Err(MessengerError::NotWaiting(pages::phase_words(&status.phase)))
+    Err(MessengerError::NotWaiting(phase_words(&status.phase)))
 }
 
 /// What the run of an expired link recorded.

@@ -97,7 +97,7 @@ def test_settings_come_from_env_and_every_setting_the_binaries_read_is_documente
         assert documented(variable), variable
     assert SERVICES["resolver"]["environment"]["APPROVAL_LINK_SECRET"].startswith("${APPROVAL_LINK_SECRET"), "secrets only in .env, interpolated"
     assert re.search(r"POSTGRES_PASSWORD: \$\{POSTGRES_PASSWORD:\?", text)
-    read = _read_by(["worker", "resolver", "proto"])
+    read = _read_by(["worker", "resolver", "proto", "telemetry", "aws", "scan", "deletion", "notifications"])
     read |= {"APPROVAL_LINK_SECRET", "RUST_LOG", "AWS_ENDPOINT_URL", "TEMPORAL_ADDRESS"}
     assert {"LAMBDA_RPS", "LOG_FORMAT", "TEMPORAL_NAMESPACE", "RESOLVER_PUBLIC_URL"} <= read, "the sources were read"
     missing = sorted(v for v in read if not documented(v))
@@ -108,9 +108,9 @@ def test_settings_come_from_env_and_every_setting_the_binaries_read_is_documente
 def test_the_resolver_gets_only_the_settings_it_reads():
     resolver = SERVICES["resolver"]
     assert "env_file" not in resolver, "the whole .env (AWS keys, SMTP password) must not reach the public process"
-    # What the resolver reads: its flags' variables, LOG_FORMAT, the link secret (proto/src/links.rs),
+    # What the resolver reads: its flags' variables, LOG_FORMAT (telemetry/src/logs.rs), the link secret (proto/src/links.rs),
     # and the Temporal connection's address and namespace (resolver/src/temporal.rs), plus RUST_LOG.
-    reads = _read_by(["resolver"]) | {"APPROVAL_LINK_SECRET", "TEMPORAL_ADDRESS", "TEMPORAL_NAMESPACE", "RUST_LOG"}
+    reads = _read_by(["resolver", "telemetry"]) | {"APPROVAL_LINK_SECRET", "TEMPORAL_ADDRESS", "TEMPORAL_NAMESPACE", "RUST_LOG"}
     given = set(resolver["environment"])
     assert given <= reads, f"the resolver is given settings it never reads: {sorted(given - reads)}"
     for secret in ["AWS_SECRET_ACCESS_KEY", "AWS_ACCESS_KEY_ID", "SMTP_URL", "POSTGRES_PASSWORD"]:

@@ -3,20 +3,23 @@
 
 use std::{path::PathBuf, sync::Arc, time::Duration};
 
+use snapstart_aws::factory::AwsFactory;
 use snapstart_proto::{
     names,
     pack::{pack, unpack},
     v1::{BuildReportOutput, CandidateList, PhaseOutput, ScanHeartbeat, ScanSettings, ScanState},
 };
+use snapstart_scan::{
+    self as scan, report,
+    fanout::{self, Fanout},
+    scope,
+    ScanDeps,
+};
+use temporalio_common::error::ApplicationFailure;
 use temporalio_macros::activities;
 use temporalio_sdk::activities::{ActivityContext, ActivityError};
-use temporalio_common::error::ApplicationFailure;
 
-use crate::{
-    payload::Typed,
-    aws::factory::AwsFactory,
-    scan::{self, report, scope::{self, Fanout}, ScanDeps},
-};
+use crate::payload::{fit, Typed};
 
 /// How often a long phase reports that it is alive.
 const HEARTBEAT_EVERY: Duration = Duration::from_secs(5);
@@ -56,26 +59,10 @@ pub fn scheduled_scope(workflow_id: &str) -> Option<&str> {
 /// open. Its failure type ends the run as `skipped_overlap` without scanning or mailing anyone.
 async fn scope_busy(client: &temporalio_client::Client, workflow_id: &str) -> Option<String> {
     let scope = scheduled_scope(workflow_id)?;
-    let handle = client.get_workflow_handle::<crate::workflow::SnapStartCleanup>(scope.to_string());
+    let handle = client.get_workflow_handle::<temporalio_client::UntypedWorkflow>(scope.to_string());
     let info = handle.describe(Default::default()).await.ok()?.raw_description.workflow_execution_info?;
     let running = info.status == temporalio_common::protos::temporal::api::enums::v1::WorkflowExecutionStatus::Running as i32;
     running.then(|| format!("a run of this scope is open: workflow {scope}, run {}", info.execution.map(|e| e.run_id).unwrap_or_default()))
-}
-
-/// Temporal refuses a payload over 2 MB (and retries the activity into the same wall); the
-/// worker's default limit stays just under it.
-pub const DEFAULT_PAYLOAD_LIMIT: usize = 2_000_000;
-
-/// Returns `message` if it encodes within `limit` bytes, else a non-retryable
-/// `PayloadsTooLarge` failure naming the phase and the size: the same data would fail again.
-pub fn fit<M: prost::Message + prost::Name>(phase: &str, message: M, limit: usize) -> Result<Typed<M>, ActivityError> {
-    let size = message.encoded_len();
-    if size <= limit {
-        return Ok(Typed(message));
-    }
-    let text = format!("{phase}: result of {size} bytes exceeds the payload limit of {limit} bytes (MAX_PAYLOAD_BYTES)");
-    let failure = ApplicationFailure::builder(text).type_name(names::ERROR_PAYLOADS_TOO_LARGE.to_string()).non_retryable(true);
-    Err(ActivityError::application(failure.build()))
 }
 
 type Packed = crate::payload::Packed<ScanState>;
@@ -103,7 +90,7 @@ impl ScanActivities {
     {
         let top = scope::targets_form(top);
         let base = top.clone();
-        let (fanout, run) = scope::each(&self.aws, top, phase).await;
+        let (fanout, run) = fanout::each(&self.aws, top, phase).await;
         heartbeating(ctx, &fanout, &base, run).await
     }
 }
@@ -156,7 +143,7 @@ impl ScanActivities {
             }
         }
         let top = scope::resolve(&self.aws, &settings.0).await;
-        let top = self.fan(&ctx, top, scope::discover).await;
+        let top = self.fan(&ctx, top, fanout::discover).await;
         for t in &top.targets {
             match t.error.is_empty() {
                 true => tracing::info!(account_id = t.account_id, region = t.region, functions = t.functions.len(), "discovered SnapStart versions"),
@@ -170,7 +157,7 @@ impl ScanActivities {
     #[activity(name = names::ACTIVITY_STAGE_A)]
     pub async fn stage_a(self: Arc<Self>, _ctx: ActivityContext, input: Packed) -> Result<Output, ActivityError> {
         let mut state = scope::targets_form(open(&input)?);
-        scope::stage_a(&mut state);
+        fanout::stage_a(&mut state);
         self.output(names::ACTIVITY_STAGE_A, state)
     }
 
@@ -178,7 +165,7 @@ impl ScanActivities {
     #[activity(name = names::ACTIVITY_CONFIRM_STATE)]
     pub async fn confirm_state(self: Arc<Self>, ctx: ActivityContext, input: Packed) -> Result<Output, ActivityError> {
         let state = resume_or(&ctx, names::ACTIVITY_CONFIRM_STATE, open(&input)?);
-        let state = self.fan(&ctx, state, scope::confirm_state).await;
+        let state = self.fan(&ctx, state, fanout::confirm_state).await;
         self.output(names::ACTIVITY_CONFIRM_STATE, state)
     }
 
@@ -186,7 +173,7 @@ impl ScanActivities {
     #[activity(name = names::ACTIVITY_STAGE_B)]
     pub async fn stage_b(self: Arc<Self>, ctx: ActivityContext, input: Packed) -> Result<Output, ActivityError> {
         let state = resume_or(&ctx, names::ACTIVITY_STAGE_B, open(&input)?);
-        let state = self.fan(&ctx, state, scope::stage_b).await;
+        let state = self.fan(&ctx, state, fanout::stage_b).await;
         self.output(names::ACTIVITY_STAGE_B, state)
     }
 
@@ -218,13 +205,13 @@ impl ScanActivities {
 /// and `.csv`; returns the JSON's location. A write that keeps failing fails the activity
 /// (retried by Temporal like any AWS failure): an audit trail that was asked for is never skipped.
 async fn write_s3_report(aws: &AwsFactory, settings: &snapstart_proto::v1::ScanSettings, (workflow_id, run_id): (&str, &str), report: &snapstart_proto::v1::Report) -> Result<String, ActivityError> {
-    use crate::aws::s3::report_key;
+    use snapstart_aws::s3::report_key;
     let (bucket, prefix) = snapstart_proto::request::s3_location(&settings.s3_report_uri).ok_or_else(|| corrupt(format!("s3_report_uri {:?}", settings.s3_report_uri)))?;
     let store = aws.report_store(&settings.region).await;
     let json = serde_json::to_vec_pretty(report).map_err(corrupt)?;
     let summary = report.summary.clone().unwrap_or_default();
     let csv = crate::output::render(crate::output::Format::Csv, &summary, &report.rows).into_bytes();
-    let failed = |e: crate::aws::AwsError| ActivityError::from(anyhow::anyhow!("writing the report to {}: {e}", settings.s3_report_uri));
+    let failed = |e: snapstart_aws::AwsError| ActivityError::from(anyhow::anyhow!("writing the report to {}: {e}", settings.s3_report_uri));
     let location = store.put(bucket, &report_key(prefix, workflow_id, run_id, ".json"), json, "application/json").await.map_err(failed)?;
     store.put(bucket, &report_key(prefix, workflow_id, run_id, ".csv"), csv, "text/csv").await.map_err(failed)?;
     tracing::info!(%location, "report written to S3");

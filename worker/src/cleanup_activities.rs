@@ -7,6 +7,12 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, SecondsFormat, Utc};
+use snapstart_aws::factory::AwsFactory;
+use snapstart_deletion as deletion;
+use snapstart_notifications::{
+    emails::{approval_email, completion_email, ApprovalEmail, CompletionEmail},
+    Channel, Message,
+};
 use snapstart_proto::{
     links::{Claims, Decision, LinkSecret},
     names,
@@ -21,16 +27,7 @@ use temporalio_common::error::ApplicationFailure;
 use temporalio_macros::activities;
 use temporalio_sdk::activities::{ActivityContext, ActivityError};
 
-use crate::{
-    activities::fit,
-    payload::Typed,
-    aws::factory::AwsFactory,
-    deletion,
-    notify::{
-        emails::{approval_email, completion_email, ApprovalEmail, CompletionEmail},
-        Channel, Message,
-    },
-};
+use crate::payload::{fit, Typed};
 
 /// Worker-side settings of the approval round trip.
 pub struct CleanupConfig {
@@ -41,7 +38,7 @@ pub struct CleanupConfig {
     /// The worker's DELETE_DRY_RUN (default true). A run can add a dry run, never remove one.
     pub delete_dry_run: bool,
     pub channels: Vec<Arc<dyn Channel>>,
-    /// The largest result an activity may return (see [`crate::activities::fit`]).
+    /// The largest result an activity may return (see [`crate::payload::fit`]).
     pub payload_limit: usize,
 }
 
@@ -135,7 +132,7 @@ impl CleanupActivities {
             "workflow_id": req.workflow_id, "run_id": req.run_id, "status": req.status, "dry_run": req.dry_run,
             "decision": decision, "deletion_results": results.results,
         });
-        let key = crate::aws::s3::report_key(prefix, &req.workflow_id, &req.run_id, ".deletions.json");
+        let key = snapstart_aws::s3::report_key(prefix, &req.workflow_id, &req.run_id, ".deletions.json");
         let store = self.aws.report_store(&region).await;
         store
             .put(bucket, &key, serde_json::to_vec_pretty(&body).map_err(bad_input)?, "application/json")

@@ -4,14 +4,12 @@ use std::{path::PathBuf, sync::Arc};
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
-use snapstart_proto::{
-    names,
-    v1::{ScanRequest, ScanSettings},
-};
+use snapstart_aws::factory::AwsFactory;
+use snapstart_proto::names;
 
 use crate::{
-    aws::factory::AwsFactory,
     output::{render, Format},
+    start_input::{default_workflow_id, json_input, ScanOptions},
     temporal::TemporalArgs,
 };
 
@@ -82,7 +80,7 @@ pub struct WorkerArgs {
     #[arg(long, env = "METRICS_LISTEN")]
     pub metrics_listen: Option<std::net::SocketAddr>,
     /// Largest activity result in bytes; a larger one fails the run (PayloadsTooLarge, not retried)
-    #[arg(long, env = "MAX_PAYLOAD_BYTES", default_value_t = crate::activities::DEFAULT_PAYLOAD_LIMIT)]
+    #[arg(long, env = "MAX_PAYLOAD_BYTES", default_value_t = crate::payload::DEFAULT_PAYLOAD_LIMIT)]
     pub max_payload_bytes: usize,
     #[command(flatten)]
     pub approval: ApprovalArgs,
@@ -123,7 +121,7 @@ pub struct ApprovalArgs {
 impl ApprovalArgs {
     /// Builds the worker's approval config; a missing secret or a bad channel setting is fatal.
     pub async fn config(&self, namespace: String, payload_limit: usize) -> anyhow::Result<crate::cleanup_activities::CleanupConfig> {
-        use crate::notify::{smtp::SmtpChannel, sns::SnsChannel, Channel, LogChannel};
+        use snapstart_notifications::{smtp::SmtpChannel, sns::SnsChannel, Channel, LogChannel};
         let secret = snapstart_proto::links::LinkSecret::from_env().context("APPROVAL_LINK_SECRET")?;
         url::Url::parse(&self.resolver_public_url).context("RESOLVER_PUBLIC_URL")?;
         let mut channels: Vec<Arc<dyn Channel>> = Vec::new();
@@ -159,88 +157,6 @@ impl ApprovalArgs {
 /// else (`False`, `0`, `no`, ` false`, empty) keeps the worker dry: a typo must fail safe.
 pub fn live_deletion_enabled(delete_dry_run: &str) -> bool {
     delete_dry_run == "false"
-}
-
-/// Scan settings; defaults are the original system's.
-#[derive(Debug, Clone, Args)]
-pub struct ScanOptions {
-    /// AWS region to scan, e.g. us-west-2; repeat for several (scanned at once, each with its own budgets)
-    #[arg(long = "region", required = true, value_name = "REGION")]
-    pub regions: Vec<String>,
-    /// Also scan the account of this IAM role (assumed with the worker's own credentials); repeatable
-    #[arg(long = "assume-role", value_name = "ROLE_ARN")]
-    pub assume_roles: Vec<String>,
-    /// ExternalId for --assume-role
-    #[arg(long)]
-    pub external_id: Option<String>,
-    /// Scan the worker's own account too [default: true without --assume-role, false with]
-    #[arg(long, num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
-    pub include_own_account: Option<bool>,
-    /// Versions younger than this are never candidates [default: 14]
-    #[arg(long)]
-    pub min_age_days: Option<i64>,
-    /// Always keep the newest N SnapStart versions of each function [default: 3]
-    #[arg(long)]
-    pub keep_last_n: Option<i64>,
-    /// Invocation lookback window in days, at most 455 [default: 30]
-    #[arg(long)]
-    pub lookback_days: Option<i64>,
-    /// CloudWatch period in seconds, a multiple of 60 [default: 3600]
-    #[arg(long)]
-    pub period_seconds: Option<i64>,
-    /// Only scan functions whose name starts with this
-    #[arg(long)]
-    pub function_name_prefix: Option<String>,
-    /// strict (any recent unqualified traffic blocks the function) or attributed [default: strict]
-    #[arg(long)]
-    pub function_level_fallback: Option<String>,
-    /// Only functions whose name matches one of these globs (* and ?); repeatable
-    #[arg(long = "include", value_name = "GLOB")]
-    pub include: Vec<String>,
-    /// Never functions whose name matches one of these globs (* and ?); repeatable
-    #[arg(long = "exclude", value_name = "GLOB")]
-    pub exclude: Vec<String>,
-    /// Functions carrying this tag (any value but "false") are never candidates [default: snapstart-cleaner:protect]
-    #[arg(long)]
-    pub protect_tag_key: Option<String>,
-}
-
-impl ScanOptions {
-    /// The start input these options describe (validated by [`Self::settings`]).
-    pub fn request(&self) -> ScanRequest {
-        let (region, regions) = match self.regions.as_slice() {
-            [one] => (Some(one.clone()), Vec::new()),
-            many => (None, many.to_vec()),
-        };
-        ScanRequest {
-            region,
-            regions,
-            assume_role_arns: self.assume_roles.clone(),
-            external_id: self.external_id.clone(),
-            include_own_account: self.include_own_account,
-            lookback_days: self.lookback_days,
-            min_age_days: self.min_age_days,
-            keep_last_n: self.keep_last_n,
-            period_seconds: self.period_seconds,
-            function_name_prefix: self.function_name_prefix.clone(),
-            function_level_fallback: self.function_level_fallback.clone(),
-            include: self.include.clone(),
-            exclude: self.exclude.clone(),
-            protect_tag_key: self.protect_tag_key.clone(),
-            ..Default::default()
-        }
-    }
-
-    /// Validated settings, or exit status 2 with the field named.
-    pub fn settings(&self) -> ScanSettings {
-        match self.request().validate(chrono::Utc::now().timestamp()) {
-            Ok(s) => s,
-            Err(e) => {
-                eprintln!("error: {e}");
-                std::process::exit(2);
-            }
-        }
-    }
 }
 
 #[derive(Debug, Args)]
@@ -285,9 +201,9 @@ pub async fn scan(args: ScanArgs) -> anyhow::Result<()> {
     let settings = args.options.settings();
     let factory = args.aws.factory();
     let started = std::time::Instant::now();
-    let current: Arc<crate::scan::scope::Current> = Default::default();
+    let current: Arc<snapstart_scan::fanout::Current> = Default::default();
     let reporter = tokio::spawn(crate::progress_report::report(current.clone()));
-    let report = crate::scan::scope::run_all(&factory, &settings, &current).await;
+    let report = snapstart_scan::fanout::run_all(&factory, &settings, &current).await;
     reporter.abort();
     crate::progress_report::finish();
     let summary = report.summary.clone().unwrap_or_default();
@@ -315,7 +231,7 @@ pub async fn worker(args: WorkerArgs) -> anyhow::Result<()> {
         None => Runtime::from_current_tokio(Default::default())?,
         Some(addr) => {
             use temporalio_common::telemetry::TelemetryOptions;
-            let meter = crate::metrics::serve(addr).with_context(|| format!("METRICS_LISTEN {addr}"))?;
+            let meter = snapstart_telemetry::metrics::serve(addr).with_context(|| format!("METRICS_LISTEN {addr}"))?;
             let telemetry = TelemetryOptions::builder().metrics(meter).metric_prefix("snapstart_".to_string()).build();
             let options = temporalio_sdk::runtime::RuntimeOptions::builder().telemetry_options(telemetry).build().map_err(anyhow::Error::msg)?;
             Runtime::from_current_tokio(options)?
@@ -386,12 +302,6 @@ pub async fn start(args: StartArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The default workflow id of a scope: one open run per scope, whether started by hand or by the
-/// schedule (which keeps this id too).
-pub fn default_workflow_id(settings: &ScanSettings) -> String {
-    format!("snapstart-cleanup-{}", settings.scan_regions().join("+"))
-}
-
 /// The open run of the scope, as (workflow id, run id): one started by hand (`workflow_id`) or
 /// by the schedule (`workflow_id` and the timestamp the schedule appends).
 async fn open_run(client: &temporalio_client::Client, workflow_id: &str) -> Option<(String, String)> {
@@ -447,14 +357,6 @@ async fn pending_progress(handle: &temporalio_client::WorkflowHandle<temporalio_
     crate::progress_report::heartbeat_line(&payload.data, kind)
 }
 
-/// The start input as the JSON payload `temporal workflow start --input` would send.
-pub fn json_input(request: &ScanRequest) -> anyhow::Result<temporalio_common::data_converters::RawValue> {
-    use temporalio_common::protos::temporal::api::common::v1::Payload;
-    let data = serde_json::to_vec(request)?;
-    let payload = Payload { metadata: [("encoding".to_string(), b"json/plain".to_vec())].into(), data, ..Default::default() };
-    Ok(temporalio_common::data_converters::RawValue::new(vec![payload]))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -485,7 +387,7 @@ mod tests {
         }
         // GetFunction and GetPolicy have budgets of their own when not set: half and two thirds
         // of their quotas, apart from the shared control plane's 10 of 15.
-        assert_eq!((crate::aws::factory::DEFAULT_GET_FUNCTION_RPS, crate::aws::factory::DEFAULT_GET_POLICY_RPS), (50, 10));
+        assert_eq!((snapstart_aws::factory::DEFAULT_GET_FUNCTION_RPS, snapstart_aws::factory::DEFAULT_GET_POLICY_RPS), (50, 10));
         use snapstart_proto::request::*;
         assert_eq!((DEFAULT_LOOKBACK_DAYS, DEFAULT_MIN_AGE_DAYS, DEFAULT_KEEP_LAST_N, DEFAULT_PERIOD_SECONDS), (30, 14, 3, 3600));
         assert_eq!(DEFAULT_APPROVAL_TIMEOUT_SECONDS, 7 * 24 * 3600);

@@ -2,7 +2,8 @@
 //! message type (`messageType`) and, for a deflated `PackedScan`, the type packed inside
 //! (`packedType`), so the codec endpoint turns every payload into readable JSON without
 //! guessing. Reading accepts any `binary/protobuf` payload, metadata or not, so histories
-//! written before these keys existed still replay.
+//! written before these keys existed still replay. An activity's result must also fit Temporal's
+//! payload limit ([`fit`]).
 
 use std::{collections::HashMap, marker::PhantomData};
 
@@ -77,4 +78,20 @@ impl<T: Name + 'static> TemporalDeserializable for Packed<T> {
     fn from_payload(_: &SerializationContext<'_>, p: Payload) -> Result<Self, PayloadConversionError> {
         decode(&p).map(Packed::new)
     }
+}
+
+/// Temporal refuses a payload over 2 MB (and retries the activity into the same wall); the
+/// worker's default limit stays just under it.
+pub const DEFAULT_PAYLOAD_LIMIT: usize = 2_000_000;
+
+/// Returns `message` if it encodes within `limit` bytes, else a non-retryable
+/// `PayloadsTooLarge` failure naming the phase and the size: the same data would fail again.
+pub fn fit<M: prost::Message + prost::Name>(phase: &str, message: M, limit: usize) -> Result<Typed<M>, temporalio_sdk::activities::ActivityError> {
+    let size = message.encoded_len();
+    if size <= limit {
+        return Ok(Typed(message));
+    }
+    let text = format!("{phase}: result of {size} bytes exceeds the payload limit of {limit} bytes (MAX_PAYLOAD_BYTES)");
+    let failure = temporalio_common::error::ApplicationFailure::builder(text).type_name(snapstart_proto::names::ERROR_PAYLOADS_TOO_LARGE.to_string()).non_retryable(true);
+    Err(temporalio_sdk::activities::ActivityError::application(failure.build()))
 }

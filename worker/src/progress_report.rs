@@ -8,7 +8,7 @@ use std::{
     time::Duration,
 };
 
-use crate::scan::scope::Current;
+use snapstart_scan::fanout::Current;
 
 /// How often a terminal line is redrawn, and a log line written.
 const TERMINAL_EVERY: Duration = Duration::from_millis(250);

@@ -17,7 +17,7 @@ use temporalio_client::{
     Client,
 };
 
-use crate::{cli::ScanOptions, temporal::TemporalArgs};
+use crate::{start_input::ScanOptions, temporal::TemporalArgs};
 
 /// The schedule id unless `--schedule-id` says otherwise.
 pub const DEFAULT_SCHEDULE_ID: &str = "snapstart-weekly";
@@ -184,8 +184,8 @@ async fn create(a: CreateArgs) -> anyhow::Result<()> {
     let spec = a.when.spec().unwrap_or_else(|e| usage_error(e));
     let mut request = a.options.request();
     request.dry_run = a.dry_run.then_some(true);
-    let workflow_id = a.workflow_id.clone().unwrap_or_else(|| crate::cli::default_workflow_id(&settings));
-    let action = ScheduleAction::start_workflow(crate::workflow::SnapStartCleanup::run, crate::cli::json_input(&request)?, a.task_queue.clone(), workflow_id.clone());
+    let workflow_id = a.workflow_id.clone().unwrap_or_else(|| crate::start_input::default_workflow_id(&settings));
+    let action = ScheduleAction::start_workflow(crate::workflow::SnapStartCleanup::run, crate::start_input::json_input(&request)?, a.task_queue.clone(), workflow_id.clone());
     let note = if a.unpaused { "created running" } else { "created paused: run `snapstart-cleaner schedule unpause` to start the weekly runs" };
     let options = CreateScheduleOptions::builder().action(action).spec(spec).overlap_policy(ScheduleOverlapPolicy::Skip).paused(!a.unpaused).note(note).build();
     let client = a.target.temporal.connect().await?;

@@ -6,7 +6,7 @@
 mod common;
 
 use common::canned::Canned;
-use snapstart_worker::aws::{
+use snapstart_aws::{
     factory::{AwsFactory, Place},
     s3::ReportStore,
     AwsError, CallCounter, Deleted, LambdaDelete, Series, SeriesQuery, VersionPolicy, Window,
@@ -14,7 +14,7 @@ use snapstart_worker::aws::{
 
 async fn get_policy(fixture: &str) -> (Result<VersionPolicy, AwsError>, usize) {
     let server = Canned::serve(fixture).await;
-    let (deps, _) = AwsFactory::for_emulator(&server.url, 0, 1).scan_deps("us-west-2").await;
+    let (deps, _) = snapstart_scan::deps(&AwsFactory::for_emulator(&server.url, 0, 1), "us-west-2").await;
     let answer = deps.lambda.version_policy("orders", "3").await;
     (answer, server.requests())
 }
@@ -143,7 +143,7 @@ fn series(ids: &[&str]) -> Vec<SeriesQuery> {
 
 async fn metrics(fixture: &str, ids: &[&str]) -> (Result<Vec<Series>, AwsError>, usize) {
     let server = Canned::serve(fixture).await;
-    let (deps, _) = AwsFactory::for_emulator(&server.url, 0, 1).scan_deps("us-west-2").await;
+    let (deps, _) = snapstart_scan::deps(&AwsFactory::for_emulator(&server.url, 0, 1), "us-west-2").await;
     let answer = deps.metrics.invocations(&series(ids), window()).await;
     (answer, server.requests())
 }
@@ -186,7 +186,7 @@ async fn cloudwatch_throttling_in_cbor_is_recognised_retried_and_fails_closed() 
 
 async fn tagged(fixture: &str) -> (Result<std::collections::BTreeMap<String, String>, AwsError>, usize) {
     let server = Canned::serve(fixture).await;
-    let (deps, _) = AwsFactory::for_emulator(&server.url, 0, 1).scan_deps("us-west-2").await;
+    let (deps, _) = snapstart_scan::deps(&AwsFactory::for_emulator(&server.url, 0, 1), "us-west-2").await;
     let answer = deps.tags.functions_tagged("snapstart-cleaner:protect").await;
     (answer, server.requests())
 }

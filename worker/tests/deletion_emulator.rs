@@ -12,10 +12,8 @@ use std::time::Duration;
 use common::{versions, Emulator};
 use serde_json::{json, Value};
 use snapstart_proto::v1::{DeletionResult, ReportRow};
-use snapstart_worker::{
-    aws::{factory::AwsFactory, LambdaDelete},
-    deletion::{self, outcome},
-};
+use snapstart_aws::{factory::AwsFactory, LambdaDelete};
+use snapstart_deletion::{self as deletion, outcome};
 
 fn row(function: &str, version: &str) -> ReportRow {
     ReportRow { function_name: function.into(), version: version.into(), candidate_for_deletion: true, ..Default::default() }

@@ -12,12 +12,12 @@ fn repo() -> PathBuf {
 
 /// The files that call AWS, and the IAM service prefix of the client each uses.
 const ADAPTERS: &[(&str, &str)] = &[
-    ("worker/src/aws/lambda.rs", "lambda"),
-    ("worker/src/aws/cloudwatch.rs", "cloudwatch"),
-    ("worker/src/aws/tagging.rs", "tag"),
-    ("worker/src/aws/factory.rs", "sts"),
-    ("worker/src/notify/sns.rs", "sns"),
-    ("worker/src/aws/s3.rs", "s3"),
+    ("aws/src/lambda.rs", "lambda"),
+    ("aws/src/cloudwatch.rs", "cloudwatch"),
+    ("aws/src/tagging.rs", "tag"),
+    ("aws/src/factory.rs", "sts"),
+    ("notifications/src/sns.rs", "sns"),
+    ("aws/src/s3.rs", "s3"),
 ];
 
 /// Operations that need no grant (AWS documents GetCallerIdentity as always allowed).

@@ -19,10 +19,8 @@ use snapstart_proto::{
         VersionScan,
     },
 };
-use snapstart_worker::{
-    candidates, decision,
-    scan::{self, report},
-};
+use snapstart_scan::{self as scan, report};
+use snapstart_worker::{candidates, decision};
 
 const LIMIT: usize = 256 * 1024;
 
@@ -119,7 +117,7 @@ fn approved_run() -> ApprovedRun {
     let (decision, _) = decision::apply(&mut status, &candidates, parse_decision(&json!({"approved": true, "approver": "Ana"})), 0, true).unwrap();
     let results = candidates
         .iter()
-        .map(|r| snapstart_worker::deletion::result(r, "dry_run_would_delete", "dry run: not deleted"))
+        .map(|r| snapstart_deletion::result(r, "dry_run_would_delete", "dry run: not deleted"))
         .collect();
     ApprovedRun { state, summary, candidates, status, decision, results }
 }

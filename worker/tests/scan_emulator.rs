@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use common::{days_ago, settings, versions, Emulator};
 use serde_json::{json, Value};
 use snapstart_proto::v1::Report;
-use snapstart_worker::scan::run_all;
+use snapstart_scan::run_all;
 
 fn metric(dimensions: Value, days_ago_: f64, value: f64) -> Value {
     json!({"namespace": "AWS/Lambda", "metric_name": "Invocations", "dimensions": dimensions,
@@ -312,7 +312,7 @@ async fn the_lambda_rate_budget_holds_in_every_second_of_a_real_scan_retries_inc
     emu.fault(json!({"service": "lambda", "operation": "ListAliases", "status": 429, "code": "TooManyRequestsException", "count": 4})).await;
     let budget = 4;
 
-    let deps = snapstart_worker::aws::factory::AwsFactory::for_emulator(&emu.url, budget, 8).scan_deps("us-west-2").await.0;
+    let deps = snapstart_scan::deps(&snapstart_aws::factory::AwsFactory::for_emulator(&emu.url, budget, 8), "us-west-2").await.0;
     let report = run_all(&deps, settings(json!({}))).await.expect("scan");
 
     let requests = emu.requests().await;
@@ -329,7 +329,7 @@ async fn the_lambda_rate_budget_holds_in_every_second_of_a_real_scan_retries_inc
     let (shared, policies) = (arrivals(false), arrivals(true));
     assert!(shared.len() > 3 * budget as usize, "enough calls to fill several seconds: {}", shared.len());
     assert!(busiest(&shared) <= budget as usize, "{} control-plane calls within one second (budget {budget})", busiest(&shared));
-    let policy_budget = snapstart_worker::aws::factory::DEFAULT_GET_POLICY_RPS as usize;
+    let policy_budget = snapstart_aws::factory::DEFAULT_GET_POLICY_RPS as usize;
     assert!(!policies.is_empty() && busiest(&policies) <= policy_budget, "GetPolicy has its own budget: {} in one second", busiest(&policies));
     assert_eq!(emu.faulted("ListAliases").await, 4, "the throttled retries went through the budget too");
     assert!(!candidates(&report).is_empty());

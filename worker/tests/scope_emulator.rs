@@ -9,11 +9,9 @@ use std::collections::BTreeSet;
 use common::{settings, versions, Emulator};
 use serde_json::{json, Value};
 use snapstart_proto::v1::{DeletionResult, Report, ReportRow, ScanSettings};
-use snapstart_worker::{
-    aws::factory::AwsFactory,
-    deletion::{self, Progress, Scope},
-    scan::scope,
-};
+use snapstart_aws::factory::AwsFactory;
+use snapstart_deletion::{self as deletion, Progress, Scope};
+use snapstart_scan::fanout;
 
 const OTHER: &str = "111111111111";
 const ROLE: &str = "arn:aws:iam::111111111111:role/snapstart-cleaner";
@@ -38,7 +36,7 @@ fn whole_organisation() -> ScanSettings {
 }
 
 async fn scan(emu: &Emulator, settings: &ScanSettings) -> Report {
-    scope::run_all(&AwsFactory::for_emulator(&emu.url, 0, 4), settings, &Default::default()).await
+    fanout::run_all(&AwsFactory::for_emulator(&emu.url, 0, 4), settings, &Default::default()).await
 }
 
 fn candidates_by_place(report: &Report) -> BTreeSet<(String, String, String)> {

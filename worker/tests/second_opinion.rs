@@ -11,7 +11,9 @@ use common::{eventually, service_env, settings, Emulator};
 use serde_json::json;
 use snapstart_proto::v1::{Report, ReportRow};
 use snapstart_rules::FallbackMode;
-use snapstart_worker::{aws::factory::AwsFactory, deletion::outcome, scan::run_all};
+use snapstart_aws::factory::AwsFactory;
+use snapstart_deletion::outcome;
+use snapstart_scan::run_all;
 
 /// (function, version) → reason flags.
 type Verdicts = BTreeMap<String, Vec<String>>;
@@ -39,7 +41,7 @@ async fn arranged(kind: Kind) -> Emulator {
 async fn scan(emu: &Emulator) -> Report {
     let published = chrono::Utc::now();
     eventually(Duration::from_secs(5), "a second to pass", || async move { (chrono::Utc::now() - published > chrono::Duration::milliseconds(1100)).then_some(()) }).await;
-    let deps = AwsFactory::for_emulator(&emu.url, 0, 4).scan_deps("us-west-2").await.0;
+    let deps = snapstart_scan::deps(&AwsFactory::for_emulator(&emu.url, 0, 4), "us-west-2").await.0;
     let overrides = json!({"min_age_days": 0, "keep_last_n": 1, "function_level_fallback": "attributed"});
     run_all(&deps, settings(overrides)).await.expect("scan")
 }

@@ -7,8 +7,8 @@ use std::fmt::Write;
 
 use snapstart_proto::status::{code_storage_phrase, target_lines, CandidateItem, FunctionGroup, RunStatus};
 
-use super::{count, escape, layout, mode_sentence, money};
-use crate::{listing::Listing, selection::fields};
+use super::{count, escape, fields, layout, mode_sentence, money};
+use crate::listing::Listing;
 
 /// Runs with at most this many candidates show every function opened.
 const OPEN_UP_TO: u32 = 50;

@@ -8,8 +8,6 @@ mod outcome;
 pub use confirm::{approve, reject};
 pub use outcome::{accepted, expired_text};
 
-use snapstart_proto::status::DecisionRecord;
-
 /// Title of the generic 500 page.
 pub const GENERIC_TITLE: &str = "Something went wrong";
 /// Body of the generic 500 page (the cause is logged, never shown).
@@ -57,16 +55,6 @@ pub fn not_found_path() -> String {
     message("Page not found", "This address is not part of the resolver. Use the approve or reject link from the approval email.")
 }
 
-/// "approved by ana at 2026-…" — the same words the workflow uses in its rejection message.
-pub fn decision_sentence(record: &DecisionRecord) -> String {
-    format!(
-        "{} by {} at {}",
-        if record.approved { "approved" } else { "rejected" },
-        record.approver.as_deref().unwrap_or("(anonymous)"),
-        record.decided_at
-    )
-}
-
 /// Dollars with cents and thousands separators: `$1,234.50`.
 pub fn money(usd: f64) -> String {
     let cents = format!("{usd:.2}");
@@ -100,18 +88,19 @@ pub fn mode_sentence(dry_run: bool) -> &'static str {
     }
 }
 
-/// A run's phase in words, for pages that say why it takes no decision.
-pub fn phase_words(phase: &str) -> String {
-    match phase {
-        "done" => "the run has finished".into(),
-        "rejected" => "the run was rejected".into(),
-        "timed_out" => "the approval deadline passed; nothing was deleted".into(),
-        "no_candidates" => "the run found nothing to delete".into(),
-        "invalid_input" => "the run stopped on invalid input".into(),
-        "awaiting_approval" => "no decision has been recorded yet".into(),
-        "" => "the run has not reported its state yet".into(),
-        other => format!("the run is in phase {other}"),
-    }
+/// The confirm form's field names: the page renders them, `selection.rs` reads them.
+pub mod fields {
+    /// Hidden: the `candidates_digest` of the list the page showed.
+    pub const DIGEST: &str = "digest";
+    /// A ticked function: its number in the run's function list.
+    pub const FUNCTION: &str = "function";
+    /// A version to keep: its candidate index.
+    pub const KEEP: &str = "keep";
+    /// A version to approve by name, `function:version` or `account:region:function:version`
+    /// (scripts, the earlier page).
+    pub const VERSIONS: &str = "versions";
+    /// The name the approver typed.
+    pub const APPROVER: &str = "approver";
 }
 
 #[cfg(test)]

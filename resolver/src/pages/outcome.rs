@@ -3,8 +3,8 @@
 
 use snapstart_proto::{status::DecisionRecord, v1::VersionRef};
 
-use super::{count, decision_sentence, escape, layout, phase_words};
-use crate::truth::Recorded;
+use super::{count, escape, layout};
+use crate::truth::{decision_sentence, phase_words, Recorded};
 
 fn version_list(versions: &[VersionRef], total: u32) -> String {
     let items: String = versions.iter().map(|v| format!("<li><code>{}</code></li>", escape(&format!("{}:{}", v.function_name, v.version)))).collect();

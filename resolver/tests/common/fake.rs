@@ -1,6 +1,6 @@
 //! An in-memory run (`WORKFLOW_ID`/`RUN_ID`) holding any number of candidates. It answers the
 //! `status`, `candidates` and `functions` queries with the workflow's paging semantics
-//! (worker/src/candidates.rs) and `decide` with its selection rules (worker/src/decision.rs),
+//! (proto/src/candidates.rs) and `decide` with its selection rules (worker/src/decision.rs),
 //! records every call, and answers `NotFound` for any other workflow id or run id.
 
 use std::sync::{Arc, Mutex};

@@ -15,7 +15,8 @@ use std::{
 
 use serde_json::{json, Value};
 use snapstart_proto::v1::{ScanRequest, ScanSettings};
-use snapstart_worker::{aws::factory::AwsFactory, scan::ScanDeps};
+use snapstart_aws::factory::AwsFactory;
+use snapstart_scan::ScanDeps;
 
 /// Reads a harness variable that `scripts/test.sh` sets. Tests that need one are `#[ignore]`d
 /// with the reason, so a plain `cargo test` lists them as ignored, never as passed; run with
@@ -200,13 +201,13 @@ impl Emulator {
 
     /// Scan dependencies pointed at this emulator, budget lifted.
     pub async fn deps(&self) -> ScanDeps {
-        AwsFactory::for_emulator(&self.url, 0, 8).scan_deps("us-west-2").await.0
+        snapstart_scan::deps(&AwsFactory::for_emulator(&self.url, 0, 8), "us-west-2").await.0
     }
 }
 
 struct QuietProgress;
 
-impl snapstart_worker::deletion::Progress for QuietProgress {
+impl snapstart_deletion::Progress for QuietProgress {
     async fn record(&mut self, _done: &[snapstart_proto::v1::DeletionResult], _total: usize) {}
 }
 
@@ -220,7 +221,7 @@ pub async fn delete_on(
     resumed: bool,
     mode: snapstart_rules::FallbackMode,
 ) -> Vec<snapstart_proto::v1::DeletionResult> {
-    delete_watching(url, rows, (since, dry_run, resumed, mode), snapstart_worker::deletion::MAPPINGS_MAX_AGE, &mut QuietProgress).await
+    delete_watching(url, rows, (since, dry_run, resumed, mode), snapstart_deletion::MAPPINGS_MAX_AGE, &mut QuietProgress).await
 }
 
 /// [`delete_on`] with the mappings listing's maximum age and a progress hook of the test's own
@@ -230,12 +231,12 @@ pub async fn delete_watching(
     rows: &[snapstart_proto::v1::ReportRow],
     (since, dry_run, resumed, mode): (chrono::DateTime<chrono::Utc>, bool, bool, snapstart_rules::FallbackMode),
     mappings_max_age: Duration,
-    progress: &mut impl snapstart_worker::deletion::Progress,
+    progress: &mut impl snapstart_deletion::Progress,
 ) -> Vec<snapstart_proto::v1::DeletionResult> {
     let factory = AwsFactory::for_emulator(url, 0, 2);
-    let (deps, _) = factory.scan_deps("us-west-2").await;
+    let (deps, _) = snapstart_scan::deps(&factory, "us-west-2").await;
     let deleter = factory.deleter("us-west-2").await;
-    let deps = snapstart_worker::deletion::DeleteDeps {
+    let deps = snapstart_deletion::DeleteDeps {
         lambda: deps.lambda.as_ref(),
         deleter: deleter.as_ref(),
         metrics: deps.metrics.as_ref(),
@@ -246,7 +247,7 @@ pub async fn delete_watching(
         mappings_max_age,
     };
     let mut done = Vec::new();
-    snapstart_worker::deletion::run(&deps, rows, &mut done, rows.len(), progress).await;
+    snapstart_deletion::run(&deps, rows, &mut done, rows.len(), progress).await;
     done
 }
 

@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use aws_sdk_lambda::{types::FunctionVersion, Client};
 
 use super::{
-    factory::Budgets,
+    budget::Budgets,
     retry::{with_retries, RetryPolicy},
     AliasInfo, AwsError, CallCounter, Deleted, EventSourceMapping, LambdaDelete, LambdaRead, ListedVersion, RateBudget,
     VersionPolicy, VersionState, VersionsPage,
@@ -219,7 +219,7 @@ impl LambdaRead for LambdaAdapter {
                 })
                 .await?;
             for c in out.provisioned_concurrency_configs() {
-                let qualifier = c.function_arn().and_then(|arn| crate::scan::stage_b::parse_function_arn(arn)).and_then(|(_, q)| q);
+                let qualifier = c.function_arn().and_then(|arn| crate::arn::parse_function_arn(arn)).and_then(|(_, q)| q);
                 let Some(q) = qualifier else {
                     return Err(AwsError::invalid("ListProvisionedConcurrencyConfigs", "config without a qualified FunctionArn"));
                 };

@@ -10,6 +10,7 @@
 
 pub mod confirm_state;
 pub mod discover;
+pub mod fanout;
 pub mod progress;
 pub mod protections;
 pub mod report;
@@ -19,9 +20,11 @@ pub mod stage_b;
 
 use std::sync::Arc;
 
+use snapstart_aws::{
+    factory::{AwsFactory, Place},
+    AwsError, CallCounter, InvocationMetrics, LambdaRead, Readers, TagRead,
+};
 use snapstart_proto::v1::{PhaseCounts, Report, ScanSettings, ScanState};
-
-use crate::aws::{AwsError, InvocationMetrics, LambdaRead, TagRead};
 
 /// What the phases need from the outside world.
 #[derive(Clone)]
@@ -33,6 +36,25 @@ pub struct ScanDeps {
     pub concurrency: usize,
     /// Where the phases report how far they got.
     pub progress: Arc<progress::ScanProgress>,
+}
+
+impl ScanDeps {
+    /// The phases' view of one place's readers.
+    pub fn new(readers: Readers, concurrency: usize) -> Self {
+        Self { lambda: readers.lambda, metrics: readers.metrics, tags: readers.tags, concurrency, progress: Default::default() }
+    }
+}
+
+/// Dependencies for one scan in `region` with the worker's own credentials.
+pub async fn deps(aws: &AwsFactory, region: &str) -> (ScanDeps, Arc<CallCounter>) {
+    deps_at(aws, &Place::own(region), "").await
+}
+
+/// Dependencies for one scan at `place`, which acts on `account_id` (its budgets), with a fresh
+/// call counter.
+pub async fn deps_at(aws: &AwsFactory, place: &Place, account_id: &str) -> (ScanDeps, Arc<CallCounter>) {
+    let (readers, counter) = aws.readers_at(place, account_id).await;
+    (ScanDeps::new(readers, aws.concurrency()), counter)
 }
 
 /// Runs every phase in-process on one region with `deps` and returns the full report (tests;

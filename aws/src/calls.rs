@@ -1,4 +1,5 @@
-//! Counts AWS calls per operation (every attempt), for the report summary and the benchmark.
+//! Counts AWS calls per operation (every attempt), for the report summary and the benchmark,
+//! and as the `snapstart_aws_calls_total` and `snapstart_aws_throttles_total` metrics.
 
 use std::{collections::BTreeMap, sync::Mutex};
 
@@ -12,14 +13,14 @@ pub struct CallCounter {
 impl CallCounter {
     /// Records one attempt of `operation`.
     pub fn record(&self, operation: &str) {
-        crate::metrics::aws_call(operation);
+        snapstart_telemetry::metrics::add("snapstart_aws_calls_total", "AWS call attempts by operation", 1, &[("operation", operation)]);
         let mut counts = self.counts.lock().expect("call counter poisoned");
         *counts.entry(operation.to_string()).or_default() += 1;
     }
 
     /// Records that an attempt of `operation` was throttled.
     pub fn record_throttle(&self, operation: &str) {
-        crate::metrics::aws_throttle(operation);
+        snapstart_telemetry::metrics::add("snapstart_aws_throttles_total", "Throttled AWS call attempts by operation", 1, &[("operation", operation)]);
         let mut throttled = self.throttled.lock().expect("call counter poisoned");
         *throttled.entry(operation.to_string()).or_default() += 1;
     }

@@ -6,7 +6,7 @@ use lettre::{
     AsyncSmtpTransport, AsyncTransport, Tokio1Executor,
 };
 
-use super::{Channel, Message};
+use crate::{Channel, Message};
 
 /// `SMTP_URL` (e.g. `smtp://127.0.0.1:2525`, `smtps://user:pass@host`), sender and recipients.
 pub struct SmtpChannel {

@@ -6,16 +6,12 @@
 use std::{collections::HashMap, time::Duration};
 
 use chrono::Utc;
+use snapstart_aws::{arn::parse_function_arn, AliasInfo, EventSourceMapping, LambdaRead, SeriesQuery, VersionPolicy, Window, MAX_QUERIES_PER_CALL};
 use snapstart_proto::v1::ReportRow;
+use snapstart_rules::FallbackMode;
 use tokio::time::Instant;
 
-use snapstart_rules::FallbackMode;
-
-use super::DeleteDeps;
-use crate::{
-    aws::{AliasInfo, EventSourceMapping, LambdaRead, SeriesQuery, VersionPolicy, Window, MAX_QUERIES_PER_CALL},
-    scan::stage_b::parse_function_arn,
-};
+use crate::DeleteDeps;
 
 /// How old a listing of event source mappings may be when a version is re-checked.
 pub const MAPPINGS_MAX_AGE: Duration = Duration::from_secs(10);

@@ -8,13 +8,13 @@
 //! A failed read is recorded (fail closed), never guessed. Works in rounds and checkpoints the
 //! working set after each, so a retried attempt reads only what is still unread.
 
+use snapstart_aws::{AwsError, VersionPolicy, VersionState};
 use snapstart_proto::v1::{Observation, ScanState};
 
-use super::{
+use crate::{
     protections::{self, Job, Wanted},
     report, ScanDeps,
 };
-use crate::aws::{AwsError, VersionPolicy, VersionState};
 
 /// Reads State, policies and provisioned concurrency where they matter, each quota's calls
 /// running alongside the others'.

@@ -8,11 +8,11 @@
 use std::collections::BTreeMap;
 
 use futures::{stream, StreamExt};
+use snapstart_aws::{arn::parse_function_arn, Series, SeriesQuery, Window, MAX_QUERIES_PER_CALL};
 use snapstart_proto::v1::{Alias, FunctionActivity, Observation, ScanState};
 use snapstart_rules::{last_nonzero, latest, state_is_deletable, sum_since};
 
-use super::{confirm_state, now_of, ScanDeps};
-use crate::aws::{Series, SeriesQuery, Window, MAX_QUERIES_PER_CALL};
+use crate::{confirm_state, now_of, ScanDeps};
 
 const KNOWN: i32 = Observation::Known as i32;
 const FAILED: i32 = Observation::Failed as i32;
@@ -81,7 +81,7 @@ async fn list_aliases(deps: &ScanDeps, state: &mut ScanState, chunk: &[usize]) {
     record_aliases(state, results);
 }
 
-fn record_aliases(state: &mut ScanState, results: Vec<(usize, Result<Vec<crate::aws::AliasInfo>, crate::aws::AwsError>)>) {
+fn record_aliases(state: &mut ScanState, results: Vec<(usize, Result<Vec<snapstart_aws::AliasInfo>, snapstart_aws::AwsError>)>) {
     for (i, result) in results {
         let f = &mut state.functions[i];
         match result {
@@ -97,16 +97,6 @@ fn record_aliases(state: &mut ScanState, results: Vec<(usize, Result<Vec<crate::
                 f.aliases_error = e.to_string();
             }
         }
-    }
-}
-
-/// Splits a function ARN into (name, qualifier): `arn:aws:lambda:r:acct:function:name[:q]`.
-pub fn parse_function_arn(arn: &str) -> Option<(&str, Option<&str>)> {
-    let parts: Vec<&str> = arn.split(':').collect();
-    match parts.as_slice() {
-        ["arn", _, "lambda", _, _, "function", name] => Some((name, None)),
-        ["arn", _, "lambda", _, _, "function", name, q] => Some((name, Some(q))),
-        _ => None,
     }
 }
 
@@ -298,21 +288,6 @@ fn apply(state: &mut ScanState, activity: &mut BTreeMap<usize, FunctionActivity>
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn function_arns_split_into_name_and_qualifier() {
-        let cases = [
-            ("arn:aws:lambda:us-west-2:123456789012:function:orders", Some(("orders", None))),
-            ("arn:aws:lambda:us-west-2:123456789012:function:orders:7", Some(("orders", Some("7")))),
-            ("arn:aws:lambda:us-west-2:123456789012:function:orders:live", Some(("orders", Some("live")))),
-            ("arn:aws-cn:lambda:cn-north-1:123456789012:function:orders:2", Some(("orders", Some("2")))),
-            ("arn:aws:sqs:us-west-2:123456789012:queue", None),
-            ("orders:3", None),
-        ];
-        for (arn, expected) in cases {
-            assert_eq!(parse_function_arn(arn), expected, "{arn}");
-        }
-    }
 
     #[test]
     fn a_datapoint_is_dated_at_the_end_of_its_bucket_never_after_the_window() {

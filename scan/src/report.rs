@@ -16,7 +16,7 @@ use snapstart_rules::{
     Settings, StageA,
 };
 
-use super::{now_of, scope, stage_a};
+use crate::{now_of, scope, stage_a};
 
 /// JSON size budget for the rows in the preview; the preview is the workflow result, and
 /// Temporal warns at 256 KiB per payload.

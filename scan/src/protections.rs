@@ -4,13 +4,13 @@
 //! recorded (fail closed). Stage B reads them side by side with the states, a chunk of functions
 //! at a time, as soon as the chunk's usage is known; `confirm-state` reads what is left.
 
-use futures::{stream, StreamExt};
-use snapstart_proto::v1::{Observation, ScanState};
-
-use super::ScanDeps;
 use std::sync::Arc;
 
-use crate::aws::{AwsError, LambdaRead, VersionPolicy};
+use futures::{stream, StreamExt};
+use snapstart_aws::{AwsError, LambdaRead, VersionPolicy};
+use snapstart_proto::v1::{Observation, ScanState};
+
+use crate::ScanDeps;
 
 const NOT_CHECKED: i32 = Observation::NotChecked as i32;
 const KNOWN: i32 = Observation::Known as i32;

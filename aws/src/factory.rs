@@ -13,9 +13,9 @@ use super::{
     lambda::LambdaAdapter,
     retry::{with_retries, RetryPolicy},
     tagging::TaggingAdapter,
-    AwsError, CallCounter, RateBudget,
+    budget::Budgets,
+    AwsError, CallCounter, RateBudget, Readers,
 };
-use crate::scan::ScanDeps;
 
 /// Per-attempt timeout for one AWS call; a hung call is retried, then fails closed.
 const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(20);
@@ -51,21 +51,12 @@ struct PlaceClients {
     sts: aws_sdk_sts::Client,
 }
 
-/// One rate budget per Lambda quota (per account and region): the shared control plane
-/// (15/s), GetFunction (100/s) and GetPolicy (15/s).
-#[derive(Clone)]
-pub struct Budgets {
-    pub control_plane: Arc<RateBudget>,
-    pub get_function: Arc<RateBudget>,
-    pub get_policy: Arc<RateBudget>,
-}
-
 /// GetFunction's own quota is 100 requests/s per account and region; we leave half of it.
 pub const DEFAULT_GET_FUNCTION_RPS: u32 = 50;
 /// GetPolicy's own quota is 15 requests/s per account and region; we leave a third of it.
 pub const DEFAULT_GET_POLICY_RPS: u32 = 10;
 
-/// Hands out [`ScanDeps`] for a place.
+/// Hands out the readers and the writer for a place.
 pub struct AwsFactory {
     lambda_rps: u32,
     get_function_rps: u32,
@@ -122,25 +113,28 @@ impl AwsFactory {
         out.account().filter(|a| !a.is_empty()).map(str::to_string).ok_or_else(|| AwsError::invalid("GetCallerIdentity", "no account in the answer"))
     }
 
-    /// Dependencies for one scan in `region` with the worker's own credentials.
-    pub async fn scan_deps(&self, region: &str) -> (ScanDeps, Arc<CallCounter>) {
-        self.scan_deps_at(&Place::own(region), "").await
+    /// How many AWS calls one scan may have in flight at once (the rate budgets still apply).
+    pub fn concurrency(&self) -> usize {
+        self.concurrency
     }
 
-    /// Dependencies for one scan at `place`, which acts on `account_id` (its budgets), with a
-    /// fresh call counter.
-    pub async fn scan_deps_at(&self, place: &Place, account_id: &str) -> (ScanDeps, Arc<CallCounter>) {
+    /// The readers for one scan in `region` with the worker's own credentials.
+    pub async fn readers(&self, region: &str) -> (Readers, Arc<CallCounter>) {
+        self.readers_at(&Place::own(region), "").await
+    }
+
+    /// The readers for one scan or re-check at `place`, which acts on `account_id` (its
+    /// budgets), with a fresh call counter.
+    pub async fn readers_at(&self, place: &Place, account_id: &str) -> (Readers, Arc<CallCounter>) {
         let clients = self.clients(place).await;
         let budgets = self.budgets(account_id, &place.region);
         let counter = Arc::new(CallCounter::default());
-        let deps = ScanDeps {
+        let readers = Readers {
             lambda: Arc::new(LambdaAdapter::new(clients.lambda.clone(), &budgets, counter.clone())),
             metrics: Arc::new(CloudWatchAdapter::new(clients.cloudwatch.clone(), counter.clone())),
             tags: Arc::new(TaggingAdapter::new(clients.tagging.clone(), counter.clone())),
-            concurrency: self.concurrency,
-            progress: Default::default(),
         };
-        (deps, counter)
+        (readers, counter)
     }
 
     /// The Lambda writer at `place` (same client, budgets and retries as the scan).

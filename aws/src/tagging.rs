@@ -11,7 +11,7 @@ use super::{
     retry::{with_retries, RetryPolicy},
     AwsError, CallCounter, TagRead,
 };
-use crate::scan::stage_b::parse_function_arn;
+use crate::arn::parse_function_arn;
 
 /// [`TagRead`] over the AWS SDK.
 pub struct TaggingAdapter {

@@ -4,7 +4,7 @@
 use snapstart_proto::v1::ScanState;
 use snapstart_rules::{parse_last_modified, stage_a, StageA, VersionAge};
 
-use super::now_of;
+use crate::now_of;
 
 /// Sets `stage_a_pass` on every version.
 pub fn apply(state: &mut ScanState) {

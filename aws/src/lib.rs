@@ -1,6 +1,11 @@
-//! AWS access behind narrow traits in domain terms. The scan phases see only these traits; the
-//! adapters (`lambda.rs`, `cloudwatch.rs`) are thin and tested against the emulator.
+//! The adapter layer: AWS access behind narrow traits in domain terms. The scan and deletion
+//! phases see only these traits and the plain types below, never an SDK type; the adapters
+//! (`lambda.rs`, `cloudwatch.rs`, `tagging.rs`, `s3.rs`) are thin and tested against the
+//! emulator and recorded answers. `factory.rs` builds them per place (account and region), with
+//! credentials, rate budgets (`budget.rs`) and retries (`retry.rs`). Nothing here knows the
+//! phases or Temporal.
 
+pub mod arn;
 pub mod budget;
 pub mod calls;
 pub mod cloudwatch;
@@ -10,11 +15,21 @@ pub mod retry;
 pub mod s3;
 pub mod tagging;
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 pub use budget::RateBudget;
 pub use calls::CallCounter;
+
+/// The reads of one place (account and region), as the scan and the re-check use them.
+#[derive(Clone)]
+pub struct Readers {
+    pub lambda: Arc<dyn LambdaRead>,
+    pub metrics: Arc<dyn InvocationMetrics>,
+    pub tags: Arc<dyn TagRead>,
+}
 
 /// One published version (or `$LATEST`) as ListFunctions reports it.
 #[derive(Debug, Clone, PartialEq)]

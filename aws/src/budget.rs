@@ -35,6 +35,15 @@ impl RateBudget {
     }
 }
 
+/// One rate budget per Lambda quota (per account and region): the shared control plane
+/// (15/s), GetFunction (100/s) and GetPolicy (15/s).
+#[derive(Clone)]
+pub struct Budgets {
+    pub control_plane: std::sync::Arc<RateBudget>,
+    pub get_function: std::sync::Arc<RateBudget>,
+    pub get_policy: std::sync::Arc<RateBudget>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

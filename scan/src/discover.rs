@@ -6,11 +6,11 @@
 
 use std::collections::BTreeMap;
 
+use snapstart_aws::{AwsError, ListedVersion};
 use snapstart_proto::v1::{CodeStorage, FunctionScan, Observation, ScanSettings, ScanState, VersionScan};
 use snapstart_rules::{excluded_by_pattern, parse_version_number, tag_protects};
 
-use super::ScanDeps;
-use crate::aws::{AwsError, ListedVersion};
+use crate::ScanDeps;
 
 /// Lists every version in the region (all pages) and keeps the SnapStart ones.
 pub async fn discover(deps: &ScanDeps, settings: ScanSettings) -> Result<ScanState, AwsError> {

@@ -16,12 +16,12 @@ mod recheck;
 use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
-use snapstart_proto::v1::{DeletionResult, ReportRow};
-
-use crate::aws::{
+use snapstart_aws::{
     factory::{AwsFactory, Place},
     Deleted, InvocationMetrics, LambdaDelete, LambdaRead,
 };
+use snapstart_proto::v1::{DeletionResult, ReportRow};
+
 pub use recheck::{batches, MappingsView, MAPPINGS_MAX_AGE};
 
 /// Result outcomes, as named in the workflow result.
@@ -106,12 +106,12 @@ pub async fn run_everywhere(aws: &AwsFactory, scope: &Scope<'_>, approved: &[Rep
             progress.record(done, total).await;
             continue;
         }
-        let (deps, _) = aws.scan_deps_at(&place, &group.account_id).await;
+        let (readers, _) = aws.readers_at(&place, &group.account_id).await;
         let deleter = aws.deleter_at(&place, &group.account_id).await;
         let deps = DeleteDeps {
-            lambda: deps.lambda.as_ref(),
+            lambda: readers.lambda.as_ref(),
             deleter: deleter.as_ref(),
-            metrics: deps.metrics.as_ref(),
+            metrics: readers.metrics.as_ref(),
             since: scope.since,
             dry_run: scope.dry_run,
             resumed: scope.resumed,
@@ -129,7 +129,7 @@ async fn confirm_account(aws: &AwsFactory, place: &Place, account_id: &str) -> R
     if account_id.is_empty() {
         return Ok(());
     }
-    match aws.account_id(place, &crate::aws::CallCounter::default()).await {
+    match aws.account_id(place, &snapstart_aws::CallCounter::default()).await {
         Ok(actual) if actual == account_id => Ok(()),
         Ok(actual) => Err(format!("the credentials for account {account_id} act on account {actual}: nothing deleted there")),
         Err(e) => Err(format!("could not confirm the credentials for account {account_id} (fail closed): {e}")),

@@ -7,7 +7,7 @@ use snapstart_proto::{
     v1::{DeletionResult, ReportRow, ReportSummary},
 };
 
-use super::Message;
+use crate::Message;
 
 /// Candidate rows shown in the approval email; the confirm page shows them all.
 pub const MAX_ROWS: usize = 40;

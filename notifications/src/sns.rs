@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 
-use super::{Channel, Message};
+use crate::{Channel, Message};
 
 /// Publishes to one topic.
 pub struct SnsChannel {

@@ -118,8 +118,7 @@ pub async fn run_everywhere(aws: &AwsFactory, scope: &Scope<'_>, approved: &[Rep
             function_level: scope.function_level,
             mappings_max_age: MAPPINGS_MAX_AGE,
         };
-        let rows: Vec<ReportRow> = group.rows.iter().map(|r| (*r).clone()).collect();
-        run(&deps, &rows, done, total, progress).await;
+        rows_of(&deps, &group.rows, done, total, progress).await;
     }
 }
 
@@ -183,9 +182,15 @@ fn identity<'a>(account: &'a str, region: &'a str, function: &'a str, version: &
 /// Processes every approved row not already in `done`, appending one result per version.
 /// `total` is the number of versions the whole deletion covers (progress shows done of total).
 pub async fn run(deps: &DeleteDeps<'_>, approved: &[ReportRow], done: &mut Vec<DeletionResult>, total: usize, progress: &mut impl Progress) {
+    let approved: Vec<&ReportRow> = approved.iter().collect();
+    rows_of(deps, &approved, done, total, progress).await;
+}
+
+/// [`run`] over rows borrowed from wherever they are kept (never copied).
+async fn rows_of(deps: &DeleteDeps<'_>, approved: &[&ReportRow], done: &mut Vec<DeletionResult>, total: usize, progress: &mut impl Progress) {
     let finished: HashSet<_> = done.iter().map(|r| identity(&r.account_id, &r.region, &r.function_name, &r.version)).collect();
     let pending: Vec<&ReportRow> =
-        approved.iter().filter(|r| !finished.contains(&identity(&r.account_id, &r.region, &r.function_name, &r.version))).collect();
+        approved.iter().copied().filter(|r| !finished.contains(&identity(&r.account_id, &r.region, &r.function_name, &r.version))).collect();
     let mut mappings = MappingsView::new(deps.mappings_max_age);
     for batch in batches(&pending) {
         let evidence = {

@@ -18,11 +18,12 @@ pub struct ScanProgress {
     step: Mutex<String>,
     done: AtomicU64,
     total: AtomicU64,
-    checkpoint: Mutex<Option<ScanState>>,
+    /// The latest checkpoint, encoded (one buffer, not a copy of every field).
+    checkpoint: Mutex<Option<Vec<u8>>>,
     last_checkpoint: Mutex<Option<Instant>>,
 }
 
-/// Copying a 10,000-version working set costs megabytes: keep at most one copy per heartbeat.
+/// Encoding a 10,000-version working set costs megabytes: keep at most one per heartbeat.
 const CHECKPOINT_EVERY: Duration = Duration::from_secs(4);
 
 /// What a report shows.
@@ -61,7 +62,7 @@ impl ScanProgress {
         }
     }
 
-    /// Keeps a copy of the working set as it stands between two chunks of work, unless one was
+    /// Keeps the working set, encoded, as it stands between two chunks of work, unless one was
     /// kept less than [`CHECKPOINT_EVERY`] ago (the heartbeat would not send it anyway).
     pub fn checkpoint(&self, state: &ScanState) {
         let mut last = self.last_checkpoint.lock().expect("progress poisoned");
@@ -69,11 +70,11 @@ impl ScanProgress {
             return;
         }
         *last = Some(Instant::now());
-        *self.checkpoint.lock().expect("progress poisoned") = Some(state.clone());
+        *self.checkpoint.lock().expect("progress poisoned") = Some(prost::Message::encode_to_vec(state));
     }
 
-    /// The latest checkpoint, if any was taken since the last call.
-    pub fn take_checkpoint(&self) -> Option<ScanState> {
+    /// The latest checkpoint (an encoded `ScanState`), if any was taken since the last call.
+    pub fn take_checkpoint(&self) -> Option<Vec<u8>> {
         self.checkpoint.lock().expect("progress poisoned").take()
     }
 }

@@ -25,9 +25,11 @@ pub const PREVIEW_ROWS_BUDGET_BYTES: usize = 128 * 1024;
 /// Classifies every SnapStart version of every account and region and summarises.
 pub fn build(state: &ScanState) -> Report {
     let settings = state.settings.clone().unwrap_or_default();
-    let mut rows = Vec::new();
+    let all = scope::targets_of(state);
+    // Sized once: at 10,000 versions a list grown by doubling peaks at twice its size.
+    let mut rows = Vec::with_capacity(all.iter().flat_map(|t| &t.functions).map(|f| f.versions.len()).sum());
     let mut targets = Vec::new();
-    for t in scope::targets_of(state) {
+    for t in all {
         let own = target_rows(t, &settings);
         targets.push(target_summary(t, &settings, &own));
         rows.extend(own);
@@ -40,7 +42,7 @@ pub fn build(state: &ScanState) -> Report {
 fn target_rows(t: &ScanState, top: &ScanSettings) -> Vec<ReportRow> {
     let settings = t.settings.clone().unwrap_or_else(|| top.clone());
     let (now, rules) = (now_of(&settings), rules_of(&settings));
-    let mut rows = Vec::new();
+    let mut rows = Vec::with_capacity(t.functions.iter().map(|f| f.versions.len()).sum());
     for f in &t.functions {
         let stage_a = stage_a::evaluate(f, now, settings.min_age_days, settings.keep_last_n);
         for (v, a) in f.versions.iter().zip(stage_a) {

@@ -88,22 +88,20 @@ impl ScanActivities {
         F: Fn(ScanDeps, ScanState) -> Fut,
         Fut: std::future::Future<Output = ScanState>,
     {
-        let top = scope::targets_form(top);
-        let base = top.clone();
         let (fanout, run) = fanout::each(&self.aws, top, phase).await;
-        heartbeating(ctx, &fanout, &base, run).await
+        heartbeating(ctx, &fanout, run).await
     }
 }
 
 /// Runs `work` while heartbeating its progress every [`HEARTBEAT_EVERY`], with the latest
 /// checkpoint of the working set (every target's latest), so a dead worker is noticed within
 /// the heartbeat timeout and its retry resumes where the checkpoints left off.
-async fn heartbeating<T>(ctx: &ActivityContext, fanout: &Fanout, base: &ScanState, work: impl std::future::Future<Output = T>) -> T {
+async fn heartbeating<T>(ctx: &ActivityContext, fanout: &Fanout, work: impl std::future::Future<Output = T>) -> T {
     let beat = async {
         let mut checkpoint = None;
         loop {
-            if let Some(state) = fanout.checkpoint(base) {
-                checkpoint = Some(pack(&state));
+            if let Some(packed) = fanout.checkpoint() {
+                checkpoint = Some(packed);
             }
             let snapshot = fanout.snapshot();
             let beat = ScanHeartbeat { step: snapshot.step, done: snapshot.done, total: snapshot.total, checkpoint: checkpoint.clone() };
@@ -181,22 +179,26 @@ impl ScanActivities {
     #[activity(name = names::ACTIVITY_BUILD_REPORT)]
     pub async fn build_report(self: Arc<Self>, ctx: ActivityContext, input: Packed) -> Result<Typed<BuildReportOutput>, ActivityError> {
         let state = open(&input)?;
+        drop(input);
         let full = report::build(&state);
+        let mut counts = scan::counts(&state);
+        let settings = state.settings.clone().unwrap_or_default();
+        drop(state);
         let workflow_id = ctx.info().workflow_id.as_deref().unwrap_or("scan").to_string();
         let mut path = match &self.report_dir {
             Some(dir) => write_report(dir, &workflow_id, &full).await?,
             None => String::new(),
         };
-        let settings = state.settings.clone().unwrap_or_default();
         if !settings.s3_report_uri.is_empty() {
             let run_id = ctx.info().workflow_run_id.clone().unwrap_or_default();
             path = write_s3_report(&self.aws, &settings, (&workflow_id, &run_id), &full).await?;
         }
-        let candidates = CandidateList { rows: full.rows.iter().filter(|r| r.candidate_for_deletion).cloned().collect() };
-        crate::metrics::scanned(full.rows.len(), candidates.rows.len());
-        let mut counts = scan::counts(&state);
+        let (preview, scanned) = (report::preview(&full, &path), full.rows.len());
+        // The candidates move out of the report: it is never held twice.
+        let candidates = CandidateList { rows: full.rows.into_iter().filter(|r| r.candidate_for_deletion).collect() };
+        crate::metrics::scanned(scanned, candidates.rows.len());
         counts.candidates = candidates.rows.len() as u32;
-        let out = BuildReportOutput { preview: Some(report::preview(&full, &path)), candidates: Some(pack(&candidates)), counts: Some(counts) };
+        let out = BuildReportOutput { preview: Some(preview), candidates: Some(pack(&candidates)), counts: Some(counts) };
         fit(names::ACTIVITY_BUILD_REPORT, out, self.payload_limit)
     }
 }
@@ -208,11 +210,12 @@ async fn write_s3_report(aws: &AwsFactory, settings: &snapstart_proto::v1::ScanS
     use snapstart_aws::s3::report_key;
     let (bucket, prefix) = snapstart_proto::request::s3_location(&settings.s3_report_uri).ok_or_else(|| corrupt(format!("s3_report_uri {:?}", settings.s3_report_uri)))?;
     let store = aws.report_store(&settings.region).await;
+    let failed = |e: snapstart_aws::AwsError| ActivityError::from(anyhow::anyhow!("writing the report to {}: {e}", settings.s3_report_uri));
+    // One rendering at a time: each is dropped once sent.
     let json = serde_json::to_vec_pretty(report).map_err(corrupt)?;
+    let location = store.put(bucket, &report_key(prefix, workflow_id, run_id, ".json"), json, "application/json").await.map_err(failed)?;
     let summary = report.summary.clone().unwrap_or_default();
     let csv = crate::output::render(crate::output::Format::Csv, &summary, &report.rows).into_bytes();
-    let failed = |e: snapstart_aws::AwsError| ActivityError::from(anyhow::anyhow!("writing the report to {}: {e}", settings.s3_report_uri));
-    let location = store.put(bucket, &report_key(prefix, workflow_id, run_id, ".json"), json, "application/json").await.map_err(failed)?;
     store.put(bucket, &report_key(prefix, workflow_id, run_id, ".csv"), csv, "text/csv").await.map_err(failed)?;
     tracing::info!(%location, "report written to S3");
     Ok(location)

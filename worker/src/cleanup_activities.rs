@@ -101,7 +101,7 @@ pub fn progress_of(done: &[DeletionResult], total: usize) -> DeleteProgress {
     for r in done {
         *outcomes.entry(r.outcome.clone()).or_default() += 1;
     }
-    let results = pack(&DeletionResultList { results: done.to_vec() });
+    let results = snapstart_proto::pack::pack_list(|results| DeletionResultList { results }, done);
     DeleteProgress { done: done.len() as u32, total: total as u32, outcomes, results: Some(results) }
 }
 

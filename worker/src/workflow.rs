@@ -36,8 +36,10 @@ use crate::{
 pub struct SnapStartCleanup {
     /// What the `status` query shows (small: candidates are cut to a preview).
     status: RunStatus,
-    /// Every candidate, in report order; indexes into this list name them in selections.
-    candidates: Vec<ReportRow>,
+    /// Every candidate, in report order, packed (a `CandidateList`): a run holds it for days,
+    /// so it stays a small compressed buffer and is unpacked only while a query, a decision or
+    /// the deletion reads it. Indexes into this list name candidates in selections.
+    candidates: PackedScan,
     /// Indexes of the approved candidates, once a decision approved some.
     approved: Vec<u32>,
     /// Whether a decision at or after the deadline is refused (`late`): set, with its patch
@@ -96,22 +98,25 @@ impl SnapStartCleanup {
             ctx.state_mut(|s| s.status.phase = SKIPPED_OVERLAP.into());
             return Ok(CleanupResult { status: SKIPPED_OVERLAP.into(), workflow_id: ctx.workflow_id().to_string(), ..Default::default() });
         };
-        let summary = built.preview.clone().unwrap_or_default().summary.unwrap_or_default();
-        let candidates: CandidateList = unpack(&built.candidates.clone().unwrap_or_default()).map_err(|e| ApplicationFailure::non_retryable(e.to_string()))?;
+        let BuildReportOutput { preview, candidates: packed, .. } = built;
+        let preview = preview.unwrap_or_default();
+        let (summary, report_location) = (preview.summary.unwrap_or_default(), preview.report_path);
+        let packed = packed.unwrap_or_default();
+        let candidates: CandidateList = unpack(&packed).map_err(|e| ApplicationFailure::non_retryable(e.to_string()))?;
         ctx.state_mut(|s| {
             s.status.summary = Some(summary.clone());
             s.status.candidates = crate::candidates::preview(&candidates.rows);
             s.status.candidates_total = candidates.rows.len() as u32;
             s.status.candidates_digest = crate::candidates::digest(&candidates.rows);
             s.status.dry_run = settings.dry_run_requested;
-            s.candidates = candidates.rows;
+            s.candidates = packed.clone();
         });
+        drop(candidates);
         Self::tag(ctx, vec![search_attributes::CANDIDATES.value_set(i64::from(ctx.state(|s| s.status.candidates_total)))]);
-        if ctx.state(|s| s.candidates.is_empty()) {
+        if ctx.state(|s| s.status.candidates_total == 0) {
             return Self::finish(ctx, "no_candidates", &summary, DeletionResultList::default()).await;
         }
-        let report_location = built.preview.as_ref().map(|p| p.report_path.clone()).unwrap_or_default();
-        let deadline_unix = Self::ask(ctx, &settings, &summary, built.candidates.clone().unwrap_or_default(), &report_location).await?;
+        let deadline_unix = Self::ask(ctx, &settings, &summary, packed, &report_location).await?;
         let wait = Self::wait_seconds(ctx, &settings, deadline_unix);
         let refuse_late = ctx.patched(names::PATCH_REFUSE_LATE);
         ctx.state_mut(|s| s.refuse_late = refuse_late);
@@ -135,13 +140,13 @@ impl SnapStartCleanup {
     /// first page).
     #[query(name = names::QUERY_CANDIDATES)]
     pub fn candidates(&self, _ctx: &WorkflowContextView, input: RawValue) -> CandidatePage {
-        crate::candidates::page(&self.candidates, &query_input(&input))
+        crate::candidates::page(&self.rows(), &query_input(&input))
     }
 
     /// A page of the functions that have candidates (`{"offset", "limit"}`).
     #[query(name = names::QUERY_FUNCTIONS)]
     pub fn functions(&self, _ctx: &WorkflowContextView, input: RawValue) -> FunctionPage {
-        crate::candidates::function_page(&self.candidates, &query_input(&input))
+        crate::candidates::function_page(&self.rows(), &query_input(&input))
     }
 
     /// The approver's decision (the original's callback payload). Malformed, early or late
@@ -150,7 +155,8 @@ impl SnapStartCleanup {
     #[signal(name = names::SIGNAL_APPROVAL)]
     pub fn approval(&mut self, ctx: &mut SyncWorkflowContext<Self>, input: RawValue) {
         let now = now_unix(ctx.workflow_time());
-        match decision::apply(&mut self.status, &self.candidates, decision::parse_raw(&input), now, self.refuse_late) {
+        let rows = self.rows();
+        match decision::apply(&mut self.status, &rows, decision::parse_raw(&input), now, self.refuse_late) {
             Ok((_, approved)) => self.approved = approved,
             Err(reason) => decision::ignore(&mut self.status, reason, now),
         }
@@ -159,7 +165,7 @@ impl SnapStartCleanup {
     /// Rejects a decision that would not count, before it reaches history.
     #[update_validator(decide)]
     fn validate_decide(&self, _ctx: &WorkflowContextView, input: &RawValue) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-        decision::check(&self.status, &self.candidates, &decision::parse_raw(input)).map(|_| ()).map_err(Into::into)
+        decision::check(&self.status, &self.rows(), &decision::parse_raw(input)).map(|_| ()).map_err(Into::into)
     }
 
     /// The resolver's way to decide: the answer says, atomically, what was recorded; a decision
@@ -167,13 +173,35 @@ impl SnapStartCleanup {
     #[update(name = names::UPDATE_DECIDE)]
     pub fn decide(&mut self, ctx: &mut SyncWorkflowContext<Self>, input: RawValue) -> Result<DecisionRecord, Box<dyn std::error::Error + Send + Sync>> {
         let now = now_unix(ctx.workflow_time());
-        let (record, approved) = decision::apply(&mut self.status, &self.candidates, decision::parse_raw(&input), now, self.refuse_late)?;
+        let rows = self.rows();
+        let (record, approved) = decision::apply(&mut self.status, &rows, decision::parse_raw(&input), now, self.refuse_late)?;
         self.approved = approved;
         Ok(record)
     }
 }
 
 impl SnapStartCleanup {
+    /// Every candidate, unpacked. The list was unpacked once when the scan ended (a corrupt one
+    /// stopped the run there), so this cannot fail; if it ever did, no row would be selectable
+    /// and nothing could be deleted.
+    fn rows(&self) -> Vec<ReportRow> {
+        match self.candidates.deflated.is_empty() {
+            true => Vec::new(),
+            false => unpack::<CandidateList>(&self.candidates).map(|l| l.rows).unwrap_or_default(),
+        }
+    }
+
+    /// The approved candidates, packed for the deletion. When every candidate is approved, in
+    /// order (approve-all), that is the list as kept, never unpacked; otherwise the rows at the
+    /// approved indexes.
+    fn approved_packed(&self) -> PackedScan {
+        let every = self.approved.len() == self.status.candidates_total as usize && self.approved.iter().enumerate().all(|(i, a)| *a as usize == i);
+        match every {
+            true => self.candidates.clone(),
+            false => pack(&CandidateList { rows: decision::rows_at(&self.rows(), &self.approved) }),
+        }
+    }
+
     /// Sets search attributes, if this run does (see `search_attributes`): a run started on a
     /// worker that found them registered records the `search-attributes` marker; a replay
     /// follows the history.
@@ -279,12 +307,12 @@ impl SnapStartCleanup {
     }
 
     async fn delete(ctx: &mut WorkflowContext<Self>, settings: &ScanSettings) -> WorkflowResult<DeletionResultList> {
-        let approved = ctx.state(|s| decision::rows_at(&s.candidates, &s.approved));
+        let approved = ctx.state(Self::approved_packed);
         let dry_run = ctx.state(|s| s.status.dry_run);
         ctx.state_mut(|s| s.status.phase = names::ACTIVITY_DELETE_VERSIONS.into());
         let request = DeleteRequest {
             region: settings.region.clone(),
-            approved: Some(pack(&CandidateList { rows: approved })),
+            approved: Some(approved),
             scan_now_unix: settings.now_unix,
             dry_run,
             period_seconds: settings.period_seconds,

@@ -12,13 +12,14 @@ what="${1:-all}"
 ensure_venv
 cd "$ROOT"
 cargo build --release --locked -p snapstart-worker -p snapstart-resolver
+release="${CARGO_TARGET_DIR:-$ROOT/target}/release"
 start_emulator
 if [ "$what" = all ] || [ "$what" = scan ]; then
-  "$PY" scripts/bench.py --emulator "$AWS_ENDPOINT_URL" --bin "$ROOT/target/release/snapstart-cleaner"
+  "$PY" scripts/bench.py --emulator "$AWS_ENDPOINT_URL" --bin "$release/snapstart-cleaner"
 fi
 if [ "$what" = all ] || [ "$what" = e2e ]; then
   start_temporal
   start_smtp_sink
   "$PY" scripts/bench_e2e.py --emulator "$AWS_ENDPOINT_URL" --temporal "$TEMPORAL_ADDRESS" \
-    --temporal-cli "$VENV/bin/temporal" --bin-dir "$ROOT/target/release" --maildir "$MAILDIR" --smtp-url "$SMTP_URL"
+    --temporal-cli "$VENV/bin/temporal" --bin-dir "$release" --maildir "$MAILDIR" --smtp-url "$SMTP_URL"
 fi

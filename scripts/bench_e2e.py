@@ -1,7 +1,8 @@
 """End-to-end benchmark through Temporal: 1,000 SnapStart functions × 10 versions (all old, one
 alias each on the newest: 7,000 candidates), the release worker and resolver, a dry run.
 Scan, approval email, confirm page GET, approve-all POST as a browser sends it, dry-run
-deletion. Prints wall time per phase, the worker's peak RSS, the largest payload in the history,
+deletion. Prints wall time per phase, the worker's peak RSS (and its RSS at the approval email and after
+the confirm page GET and the POST), the largest payload in the history,
 the history's event count and bytes, and the AWS calls of the deletion phase. Figures, not
 assertions.
 
@@ -188,10 +189,12 @@ def main():
                        check=True, capture_output=True)
         mail = wait("the approval email", lambda: next((m for m in mails(args.maildir) if "/approve?token=" in m[1]), None))
         email_at = time.monotonic()
+        rss = {"at the approval email": status_kb(worker.pid, "VmRSS")}
         link = next(w for w in mail[1].split() if "/approve?token=" in w)
         t = time.monotonic()
         page = urllib.request.urlopen(link, timeout=60).read()
         get_seconds = time.monotonic() - t
+        rss["after the confirm page GET"] = status_kb(worker.pid, "VmRSS")
         form = FormFields()
         form.feed(page.decode())
         body = urllib.parse.urlencode(form.fields).encode()
@@ -200,6 +203,7 @@ def main():
         t = time.monotonic()
         answer = urllib.request.urlopen(request, timeout=60).read().decode()
         post_seconds = time.monotonic() - t
+        rss["after the approve-all POST"] = status_kb(worker.pid, "VmRSS")
         done = wait("the completion email", lambda: next((m for m in mails(args.maildir) if "/approve?token=" not in m[1]), None))
         finished = time.monotonic()
         peak = status_kb(worker.pid, "VmHWM")
@@ -221,6 +225,8 @@ def main():
           f"{'' if 'recorded' in answer.lower() else ' — UNEXPECTED ANSWER'}")
     print(f"POST → completion email:   {finished - email_at - get_seconds - post_seconds:.1f} s ({done[0]})")
     print(f"worker peak RSS:           {peak / 1024:.1f} MB (idle after start: {idle / 1024:.1f} MB)")
+    for when, kb in rss.items():
+        print(f"  worker RSS {when + ':':<28} {kb / 1024:5.1f} MB")
     print(f"history:                   {len(events)} events, {len(raw) / 1024:.0f} KiB as JSON; "
           f"largest payload {max(sizes, default=0) / 1024:.1f} KiB")
     delete = [(s, e) for n, s, e in phases(events) if n == "delete-versions"]

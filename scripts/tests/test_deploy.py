@@ -87,7 +87,7 @@ def test_ports_and_the_codec_wiring_match_the_readme():
 
 def _read_by(crates):
     sources = "".join(p.read_text() for crate in crates for p in (ROOT / crate / "src").rglob("*.rs"))
-    return set(re.findall(r'env = "([A-Z_]+)"', sources)) | set(re.findall(r'env::var\("([A-Z_]+)"\)', sources))
+    return set(re.findall(r'env = "([A-Z_]+)"', sources)) | set(re.findall(r'env::var(?:_os)?\("([A-Z_]+)"\)', sources))
 
 
 def test_settings_come_from_env_and_every_setting_the_binaries_read_is_documented():

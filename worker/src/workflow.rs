@@ -381,3 +381,35 @@ fn parse_input(ctx: &WorkflowContext<SnapStartCleanup>, input: &RawValue) -> Res
     let request = ScanRequest::from_json(text)?;
     request.validate(now_unix(ctx.workflow_time()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run_with(functions: &[&str], approved: Vec<u32>) -> SnapStartCleanup {
+        let rows: Vec<ReportRow> = functions.iter().map(|f| ReportRow { function_name: f.to_string(), version: "3".into(), ..Default::default() }).collect();
+        let status = RunStatus { candidates_total: rows.len() as u32, ..Default::default() };
+        SnapStartCleanup { status, candidates: pack(&CandidateList { rows }), approved, ..Default::default() }
+    }
+
+    fn names(packed: &PackedScan) -> Vec<String> {
+        unpack::<CandidateList>(packed).unwrap().rows.into_iter().map(|r| r.function_name).collect()
+    }
+
+    #[test]
+    fn approve_all_hands_over_every_candidate_in_order_and_a_selection_only_its_rows() {
+        let all = run_with(&["a", "b", "c"], vec![0, 1, 2]);
+        assert_eq!(all.approved_packed(), all.candidates, "approve-all: the list as kept");
+
+        for (approved, want) in [(vec![2, 0], vec!["c", "a"]), (vec![0, 1], vec!["a", "b"]), (vec![1, 0, 2], vec!["b", "a", "c"]), (vec![], vec![])] {
+            let run = run_with(&["a", "b", "c"], approved.clone());
+            assert_eq!(names(&run.approved_packed()), want, "{approved:?}");
+        }
+    }
+
+    #[test]
+    fn the_rows_of_a_run_without_candidates_are_none() {
+        assert!(SnapStartCleanup::default().rows().is_empty());
+        assert_eq!(run_with(&["a", "b"], vec![]).rows().len(), 2);
+    }
+}

@@ -28,7 +28,7 @@ for scope in ${scopes[*]}; do
     decision) run decision -p snapstart-worker --file worker/src/decision.rs -- --lib ;;
     # The deletion rules: what a re-check concludes, and how AWS's answers are read (the rest of
     # those files is AWS plumbing, tested against the emulators).
-    deletion) run deletion -p snapstart-worker --file deletion/src/recheck.rs --file deletion/src/lib.rs --file aws/src/lambda.rs \
+    deletion) run deletion -p snapstart-deletion -p snapstart-aws --file deletion/src/recheck.rs --file deletion/src/lib.rs --file aws/src/lambda.rs \
         --re 'changed|gone|function_level_blocks|recheck_period_seconds|series_of|batches|places|numeric|gone_before|policy_error|policy_principals|collect_principals' -- --lib ;;
     *) echo "unknown scope $scope (rules, proto, decision, deletion)" >&2; exit 2 ;;
   esac

@@ -25,7 +25,7 @@ from moto.awslambda.utils import get_backend as lambda_backend
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from werkzeug.http import HTTP_STATUS_CODES
 
-from . import control, lambda_extras, tagging
+from . import code, control, lambda_extras, tagging
 from .classify import RequestInfo, classify
 from .cloudwatch import handle_cbor
 from .errors import Response, error_response
@@ -75,6 +75,7 @@ class EmulatorApp:
 
         info = classify(environ, body)
         info.received = received
+        code.set_request_host(environ.get("HTTP_HOST", "127.0.0.1"))
         refusal = _disabled_region(info)
         throttled = False
         if refusal is None and not QUOTAS.admit(info.account_id, info.region, info.service,

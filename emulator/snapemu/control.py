@@ -11,6 +11,8 @@ Endpoints (all JSON):
 * ``POST /_emulator/lambda/version``    set State/StateReasonCode/LastModified/CodeSize/replicated of a version
 * ``POST|GET /_emulator/regions``       regions answered like a not-enabled opt-in region
 * ``POST|GET /_emulator/quotas``        Lambda control-plane rate quotas (quotas.py)
+* ``POST|GET /_emulator/lambda/code``   how GetFunction's Code.Location links behave (code.py)
+* ``GET  /_emulator/code/...``          a Code.Location link: the version's zip, until it expires
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from urllib.parse import parse_qs
 from moto.awslambda.models import lambda_backends
 from moto.awslambda.utils import get_backend
 
-from . import accounts, seeding
+from . import accounts, code, seeding
 from .classify import known_operations
 from .errors import Response
 from .lambda_patches import set_version_fields
@@ -91,6 +93,7 @@ def reset_all() -> None:
     moto_api_backend.reset()
     STATE.reset()
     QUOTAS.reset()
+    code.LINKS.reset()
     accounts.clear_cache()
 
 
@@ -102,6 +105,26 @@ def _int_field(data: dict[str, Any], key: str, default: int) -> int:
         return int(value)
     except ValueError:
         raise ControlError(400, f"{key} must be an integer, got {value!r}") from None
+
+
+def _set_code_links(data: dict[str, Any]) -> dict[str, Any]:
+    """``{"valid_seconds"?: int, "refuse"?: bool, "tamper"?: bool}``: how long a new link is
+    valid (AWS: up to 600 s), whether downloads answer 403 AccessDenied, and whether they serve
+    bytes that do not hash to the version's CodeSha256."""
+    for key in data:
+        if key not in ("valid_seconds", "refuse", "tamper"):
+            raise _unknown("code link key", key, ("valid_seconds", "refuse", "tamper"))
+    if "valid_seconds" in data:
+        seconds = _int_field(data, "valid_seconds", code.VALID_SECONDS)
+        if seconds < 0:
+            raise ControlError(400, f"valid_seconds must be 0 or more, got {seconds}")
+        code.LINKS.valid_seconds = seconds
+    for flag in ("refuse", "tamper"):
+        if flag in data:
+            if not isinstance(data[flag], bool):
+                raise ControlError(400, f"{flag} must be true or false, got {data[flag]!r}")
+            setattr(code.LINKS, flag, data[flag])
+    return code.LINKS.to_json()
 
 
 def _add_fault(data: dict[str, Any]) -> dict[str, Any]:
@@ -276,6 +299,13 @@ def handle(method: str, path: str, query_string: str, body: bytes) -> Response:
                 return _json(200, _set_regions(_body(body)))
             if method == "GET":
                 return _json(200, _regions())
+        if route.startswith("/code/") and method == "GET":
+            return code.download(route[len("/code/"):].split("/"), query)
+        if route == "/lambda/code":
+            if method == "POST":
+                return _json(200, _set_code_links(_body(body)))
+            if method == "GET":
+                return _json(200, code.LINKS.to_json())
         if route == "/quotas":
             if method == "POST":
                 return _json(200, _set_quotas(_body(body)))

@@ -305,6 +305,20 @@ mod tests {
     }
 
     #[test]
+    fn functions_that_fill_a_batch_exactly_share_it() {
+        let rows: Vec<ReportRow> = (0..VERSIONS_PER_BATCH - 100)
+            .map(|i| row("f0", &i.to_string()))
+            .chain((0..100).map(|i| row("f1", &i.to_string())))
+            .chain([row("f2", "1")])
+            .collect();
+        let refs: Vec<&ReportRow> = rows.iter().collect();
+
+        let out = batches(&refs);
+
+        assert_eq!(out.iter().map(|b| b.functions.len()).collect::<Vec<_>>(), vec![2, 1], "{VERSIONS_PER_BATCH} versions fit one batch");
+    }
+
+    #[test]
     fn a_function_larger_than_a_batch_gets_a_batch_of_its_own() {
         let rows: Vec<ReportRow> = (0..600).map(|i| row("big", &i.to_string())).chain([row("small", "1")]).collect();
         let refs: Vec<&ReportRow> = rows.iter().collect();

@@ -31,12 +31,13 @@ pub fn repeated_key<W: Message, M: Default>(wrap: impl FnOnce(Vec<M>) -> W) -> V
 /// elements of the repeated field whose key is `key`, as [`pack`] would pack the whole message:
 /// protobuf writes a repeated field as its elements one after another, so the parts are never
 /// decoded or copied into one message first.
-pub fn pack_joined<'a>(head: &[u8], key: &[u8], parts: impl IntoIterator<Item = &'a [u8]>) -> PackedScan {
+pub fn pack_joined(head: &[u8], key: &[u8], parts: impl IntoIterator<Item = impl AsRef<[u8]>>) -> PackedScan {
     let mut encoder = DeflateEncoder::new(Vec::new(), Compression::default());
     let write = || -> std::io::Result<Vec<u8>> {
         encoder.write_all(head)?;
         let mut length = Vec::with_capacity(10);
         for part in parts {
+            let part = part.as_ref();
             length.clear();
             prost::encoding::encode_varint(part.len() as u64, &mut length);
             encoder.write_all(key)?;
@@ -49,11 +50,10 @@ pub fn pack_joined<'a>(head: &[u8], key: &[u8], parts: impl IntoIterator<Item = 
     PackedScan { deflated: write().expect("writing to a Vec cannot fail") }
 }
 
-/// Packs the list message that `wrap` makes of `items`, without copying the items into it.
+/// Packs the list message that `wrap` makes of `items`, without copying the items into it (each
+/// is encoded as it is written).
 pub fn pack_list<W: Message, M: Message + Default>(wrap: impl FnOnce(Vec<M>) -> W, items: &[M]) -> PackedScan {
-    let key = repeated_key(wrap);
-    let encoded: Vec<Vec<u8>> = items.iter().map(Message::encode_to_vec).collect();
-    pack_joined(&[], &key, encoded.iter().map(Vec::as_slice))
+    pack_joined(&[], &repeated_key(wrap), items.iter().map(Message::encode_to_vec))
 }
 
 /// Decompresses and decodes a message packed by [`pack`].

@@ -77,7 +77,6 @@ where
 
 /// A phase running on every target: what a heartbeat reports while it runs. Working sets are
 /// kept encoded (a few contiguous buffers instead of a copy of every field of 10,000 versions).
-#[derive(Default)]
 pub struct Fanout {
     progress: Vec<Arc<ScanProgress>>,
     counters: Vec<Arc<CallCounter>>,

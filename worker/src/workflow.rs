@@ -185,10 +185,7 @@ impl SnapStartCleanup {
     /// stopped the run there), so this cannot fail; if it ever did, no row would be selectable
     /// and nothing could be deleted.
     fn rows(&self) -> Vec<ReportRow> {
-        match self.candidates.deflated.is_empty() {
-            true => Vec::new(),
-            false => unpack::<CandidateList>(&self.candidates).map(|l| l.rows).unwrap_or_default(),
-        }
+        unpack::<CandidateList>(&self.candidates).map(|l| l.rows).unwrap_or_default()
     }
 
     /// The approved candidates, packed for the deletion. When every candidate is approved, in

@@ -25,7 +25,7 @@ from moto.awslambda.utils import get_backend as lambda_backend
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from werkzeug.http import HTTP_STATUS_CODES
 
-from . import code, control, lambda_extras, tagging
+from . import code, control, lambda_extras, lambda_updates, tagging
 from .classify import RequestInfo, classify
 from .cloudwatch import handle_cbor
 from .errors import Response, error_response
@@ -143,9 +143,13 @@ class EmulatorApp:
 
 
 def _lambda_extra(info: RequestInfo) -> Response | None:
-    """Lambda operations of lambda_extras (moto lacks them or models them wrongly)."""
+    """Lambda operations of lambda_updates and lambda_extras (moto lacks them or models them
+    wrongly)."""
+    backend = lambda_backend(info.account_id, info.region)
     try:
-        answer = lambda_extras.handle(lambda_backend(info.account_id, info.region), info)
+        answer = lambda_updates.handle(backend, info)
+        if answer is None:
+            answer = lambda_extras.handle(backend, info)
     except LambdaClientError as err:
         return error_response("rest-json", "lambda", err.code, err.error_type, err.message)
     if answer is None:

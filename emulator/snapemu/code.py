@@ -8,8 +8,10 @@ botocore lambda service-2.json). moto answers an ``s3://``-style address nothing
 Our link is ``http://<emulator host>/_emulator/code/<account>/<region>/<function>/<version>
 ?X-Amz-Expires=<s>&X-Amz-Date=<issued>`` and serves the version's zip until it expires; after
 that it answers as S3 answers an expired presigned URL: 403 ``AccessDenied`` "Request has
-expired". Tests shorten the validity, refuse downloads or tamper with the bytes through
-``POST /_emulator/lambda/code`` (control.py). FIDELITY.md, "GetFunction: Code.Location".
+expired". Tests shorten the validity, issue the next links already expired, refuse downloads or
+tamper with the bytes through ``POST /_emulator/lambda/code`` (control.py). A container-image
+version has no link: ``ImageUri`` and ``ResolvedImageUri`` instead. FIDELITY.md, "GetFunction:
+Code.Location".
 """
 
 from __future__ import annotations
@@ -44,11 +46,13 @@ class CodeLinks:
         self.valid_seconds = VALID_SECONDS
         self.refuse = False
         self.tamper = False
+        # How many of the next links are issued already expired.
+        self.expired_first = 0
         self.downloads = 0
 
     def to_json(self) -> dict[str, Any]:
         return {"valid_seconds": self.valid_seconds, "refuse": self.refuse, "tamper": self.tamper,
-                "downloads": self.downloads}
+                "expired_first": self.expired_first, "downloads": self.downloads}
 
 
 LINKS = CodeLinks()
@@ -60,10 +64,21 @@ def set_request_host(host: str) -> None:
 
 def location(fn: LambdaFunction, now: float | None = None) -> str:
     issued = int(now if now is not None else time.time())
+    if LINKS.expired_first > 0:  # a link that expired a second before it was handed out
+        LINKS.expired_first -= 1
+        issued -= LINKS.valid_seconds + 1
     stamp = datetime.fromtimestamp(issued, timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     host = getattr(_REQUEST, "host", "127.0.0.1")
     path = "/".join(quote(str(p), safe="") for p in (fn.account_id, fn.region, fn.function_name, fn.version))
     return f"http://{host}/_emulator/code/{path}?X-Amz-Expires={LINKS.valid_seconds}&X-Amz-Date={stamp}"
+
+
+def _repository(image_uri: str) -> str:
+    """``host[:port]/repo`` of ``host[:port]/repo:tag`` or ``host[:port]/repo@sha256:...``."""
+    if "@" in image_uri:
+        return image_uri.split("@", 1)[0]
+    head, slash, tail = image_uri.rpartition("/")
+    return head + slash + tail.split(":", 1)[0]
 
 
 def _get_code(self: LambdaFunction) -> dict[str, Any]:
@@ -71,6 +86,10 @@ def _get_code(self: LambdaFunction) -> dict[str, Any]:
     code = resp.get("Code") or {}
     if code.get("RepositoryType") == "S3":
         code["Location"] = location(self)
+    elif code.get("RepositoryType") == "ECR":
+        # AWS: "<repository>@sha256:<CodeSha256>" (LocalStack's recordings, TestLambdaImages);
+        # moto cut the URI at its first ":", which breaks a registry with a port or a digest URI.
+        code["ResolvedImageUri"] = f"{_repository(code['ImageUri'])}@sha256:{self.code_sha_256}"
     return resp
 
 

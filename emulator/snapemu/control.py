@@ -12,6 +12,8 @@ Endpoints (all JSON):
 * ``POST|GET /_emulator/regions``       regions answered like a not-enabled opt-in region
 * ``POST|GET /_emulator/quotas``        Lambda control-plane rate quotas (quotas.py)
 * ``POST|GET /_emulator/lambda/code``   how GetFunction's Code.Location links behave (code.py)
+* ``POST|GET /_emulator/lambda/updates`` how long an update of $LATEST stays InProgress (lambda_updates.py)
+* ``POST|GET|DELETE /_emulator/lambda/interfere`` out-of-band changes to $LATEST after an operation
 * ``GET  /_emulator/code/...``          a Code.Location link: the version's zip, until it expires
 """
 
@@ -26,8 +28,8 @@ from urllib.parse import parse_qs
 from moto.awslambda.models import lambda_backends
 from moto.awslambda.utils import get_backend
 
-from . import accounts, code, seeding
-from .classify import known_operations
+from . import accounts, code, lambda_updates, seeding
+from .classify import known_operations, split_function_ref
 from .errors import Response
 from .lambda_patches import set_version_fields
 from .quotas import DEFAULT_RATES, QUOTAS
@@ -42,6 +44,8 @@ REQUEST_FILTERS = ("service", "operation", "function_name", "qualifier", "region
                    "access_key", "fault", "fault_id", "throttled")
 # Keys of a POST /_emulator/quotas body.
 QUOTA_KEYS = ("enabled", *DEFAULT_RATES)
+CODE_LINK_KEYS = ("valid_seconds", "refuse", "tamper", "expired_first")
+INTERFERE_KEYS = ("function_name", "after", "times", "description", "region", "account_id")
 
 
 class ControlError(Exception):
@@ -94,6 +98,7 @@ def reset_all() -> None:
     STATE.reset()
     QUOTAS.reset()
     code.LINKS.reset()
+    lambda_updates.SETTINGS.reset()
     accounts.clear_cache()
 
 
@@ -107,24 +112,67 @@ def _int_field(data: dict[str, Any], key: str, default: int) -> int:
         raise ControlError(400, f"{key} must be an integer, got {value!r}") from None
 
 
+def _count_field(data: dict[str, Any], key: str) -> int:
+    value = _int_field(data, key, 0)
+    if value < 0:
+        raise ControlError(400, f"{key} must be 0 or more, got {value}")
+    return value
+
+
 def _set_code_links(data: dict[str, Any]) -> dict[str, Any]:
-    """``{"valid_seconds"?: int, "refuse"?: bool, "tamper"?: bool}``: how long a new link is
-    valid (AWS: up to 600 s), whether downloads answer 403 AccessDenied, and whether they serve
-    bytes that do not hash to the version's CodeSha256."""
+    """``{"valid_seconds"?: int, "refuse"?: bool, "tamper"?: bool, "expired_first"?: int}``: how
+    long a new link is valid (AWS: up to 600 s), whether downloads answer 403 AccessDenied,
+    whether they serve bytes that do not hash to the version's CodeSha256, and how many of the
+    next links are issued already expired."""
     for key in data:
-        if key not in ("valid_seconds", "refuse", "tamper"):
-            raise _unknown("code link key", key, ("valid_seconds", "refuse", "tamper"))
+        if key not in CODE_LINK_KEYS:
+            raise _unknown("code link key", key, CODE_LINK_KEYS)
     if "valid_seconds" in data:
-        seconds = _int_field(data, "valid_seconds", code.VALID_SECONDS)
-        if seconds < 0:
-            raise ControlError(400, f"valid_seconds must be 0 or more, got {seconds}")
-        code.LINKS.valid_seconds = seconds
+        code.LINKS.valid_seconds = _count_field(data, "valid_seconds")
+    if "expired_first" in data:
+        code.LINKS.expired_first = _count_field(data, "expired_first")
     for flag in ("refuse", "tamper"):
         if flag in data:
             if not isinstance(data[flag], bool):
                 raise ControlError(400, f"{flag} must be true or false, got {data[flag]!r}")
             setattr(code.LINKS, flag, data[flag])
     return code.LINKS.to_json()
+
+
+def _set_updates(data: dict[str, Any]) -> dict[str, Any]:
+    """``{"update_in_progress_reads": N}``: after an update of $LATEST, the next N GetFunction /
+    GetFunctionConfiguration reads of $LATEST report InProgress (0: Successful at once)."""
+    for key in data:
+        if key != "update_in_progress_reads":
+            raise _unknown("updates key", key, ("update_in_progress_reads",))
+    if "update_in_progress_reads" in data:
+        lambda_updates.SETTINGS.update_in_progress_reads = _count_field(data, "update_in_progress_reads")
+    return lambda_updates.SETTINGS.to_json()
+
+
+def _add_interference(data: dict[str, Any]) -> dict[str, Any]:
+    """``{"function_name", "after", "times"?: 1, "description"?, "region"?, "account_id"?}``: right
+    after ``after`` succeeds on the function's $LATEST, an out-of-band update changes it."""
+    for key in data:
+        if key not in INTERFERE_KEYS:
+            raise _unknown("interference key", key, INTERFERE_KEYS)
+    name = data.get("function_name")
+    if not isinstance(name, str) or not name:
+        raise ControlError(400, "function_name is required")
+    after = data.get("after")
+    if not isinstance(after, str) or after not in lambda_updates.OPERATIONS:
+        raise _unknown("after operation", str(after), lambda_updates.OPERATIONS)
+    times = _int_field(data, "times", 1)
+    if times < 1:
+        raise ControlError(400, f"times must be a positive integer, got {times}")
+    for key in ("description", "region", "account_id"):
+        if data.get(key) is not None and not isinstance(data[key], str):
+            raise ControlError(400, f"{key} must be a string, got {data[key]!r}")
+    rule = lambda_updates.Interference(
+        function_name=split_function_ref(name)[0], after=after, times=times,
+        description=str(data.get("description") or lambda_updates.DEFAULT_DESCRIPTION),
+        account_id=str(data.get("account_id") or ACCOUNT_ID), region=data.get("region") or None)
+    return lambda_updates.SETTINGS.add(rule).to_json()
 
 
 def _add_fault(data: dict[str, Any]) -> dict[str, Any]:
@@ -306,6 +354,19 @@ def handle(method: str, path: str, query_string: str, body: bytes) -> Response:
                 return _json(200, _set_code_links(_body(body)))
             if method == "GET":
                 return _json(200, code.LINKS.to_json())
+        if route == "/lambda/updates":
+            if method == "POST":
+                return _json(200, _set_updates(_body(body)))
+            if method == "GET":
+                return _json(200, lambda_updates.SETTINGS.to_json())
+        if route == "/lambda/interfere":
+            if method == "POST":
+                return _json(200, _add_interference(_body(body)))
+            if method == "GET":
+                return _json(200, [r.to_json() for r in lambda_updates.SETTINGS.interferences])
+            if method == "DELETE":
+                lambda_updates.SETTINGS.interferences.clear()
+                return _json(200, {"cleared": True})
         if route == "/quotas":
             if method == "POST":
                 return _json(200, _set_quotas(_body(body)))

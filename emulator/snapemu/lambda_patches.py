@@ -15,6 +15,10 @@ cleaner depends on:
   with 400 for a Lambda@Edge replicated version; deleting a version, alias or
   function drops its policies and provisioned concurrency (lambda_extras).
 * Per-version ``CodeSize`` overrides and the Lambda@Edge ``replicated`` flag.
+* ``RevisionId`` and ``LastUpdateStatus InProgress`` are reported from the fields
+  lambda_updates.py keeps; a container-image version reports no Runtime or Handler.
+* A published version gets its own copy of $LATEST's code record, so a later
+  UpdateFunctionCode cannot change the version's ImageUri (moto shared the dict).
 
 Our extra per-version fields live as ``_emu_*`` attributes on moto's
 ``LambdaFunction`` objects; moto's PublishVersion ``copy.copy``s $LATEST, so
@@ -25,8 +29,10 @@ from __future__ import annotations
 
 import base64
 import bisect
+import copy
 import json
 import re
+import uuid
 from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 from typing import Any, TypeVar
@@ -51,6 +57,10 @@ LIST_OMITTED_FIELDS = (
     "LastUpdateStatusReason",
     "LastUpdateStatusReasonCode",
 )
+# What AWS reports while an update of $LATEST is in progress (LocalStack's recordings of
+# UpdateFunctionCode and UpdateFunctionConfiguration, FIDELITY.md "Lambda UpdateFunctionCode, ...").
+IN_PROGRESS = {"LastUpdateStatus": "InProgress", "LastUpdateStatusReason": "The function is being created.",
+               "LastUpdateStatusReasonCode": "Creating"}
 FUNCTIONS_PAGE_MAX = 50
 ALIASES_PAGE_MAX = 10000
 ESM_PAGE_MAX = 100
@@ -119,10 +129,20 @@ def _snapstart_apply_on(spec: dict[str, Any] | None) -> str:
     return apply_on
 
 
+def renew_revision(fn: LambdaFunction) -> None:
+    """Give ``fn`` a new RevisionId: every change to a function or version does
+    (FIDELITY.md, "Lambda UpdateFunctionCode, UpdateFunctionConfiguration and PublishVersion")."""
+    fn._emu_revision_id = str(uuid.uuid4())
+
+
 def _init(self: LambdaFunction, account_id: str, spec: dict[str, Any], region: str,
           version: str | int = 1) -> None:
     _orig_init(self, account_id, spec, region, version)
     self._emu_snapstart = _snapstart_apply_on(spec.get("SnapStart"))
+    renew_revision(self)
+    # Reads of $LATEST left that report LastUpdateStatus InProgress; None when no update is
+    # in progress (lambda_updates.py).
+    self._emu_reads_left = None
 
 
 def _update_configuration(self: LambdaFunction, config_updates: dict[str, Any]) -> dict[str, Any]:
@@ -136,6 +156,7 @@ def _set_version(self: LambdaFunction, version: int) -> None:
     # Called on the copy that becomes a published version: it starts Active
     # regardless of any state override set on $LATEST.
     _orig_set_version(self, version)
+    self._emu_reads_left = None
     self._emu_state = "Active"
     self._emu_state_reason_code = None
     self._emu_state_reason = None
@@ -158,7 +179,24 @@ def _get_configuration(self: LambdaFunction, on_create: bool = False) -> dict[st
             f"The function is {config['State']} ({reason_code})."
         )
     config["LastModified"] = to_aws_last_modified(config.get("LastModified") or "")
+    config["RevisionId"] = getattr(self, "_emu_revision_id", None)
+    if getattr(self, "_emu_reads_left", None) is not None and "LastUpdateStatus" in config:
+        config.update(IN_PROGRESS)
+    if self.package_type == "Image":
+        _image_config(config)
     return config
+
+
+def _image_config(config: dict[str, Any]) -> None:
+    """A container-image function has no Runtime or Handler, and no ImageConfigResponse unless
+    an ImageConfig was set (LocalStack's recordings, TestLambdaImages); moto sent nulls and
+    empty lists."""
+    for key in ("Runtime", "Handler"):
+        if config.get(key) is None:
+            config.pop(key, None)
+    image = (config.get("ImageConfigResponse") or {}).get("ImageConfig") or {}
+    if not any(image.values()):
+        config.pop("ImageConfigResponse", None)
 
 
 def set_version_fields(fn: LambdaFunction, state: str | None = None,
@@ -425,7 +463,9 @@ def _publish_version(self: LambdaStorage, name_or_arn: str, description: str = "
     """moto numbers a new version len(versions)+1, so deleting 2 of 1..3 and publishing gives a
     second 3. AWS keeps a counter per function and never reuses a number, even after the
     function is deleted and created again (developer guide, "Lambda function versions";
-    DataBiosphere/azul#6259). moto's own publish runs, then the number is set from the counter."""
+    DataBiosphere/azul#6259). moto's own publish runs, then the number is set from the counter.
+    The new version gets its own code record and RevisionId, and $LATEST a new RevisionId
+    (FIDELITY.md, "Lambda UpdateFunctionCode, UpdateFunctionConfiguration and PublishVersion")."""
     name = split_function_ref(name_or_arn.rsplit(":function:", 1)[-1])[0]
     counters = self.__dict__.setdefault("_emu_version_counters", {})
     before = list(self._functions.get(name, {}).get("versions", []))
@@ -439,7 +479,18 @@ def _publish_version(self: LambdaStorage, name_or_arn: str, description: str = "
         self._arns.pop(fn.function_arn, None)
         fn.set_version(number)
         self._arns[fn.function_arn] = fn
+    _detach(fn)
+    renew_revision(fn)
+    renew_revision(self._functions[name]["latest"])
     return fn
+
+
+def _detach(version: LambdaFunction) -> None:
+    """moto's copy.copy leaves a version sharing $LATEST's ``code`` record, which moto's
+    UpdateFunctionCode writes in place (``code["ImageUri"]``): every published version took the
+    new ImageUri. The version gets a copy of its own. (Configuration updates assign new objects,
+    so the rest of the version's configuration stays as published.)"""
+    version.code = copy.deepcopy(version.code)
 
 
 def install() -> None:

@@ -7,7 +7,7 @@ from typing import Any
 
 from moto.sns.models import Topic
 
-from . import cloudwatch, code, lambda_patches
+from . import cloudwatch, code, lambda_patches, lambda_updates
 from .state import LOCK, STATE
 
 _installed = False
@@ -35,6 +35,7 @@ def install() -> None:
     if _installed:
         return
     lambda_patches.install()
+    lambda_updates.install()
     code.install()
     cloudwatch.install()
     Topic.publish = _topic_publish

@@ -58,14 +58,29 @@ def ensure_role(account_id: str = ACCOUNT_ID) -> str:
         return role.arn
 
 
-def _function_spec(f: dict[str, Any], role_arn: str) -> dict[str, Any]:
+def _default_image_uri(account_id: str, region: str, name: str) -> str:
+    return f"{account_id}.dkr.ecr.{region}.amazonaws.com/{name}:latest"
+
+
+def _package(f: dict[str, Any], backend: Any) -> dict[str, Any]:
+    """The spec keys of the deployment package: a zip (default) or a container image, which has
+    no Runtime or Handler."""
+    package_type = f.get("package_type", "Zip")
+    if package_type == "Zip":
+        return {"Runtime": f.get("runtime", "python3.12"), "Handler": f.get("handler", "app.handler"),
+                # A fresh dict per function: moto writes UUID/S3Key into it.
+                "Code": {"ZipFile": ZIP_B64}}
+    if package_type == "Image":
+        uri = f.get("image_uri") or _default_image_uri(backend.account_id, backend.region_name, f["name"])
+        return {"PackageType": "Image", "Code": {"ImageUri": str(uri)}}
+    raise ScenarioError(f"function {f['name']}: package_type must be Zip or Image, got {package_type!r}")
+
+
+def _function_spec(f: dict[str, Any], role_arn: str, backend: Any) -> dict[str, Any]:
     spec: dict[str, Any] = {
         "FunctionName": f["name"],
-        "Runtime": f.get("runtime", "python3.12"),
         "Role": f.get("role", role_arn),
-        "Handler": f.get("handler", "app.handler"),
-        # A fresh dict per function: moto writes UUID/S3Key into it.
-        "Code": {"ZipFile": ZIP_B64},
+        **_package(f, backend),
         "MemorySize": int(f.get("memory_size", 128)),
         "Timeout": int(f.get("timeout", 3)),
         "Description": f.get("description", ""),
@@ -115,12 +130,16 @@ def _seed_function(backend: Any, f: dict[str, Any], role_arn: str) -> int:
         raise ScenarioError("every function needs a name")
     if name in backend._lambdas._functions:
         raise ScenarioError(f"function already exists: {name}")
-    latest = backend.create_function(_function_spec(f, role_arn))
+    latest = backend.create_function(_function_spec(f, role_arn, backend))
 
     versions = f.get("versions") or []
     if isinstance(versions, int):
         versions = [{} for _ in range(versions)]
     for v in versions:
+        if v.get("image_uri"):
+            if latest.package_type != "Image":
+                raise ScenarioError(f"function {name}: image_uri needs package_type Image")
+            latest.update_function_code({"ImageUri": str(v["image_uri"])})
         # moto only publishes when $LATEST changed since the last publish.
         latest.code_or_config_updated = True
         published = backend.publish_version(name, v.get("description", ""))

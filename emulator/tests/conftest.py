@@ -108,11 +108,16 @@ def role_arn(emulator: Emulator) -> str:
     return iam.create_role(RoleName="test-role", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
 
 
-def tiny_zip() -> bytes:
+def zip_of(source: str) -> bytes:
+    """A zip holding app.py; the same bytes on every call (a fixed timestamp, not the clock's)."""
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:
-        zf.writestr("app.py", "def handler(e, c):\n    return 1\n")
+        zf.writestr(zipfile.ZipInfo("app.py", date_time=(2024, 1, 1, 0, 0, 0)), source)
     return buf.getvalue()
+
+
+def tiny_zip() -> bytes:
+    return zip_of("def handler(e, c):\n    return 1\n")
 
 
 def fn_arn(name: str, qualifier: str | None = None, region: str = REGION, account: str = ACCOUNT) -> str:

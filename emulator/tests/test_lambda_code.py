@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import io
 import time
 import urllib.error
 import urllib.request
-import zipfile
 
-from conftest import tiny_zip
+from conftest import tiny_zip, zip_of
 
 
 def fetch(url: str) -> tuple[int, bytes]:
@@ -26,10 +24,7 @@ def sha256_b64(data: bytes) -> str:
 
 
 def other_zip() -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as zf:
-        zf.writestr("app.py", "def handler(e, c):\n    return 2\n")
-    return buf.getvalue()
+    return zip_of("def handler(e, c):\n    return 2\n")
 
 
 def test_each_version_s_link_downloads_its_own_zip_hashing_to_its_code_sha256(lam, make_function):
@@ -86,8 +81,82 @@ def test_bad_code_link_settings_are_refused_and_reset_restores_the_default(emula
     assert status == 400 and answer["suggestion"] == "valid_seconds"
     assert emulator.call("POST", "/_emulator/lambda/code", {"valid_seconds": -1})[0] == 400
     assert emulator.call("POST", "/_emulator/lambda/code", {"tamper": "yes"})[0] == 400
-    emulator.control("POST", "/_emulator/lambda/code", {"valid_seconds": 5, "refuse": True})
+    assert emulator.call("POST", "/_emulator/lambda/code", {"expired_first": -1})[0] == 400
+    emulator.control("POST", "/_emulator/lambda/code", {"valid_seconds": 5, "refuse": True, "expired_first": 2})
 
     emulator.control("POST", "/_emulator/reset")
 
-    assert emulator.control("GET", "/_emulator/lambda/code") == {"valid_seconds": 600, "refuse": False, "tamper": False, "downloads": 0}
+    assert emulator.control("GET", "/_emulator/lambda/code") == {
+        "valid_seconds": 600, "refuse": False, "tamper": False, "expired_first": 0, "downloads": 0}
+
+
+def test_expired_first_hands_out_expired_links_then_good_ones(emulator, lam, make_function):
+    make_function("orders", versions=1)
+    emulator.control("POST", "/_emulator/lambda/code", {"expired_first": 1})
+
+    first = lam.get_function(FunctionName="orders", Qualifier="1")["Code"]["Location"]
+    second = lam.get_function(FunctionName="orders", Qualifier="1")["Code"]["Location"]
+
+    status, body = fetch(first)
+    assert status == 403 and b"Request has expired" in body
+    assert fetch(second) == (200, tiny_zip())
+    assert emulator.control("GET", "/_emulator/lambda/code")["expired_first"] == 0
+
+
+REPO = "123456789012.dkr.ecr.us-west-2.amazonaws.com/resizer"
+
+
+def raw_configuration(lam, **kwargs) -> dict:
+    """GetFunction's Configuration as sent, before botocore drops null members."""
+    import json
+
+    seen: list[dict] = []
+
+    def keep(http_response, **_):
+        seen.append(json.loads(http_response.content))
+
+    lam.meta.events.register("after-call.lambda.GetFunction", keep)
+    try:
+        lam.get_function(**kwargs)
+    finally:
+        lam.meta.events.unregister("after-call.lambda.GetFunction", keep)
+    return seen[0]["Configuration"]
+
+
+def test_an_image_version_keeps_its_image_and_has_no_download_link(lam, role_arn):
+    lam.create_function(FunctionName="resizer", Role=role_arn, PackageType="Image", Code={"ImageUri": f"{REPO}:v1"},
+                        SnapStart={"ApplyOn": "PublishedVersions"})
+    v1 = lam.publish_version(FunctionName="resizer")
+    lam.update_function_code(FunctionName="resizer", ImageUri=f"{REPO}:v2")
+
+    got = lam.get_function(FunctionName="resizer", Qualifier="1")
+
+    assert got["Code"] == {"RepositoryType": "ECR", "ImageUri": f"{REPO}:v1",
+                           "ResolvedImageUri": f"{REPO}@sha256:{v1['CodeSha256']}"}
+    assert lam.get_function(FunctionName="resizer")["Code"]["ImageUri"] == f"{REPO}:v2"
+    config = raw_configuration(lam, FunctionName="resizer", Qualifier="1")
+    assert config["PackageType"] == "Image" and config["SnapStart"]["OptimizationStatus"] == "On"
+    assert not {"Runtime", "Handler", "ImageConfigResponse"} & set(config)
+
+
+def test_seeded_image_functions_with_snapstart(seed, lam):
+    seed({"functions": [{"name": "resizer", "package_type": "Image", "snapstart": True,
+                         "versions": [{"image_uri": f"{REPO}:v1"}, {"image_uri": "localhost:5000/resizer@sha256:abc"}]},
+                        {"name": "thumbs", "package_type": "Image", "versions": 1}]})
+
+    one = lam.get_function(FunctionName="resizer", Qualifier="1")
+    two = lam.get_function(FunctionName="resizer", Qualifier="2")
+
+    assert one["Code"]["ImageUri"] == f"{REPO}:v1"
+    assert two["Code"]["ResolvedImageUri"] == f"localhost:5000/resizer@sha256:{two['Configuration']['CodeSha256']}"
+    assert two["Configuration"]["SnapStart"] == {"ApplyOn": "PublishedVersions", "OptimizationStatus": "On"}
+    assert lam.get_function(FunctionName="thumbs", Qualifier="1")["Code"]["ImageUri"] == (
+        "123456789012.dkr.ecr.us-west-2.amazonaws.com/thumbs:latest")
+
+
+def test_bad_image_scenarios_are_refused(emulator):
+    status, _ = emulator.call("POST", "/_emulator/seed", {"functions": [{"name": "f", "package_type": "Docker"}]})
+    assert status == 400
+    status, _ = emulator.call("POST", "/_emulator/seed", {"functions": [
+        {"name": "g", "versions": [{"image_uri": f"{REPO}:v1"}]}]})
+    assert status == 400

@@ -152,6 +152,20 @@ impl AwsFactory {
     /// when an endpoint URL points at an emulator). It expects the bucket to be owned by the
     /// account those credentials act on, when STS can say which (otherwise it does not pin it).
     pub async fn report_store(&self, region: &str) -> super::s3::ReportStore {
+        let (s3, owner, counter) = self.own_s3(region, "report").await;
+        super::s3::ReportStore::new(s3, counter, owner)
+    }
+
+    /// The archive bucket `bucket` in `region` (the run's first region), written with the
+    /// worker's own credentials and pinned to their account when STS can say which.
+    pub async fn archive_store(&self, region: &str, bucket: &str, kms_key_id: &str) -> (super::archive::ArchiveStore, Arc<CallCounter>) {
+        let (s3, owner, counter) = self.own_s3(region, "archive").await;
+        (super::archive::ArchiveStore::new(s3, bucket, kms_key_id, owner, counter.clone()), counter)
+    }
+
+    /// An S3 client in `region` with the worker's own credentials (path-style addressing when an
+    /// endpoint URL points at an emulator), and the account that should own the `what` bucket.
+    async fn own_s3(&self, region: &str, what: &str) -> (aws_sdk_s3::Client, Option<String>, Arc<CallCounter>) {
         let config = self.own_config(region).await;
         let path_style = config.endpoint_url().is_some();
         let s3 = aws_sdk_s3::config::Builder::from(&config).force_path_style(path_style).build();
@@ -159,11 +173,11 @@ impl AwsFactory {
         let owner = match self.account_id(&Place::own(region), &counter).await {
             Ok(account) => Some(account),
             Err(e) => {
-                tracing::warn!(error = %e, "could not learn the worker's account: the report bucket's owner is not pinned");
+                tracing::warn!(error = %e, "could not learn the worker's account: the {what} bucket's owner is not pinned");
                 None
             }
         };
-        super::s3::ReportStore::new(aws_sdk_s3::Client::from_conf(s3), counter, owner)
+        (aws_sdk_s3::Client::from_conf(s3), owner, counter)
     }
 
     fn budgets(&self, account_id: &str, region: &str) -> Budgets {

@@ -53,6 +53,16 @@ impl LambdaAdapter {
     }
 }
 
+impl LambdaAdapter {
+    /// GetFunction of one version, through GetFunction's own budget.
+    pub(crate) async fn get_function(&self, function_name: &str, version: &str) -> Result<aws_sdk_lambda::operation::get_function::GetFunctionOutput, AwsError> {
+        with_retries("GetFunction", Some(&self.function_budget), &self.counter, self.policy, || {
+            self.client.get_function().function_name(function_name).qualifier(version).send()
+        })
+        .await
+    }
+}
+
 /// What a failed GetPolicy means, decided on the error code (emulator/FIDELITY.md, GetPolicy).
 /// `ResourceNotFoundException` is AWS's answer for a version with no resource-based policy,
 /// whatever its wording ("The resource you requested does not exist." is the one on record),
@@ -118,10 +128,7 @@ impl LambdaRead for LambdaAdapter {
     async fn version_state(&self, function_name: &str, version: &str) -> Result<VersionState, AwsError> {
         // GetFunction rather than GetFunctionConfiguration: the same configuration, on its own
         // quota (100/s) instead of the control plane that deploy pipelines share.
-        let out = with_retries("GetFunction", Some(&self.function_budget), &self.counter, self.policy, || {
-            self.client.get_function().function_name(function_name).qualifier(version).send()
-        })
-        .await?;
+        let out = self.get_function(function_name, version).await?;
         let config = out.configuration().ok_or_else(|| AwsError::invalid("GetFunction", "response has no Configuration"))?;
         let state = config.state().map(|s| s.as_str().to_string()).ok_or_else(|| AwsError::invalid("GetFunction", "response has no State"))?;
         let state_reason_code = config.state_reason_code().map(|c| c.as_str().to_string()).unwrap_or_default();
@@ -269,6 +276,7 @@ fn listed_version(f: &aws_sdk_lambda::types::FunctionConfiguration) -> ListedVer
             .map(|o| o.as_str().to_string())
             .unwrap_or_default(),
         code_size_bytes: u64::try_from(f.code_size()).unwrap_or_default(),
+        code_sha256: f.code_sha256().unwrap_or_default().to_string(),
     }
 }
 

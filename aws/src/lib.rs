@@ -1,14 +1,16 @@
 //! The adapter layer: AWS access behind narrow traits in domain terms. The scan and deletion
 //! phases see only these traits and the plain types below, never an SDK type; the adapters
-//! (`lambda.rs`, `cloudwatch.rs`, `tagging.rs`, `s3.rs`) are thin and tested against the
+//! (`lambda.rs`, `cloudwatch.rs`, `tagging.rs`, `s3.rs`, `archive.rs`) are thin and tested against the
 //! emulator and recorded answers. `factory.rs` builds them per place (account and region), with
 //! credentials, rate budgets (`budget.rs`) and retries (`retry.rs`). Nothing here knows the
 //! phases or Temporal.
 
+pub mod archive;
 pub mod arn;
 pub mod budget;
 pub mod calls;
 pub mod cloudwatch;
+pub mod configuration;
 pub mod factory;
 pub mod lambda;
 pub mod retry;
@@ -42,6 +44,7 @@ pub struct ListedVersion {
     pub snapstart_apply_on: String,
     pub snapstart_optimization_status: String,
     pub code_size_bytes: u64,
+    pub code_sha256: String,
 }
 
 /// One page of ListFunctions(FunctionVersion=ALL).

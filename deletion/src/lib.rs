@@ -10,7 +10,12 @@
 //! before any of them is deleted, so a version that is gone (deleted by an earlier attempt or by
 //! someone else) is recorded `already_deleted` without a DeleteFunction call: AWS answers
 //! DeleteFunction on a missing version with 204, so its answer cannot say so.
+//!
+//! When the run has an archive location, each version that passed its re-check is archived
+//! (`archive.rs`) before its DeleteFunction, and a version that could not be archived is not
+//! deleted.
 
+pub mod archive;
 mod recheck;
 
 use std::collections::HashSet;
@@ -22,6 +27,7 @@ use snapstart_aws::{
 };
 use snapstart_proto::v1::{DeletionResult, ReportRow};
 
+pub use archive::ArchiveDeps;
 pub use recheck::{batches, MappingsView, MAPPINGS_MAX_AGE};
 
 /// Result outcomes, as named in the workflow result.
@@ -33,6 +39,8 @@ pub mod outcome {
     /// A Lambda@Edge replica: CloudFront must remove its replicas first.
     pub const REPLICATED: &str = "skipped_replicated";
     pub const CHANGED: &str = "skipped_changed_since_scan";
+    /// The version could not be archived, so it was not deleted.
+    pub const ARCHIVE_FAILED: &str = "skipped_archive_failed";
     pub const ERROR: &str = "error";
 }
 
@@ -92,6 +100,18 @@ pub struct Scope<'a> {
     pub dry_run: bool,
     pub resumed: bool,
     pub function_level: snapstart_rules::FallbackMode,
+    /// Where versions are archived before their deletion; `None`: not archived.
+    pub archive: Option<ArchiveScope<'a>>,
+}
+
+/// A run's archive location, and the run its records name.
+pub struct ArchiveScope<'a> {
+    pub bucket: &'a str,
+    pub prefix: &'a str,
+    /// SSE-KMS key (empty: SSE-S3).
+    pub kms_key_id: &'a str,
+    pub workflow_id: &'a str,
+    pub run_id: &'a str,
 }
 
 /// Deletes every approved row, account by account and region by region, each with the
@@ -99,6 +119,12 @@ pub struct Scope<'a> {
 /// account delete nothing, and every row there is an `error`).
 pub async fn run_everywhere(aws: &AwsFactory, scope: &Scope<'_>, approved: &[ReportRow], done: &mut Vec<DeletionResult>, progress: &mut impl Progress) {
     let total = approved.len();
+    // The archive bucket is in the run's first region and written with the worker's own
+    // credentials, whichever account a version is in.
+    let store = match &scope.archive {
+        Some(a) => Some(aws.archive_store(scope.default_region, a.bucket, a.kms_key_id).await.0),
+        None => None,
+    };
     for group in places(approved, scope.default_region) {
         let place = place_for(&group, scope.roles, scope.external_id);
         if let Err(why) = confirm_account(aws, &place, &group.account_id).await {
@@ -108,6 +134,23 @@ pub async fn run_everywhere(aws: &AwsFactory, scope: &Scope<'_>, approved: &[Rep
         }
         let (readers, _) = aws.readers_at(&place, &group.account_id).await;
         let deleter = aws.deleter_at(&place, &group.account_id).await;
+        let account_id = match (&store, group.account_id.is_empty()) {
+            // Rows of runs that predate accounts: the folder names the account acted on.
+            (Some(_), true) => aws.account_id(&place, &snapstart_aws::CallCounter::default()).await.unwrap_or_else(|_| "unknown-account".to_string()),
+            _ => group.account_id.clone(),
+        };
+        let archive = match (&scope.archive, &store) {
+            (Some(a), Some(store)) => Some(ArchiveDeps {
+                code: deleter.as_ref(),
+                store,
+                prefix: a.prefix,
+                account_id: &account_id,
+                region: &group.region,
+                workflow_id: a.workflow_id,
+                run_id: a.run_id,
+            }),
+            _ => None,
+        };
         let deps = DeleteDeps {
             lambda: readers.lambda.as_ref(),
             deleter: deleter.as_ref(),
@@ -117,6 +160,7 @@ pub async fn run_everywhere(aws: &AwsFactory, scope: &Scope<'_>, approved: &[Rep
             resumed: scope.resumed,
             function_level: scope.function_level,
             mappings_max_age: MAPPINGS_MAX_AGE,
+            archive,
         };
         rows_of(&deps, &group.rows, done, total, progress).await;
     }
@@ -151,6 +195,9 @@ pub struct DeleteDeps<'a> {
     /// How old a listing of the region's event source mappings may be when a version is
     /// re-checked ([`MAPPINGS_MAX_AGE`] in a real run).
     pub mappings_max_age: std::time::Duration,
+    /// Where each version is archived before its deletion; `None`: it is not (and cannot be
+    /// restored).
+    pub archive: Option<ArchiveDeps<'a>>,
 }
 
 /// How often progress is recorded again while a batch's evidence is gathered.
@@ -171,6 +218,7 @@ pub fn result(row: &ReportRow, outcome: &str, message: impl Into<String>) -> Del
         message: message.into(),
         account_id: row.account_id.clone(),
         region: row.region.clone(),
+        archive_uri: String::new(),
     }
 }
 
@@ -252,14 +300,25 @@ async fn process(deps: &DeleteDeps<'_>, evidence: &recheck::Evidence, mappings: 
         return result(row, outcome::CHANGED, reason);
     }
     if deps.dry_run {
-        return result(row, outcome::DRY_RUN, "dry run: not deleted");
+        return match &deps.archive {
+            Some(a) => DeletionResult { archive_uri: a.folder_uri(row), ..result(row, outcome::DRY_RUN, "dry run: not archived, not deleted") },
+            None => result(row, outcome::DRY_RUN, "dry run: not deleted"),
+        };
     }
+    let archive_uri = match &deps.archive {
+        Some(a) => match archive::archive(a, row, chrono::Utc::now()).await {
+            Ok(folder) => folder,
+            Err(not) => return result(row, not.outcome, not.reason),
+        },
+        None => String::new(),
+    };
+    let done = |outcome: &str, message: String| DeletionResult { archive_uri: archive_uri.clone(), ..result(row, outcome, message) };
     match deps.deleter.delete_version(&row.function_name, &row.version).await {
-        Ok(Deleted::Deleted) => result(row, outcome::DELETED, ""),
-        Ok(Deleted::AlreadyGone) => result(row, outcome::ALREADY_DELETED, "ResourceNotFoundException"),
-        Ok(Deleted::InUse(m)) => result(row, outcome::IN_USE, m),
-        Ok(Deleted::Replicated(m)) => result(row, outcome::REPLICATED, m),
-        Err(e) => result(row, outcome::ERROR, e.to_string()),
+        Ok(Deleted::Deleted) => done(outcome::DELETED, String::new()),
+        Ok(Deleted::AlreadyGone) => done(outcome::ALREADY_DELETED, "ResourceNotFoundException".into()),
+        Ok(Deleted::InUse(m)) => done(outcome::IN_USE, m),
+        Ok(Deleted::Replicated(m)) => done(outcome::REPLICATED, m),
+        Err(e) => done(outcome::ERROR, e.to_string()),
     }
 }
 

@@ -3,7 +3,7 @@
 use std::{collections::BTreeMap, fmt::Write as _};
 
 use snapstart_proto::{
-    status::{code_storage_phrase, target_lines, DecisionRecord},
+    status::{code_storage_phrase, target_lines, undo_phrase, DecisionRecord},
     v1::{DeletionResult, ReportRow, ReportSummary},
 };
 
@@ -27,6 +27,8 @@ pub struct ApprovalEmail<'a> {
     pub ui_url: &'a str,
     /// Where the full report is (s3://… or a file on the worker), empty when nowhere.
     pub report_location: &'a str,
+    /// Where versions are archived before deletion, empty when nowhere.
+    pub archive_uri: &'a str,
 }
 
 /// Escapes text for HTML.
@@ -73,7 +75,8 @@ pub fn approval_email(e: &ApprovalEmail) -> Message {
     let mode = if e.dry_run { "DRY RUN: nothing will actually be deleted" } else { "LIVE: approved versions will be deleted" };
     let subject = format!("[snapstart-cleaner] Approve deleting {} SnapStart versions in {} (saves ${:.2}/month)", s.candidates, s.region, s.estimated_monthly_saving_usd);
     let mut text = String::new();
-    let _ = writeln!(text, "snapstart-cleaner found {} unused SnapStart versions in {}.\n{mode}.\n", s.candidates, s.region);
+    let undo = undo_phrase(e.dry_run, e.archive_uri);
+    let _ = writeln!(text, "snapstart-cleaner found {} unused SnapStart versions in {}.\n{mode}.\n{undo}\n", s.candidates, s.region);
     let _ = writeln!(text, "Settings: {}", settings_line(s));
     let _ = writeln!(text, "Scanned {} SnapStart versions in {} functions; states: {}", s.snapstart_versions, s.functions_scanned, states_line(s));
     let _ = writeln!(text, "Stage A pass {}, stage B pass {}, alias-protected {}, check failed {}", s.stage_a_pass, s.stage_b_pass, s.alias_protected, s.check_failed);
@@ -105,11 +108,11 @@ pub fn approval_email(e: &ApprovalEmail) -> Message {
         .map(|r| format!("<li><code>{}</code></li>", escape(&row_line(r))))
         .collect();
     let html = format!(
-        "<html><body style=\"font-family:sans-serif\"><h2>{}</h2><p><b>{}</b></p><p>Settings: {}<br>States: {}<br>Stage A pass {}, stage B pass {}, alias-protected {}, check failed {}</p>\
+        "<html><body style=\"font-family:sans-serif\"><h2>{}</h2><p><b>{}</b></p><p>{}</p><p>Settings: {}<br>States: {}<br>Stage A pass {}, stage B pass {}, alias-protected {}, check failed {}</p>\
          <p>Candidates: <b>{}</b>; estimated saving <b>${:.2}/month</b>; {}</p>{}<ul>{}</ul>{}\
          <p><a href=\"{}\">Approve…</a> &nbsp; <a href=\"{}\">Reject…</a></p><p>Each link opens a confirmation page; nothing happens until you confirm there. Deadline: {}.</p>\
          <p>Workflow <a href=\"{}\">{}</a></p>{}</body></html>",
-        escape(&subject), mode, escape(&settings_line(s)), escape(&states_line(s)), s.stage_a_pass, s.stage_b_pass, s.alias_protected, s.check_failed,
+        escape(&subject), mode, escape(&undo), escape(&settings_line(s)), escape(&states_line(s)), s.stage_a_pass, s.stage_b_pass, s.alias_protected, s.check_failed,
         s.candidates, s.estimated_monthly_saving_usd, escape(&code_storage_phrase(s)), targets_html(&targets), rows,
         if e.candidates.len() > MAX_ROWS { format!("<p>… and {} more</p>", e.candidates.len() - MAX_ROWS) } else { String::new() },
         escape(e.approve_url), escape(e.reject_url), escape(e.deadline), escape(e.ui_url), escape(e.workflow_id),
@@ -137,6 +140,8 @@ pub struct CompletionEmail<'a> {
     pub ui_url: &'a str,
     /// Where the deletion results were written (s3://…), empty when nowhere.
     pub report_location: &'a str,
+    /// Where versions were archived before deletion, empty when nowhere.
+    pub archive_uri: &'a str,
 }
 
 /// The summary sent for every outcome.
@@ -174,12 +179,25 @@ pub fn completion_email(e: &CompletionEmail) -> Message {
     for (outcome, n) in &outcomes {
         let _ = writeln!(text, "  {outcome}: {n}");
     }
-    let errors: Vec<&DeletionResult> = e.results.iter().filter(|r| r.outcome == "error").collect();
+    if e.status == "done" {
+        let _ = writeln!(text, "{}", undo_phrase(e.dry_run, e.archive_uri));
+    }
+    let errors: Vec<&DeletionResult> = e.results.iter().filter(|r| matches!(r.outcome.as_str(), "error" | "skipped_archive_failed")).collect();
     for r in errors.iter().take(MAX_ERRORS) {
-        let _ = writeln!(text, "  error {}{}:{}: {}", place(&r.account_id, &r.region), r.function_name, r.version, r.message);
+        let _ = writeln!(text, "  {} {}{}:{}: {}", r.outcome, place(&r.account_id, &r.region), r.function_name, r.version, r.message);
     }
     if errors.len() > MAX_ERRORS {
         let _ = writeln!(text, "  … and {} more errors", errors.len() - MAX_ERRORS);
+    }
+    let archived: Vec<&DeletionResult> = e.results.iter().filter(|r| r.outcome == "deleted" && !r.archive_uri.is_empty()).collect();
+    if !archived.is_empty() {
+        let _ = writeln!(text, "Archives of the deleted versions (restore one with `snapstart-cleaner restore <archive> --apply`):");
+    }
+    for r in archived.iter().take(MAX_ROWS) {
+        let _ = writeln!(text, "  {}{}:{}  {}", place(&r.account_id, &r.region), r.function_name, r.version, r.archive_uri);
+    }
+    if archived.len() > MAX_ROWS {
+        let _ = writeln!(text, "  … and {} more (the deletion results name each archive)", archived.len() - MAX_ROWS);
     }
     if !e.report_location.is_empty() {
         let _ = writeln!(text, "Deletion results: {}", e.report_location);
@@ -211,7 +229,7 @@ mod tests {
         };
         let rows = vec![ReportRow { account_id: "111111111111".into(), region: "us-west-2".into(), ..row(1) }];
         let m = approval_email(&ApprovalEmail {
-            workflow_id: "wf", run_id: "run", summary: &summary, candidates: &rows, approve_url: "a", reject_url: "b", deadline: "d", dry_run: true, ui_url: "u", report_location: "s3://audit-bucket/r/wf.json",
+            workflow_id: "wf", run_id: "run", summary: &summary, candidates: &rows, approve_url: "a", reject_url: "b", deadline: "d", dry_run: true, ui_url: "u", report_location: "s3://audit-bucket/r/wf.json", archive_uri: "",
         });
 
         assert!(m.text.contains("111111111111 us-west-2: 2 candidates, frees 1.0 GB of 75.0 GB (10.0 GB used)"), "{}", m.text);
@@ -227,7 +245,7 @@ mod tests {
         let rows: Vec<ReportRow> = (0..45).map(row).collect();
         let m = approval_email(&ApprovalEmail {
             workflow_id: "wf", run_id: "run", summary: &summary, candidates: &rows, approve_url: "http://r/approve?token=a",
-            reject_url: "http://r/reject?token=b", deadline: "2026-12-03T00:00:00Z", dry_run: true, ui_url: "http://ui", report_location: "",
+            reject_url: "http://r/reject?token=b", deadline: "2026-12-03T00:00:00Z", dry_run: true, ui_url: "http://ui", report_location: "", archive_uri: "",
         });
         assert!(m.subject.len() < 200 && m.subject.contains("45"));
         assert_eq!(m.text.matches("$3.90/month").count(), 40);
@@ -247,11 +265,37 @@ mod tests {
             .collect();
         let decision = DecisionRecord { approved: true, approver: Some("ana".into()), decision_source: Some("email-link".into()), ..Default::default() };
         let m = completion_email(&CompletionEmail {
-            status: "done", workflow_id: "wf", run_id: "run", summary: &summary, results: &results, dry_run: false, decision: Some(&decision), ui_url: "u", report_location: "s3://audit-bucket/r/wf.deletions.json",
+            status: "done", workflow_id: "wf", run_id: "run", summary: &summary, results: &results, dry_run: false, decision: Some(&decision), ui_url: "u", report_location: "s3://audit-bucket/r/wf.deletions.json", archive_uri: "",
         });
         assert!(m.text.contains("error: 35") && m.text.contains("deleted: 1"));
         assert_eq!(m.text.matches(": boom").count(), 30);
+        assert!(m.text.contains("deletions CANNOT be undone"), "a live run without an archive says so plainly");
         assert!(m.text.contains("by ana") && m.text.contains("email-link") && m.text.contains("live"));
         assert!(m.text.contains("Deletion results: s3://audit-bucket/r/wf.deletions.json"));
+    }
+
+    #[test]
+    fn every_email_says_whether_deletions_can_be_undone_and_the_summary_names_each_archive() {
+        let summary = ReportSummary { region: "us-west-2".into(), candidates: 1, ..Default::default() };
+        let ask = |dry_run: bool, archive_uri: &str| {
+            approval_email(&ApprovalEmail {
+                workflow_id: "wf", run_id: "run", summary: &summary, candidates: &[], approve_url: "a", reject_url: "b", deadline: "d", dry_run, ui_url: "u", report_location: "", archive_uri,
+            })
+        };
+        assert!(ask(false, "").text.contains("deletions CANNOT be undone"));
+        assert!(ask(false, "").html.contains("deletions CANNOT be undone"));
+        assert!(ask(false, "s3://archive/v/").text.contains("archived to s3://archive/v/ before it is deleted"));
+        assert!(ask(true, "s3://archive/v/").text.contains("nothing is archived; a live run would archive each version to s3://archive/v/"));
+        assert!(ask(true, "").text.contains("could not be undone"));
+
+        let deleted = |v: &str, archive: &str, outcome: &str| DeletionResult { function_name: "f".into(), version: v.into(), outcome: outcome.into(), archive_uri: archive.into(), message: "m".into(), ..Default::default() };
+        let results = [deleted("1", "s3://archive/v/1/f/1/", "deleted"), deleted("2", "", "skipped_archive_failed"), deleted("3", "s3://archive/v/1/f/3/", "dry_run_would_delete")];
+        let m = completion_email(&CompletionEmail {
+            status: "done", workflow_id: "wf", run_id: "run", summary: &summary, results: &results, dry_run: false, decision: None, ui_url: "u", report_location: "", archive_uri: "s3://archive/v/",
+        });
+        assert!(m.text.contains("f:1  s3://archive/v/1/f/1/"), "{}", m.text);
+        assert!(m.text.contains("skipped_archive_failed f:2: m"), "an archive failure is listed with its reason: {}", m.text);
+        assert!(!m.text.contains("s3://archive/v/1/f/3/"), "only deleted versions have archives");
+        assert!(m.text.contains("archived to s3://archive/v/"));
     }
 }

@@ -3,6 +3,7 @@
 //! Temporal history.
 
 pub mod approval;
+pub mod archive;
 pub mod candidates;
 pub mod codec;
 pub mod links;

@@ -92,7 +92,9 @@ impl ScanRequest {
         if timeout == 0 || timeout > DEFAULT_APPROVAL_TIMEOUT_SECONDS as i64 {
             return Err(invalid("approval_timeout_seconds", format!("must be between 1 and {DEFAULT_APPROVAL_TIMEOUT_SECONDS} (7 days); got {timeout}")));
         }
-        let s3_report_uri = validate_s3_uri(self.s3_report_uri.as_deref())?;
+        let s3_report_uri = validate_s3_uri("s3_report_uri", self.s3_report_uri.as_deref())?;
+        let archive_uri = validate_s3_uri("archive_uri", self.archive_uri.as_deref())?;
+        let archive_kms_key_id = validate_kms_key_id("archive_kms_key_id", self.archive_kms_key_id.as_deref())?;
         let include = validate_patterns("include", &self.include)?;
         let exclude = validate_patterns("exclude", &self.exclude)?;
         let protect_tag_key = self.protect_tag_key.clone().unwrap_or_else(|| DEFAULT_PROTECT_TAG_KEY.to_string());
@@ -106,6 +108,8 @@ impl ScanRequest {
             region: regions[0].clone(),
             regions,
             s3_report_uri,
+            archive_uri,
+            archive_kms_key_id,
             assume_role_arns,
             external_id,
             include_own_account,
@@ -127,14 +131,14 @@ pub const ACCEPTED_FIELDS: &[&str] = &[
     "region", "lookback_days", "min_age_days", "keep_last_n", "period_seconds",
     "function_name_prefix", "s3_report_uri", "function_level_fallback", "dry_run",
     "approval_timeout_seconds", "include", "exclude", "protect_tag_key", "regions",
-    "assume_role_arns", "external_id", "include_own_account",
+    "assume_role_arns", "external_id", "include_own_account", "archive_uri", "archive_kms_key_id",
 ];
 
 /// `s3://bucket/prefix` (prefix optional): a DNS-style bucket name, a key prefix of printable
-/// characters. Empty or absent: no S3 reports.
-fn validate_s3_uri(uri: Option<&str>) -> Result<String, InvalidRequest> {
+/// characters. Empty or absent: none (no S3 reports; no archive).
+pub fn validate_s3_uri(field: &str, uri: Option<&str>) -> Result<String, InvalidRequest> {
     let Some(uri) = uri.filter(|u| !u.is_empty()) else { return Ok(String::new()) };
-    let bad = || invalid("s3_report_uri", format!("{uri:?} is not an S3 location such as \"s3://audit-bucket/snapstart-cleaner/\""));
+    let bad = || invalid(field, format!("{uri:?} is not an S3 location such as \"s3://audit-bucket/snapstart-cleaner/\""));
     let rest = uri.strip_prefix("s3://").ok_or_else(bad)?;
     let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
     let bucket_ok = (3..=63).contains(&bucket.len())
@@ -147,7 +151,18 @@ fn validate_s3_uri(uri: Option<&str>) -> Result<String, InvalidRequest> {
     Ok(uri.to_string())
 }
 
-/// The bucket and key prefix of a validated `s3_report_uri`.
+/// A KMS key as S3 takes it for SSE-KMS: a key id, key ARN, alias name or alias ARN (1–2048
+/// characters, no spaces or control characters). Empty or absent: SSE-S3.
+pub fn validate_kms_key_id(field: &str, key: Option<&str>) -> Result<String, InvalidRequest> {
+    let Some(key) = key.filter(|k| !k.is_empty()) else { return Ok(String::new()) };
+    let shape_ok = key.starts_with("arn:") || key.starts_with("alias/") || key.chars().all(|c| c.is_ascii_hexdigit() || c == '-');
+    if key.len() > 2048 || !shape_ok || key.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(invalid(field, format!("{key:?} is not a KMS key id, key ARN or alias (such as \"alias/snapstart-archive\")")));
+    }
+    Ok(key.to_string())
+}
+
+/// The bucket and key prefix of a validated S3 location (`s3_report_uri`, `archive_uri`).
 pub fn s3_location(uri: &str) -> Option<(&str, &str)> {
     let rest = uri.strip_prefix("s3://")?;
     Some(rest.split_once('/').unwrap_or((rest, "")))
@@ -421,6 +436,21 @@ mod tests {
         for bad in ["audit-bucket/x", "s3://", "s3://Audit/x", "s3://ab/x", "s3://-bucket/x", "https://audit-bucket/x"] {
             let err = check(&format!(r#"{{"region": "us-west-2", "s3_report_uri": "{bad}"}}"#)).unwrap_err();
             assert_eq!(err.field, "s3_report_uri", "{bad}");
+        }
+    }
+
+    #[test]
+    fn an_archive_location_is_checked_like_a_report_location_and_its_kms_key_is_a_key_or_alias() {
+        let s = check(r#"{"region": "us-west-2", "archive_uri": "s3://archive-bucket/versions/", "archive_kms_key_id": "alias/snapstart-archive"}"#).unwrap();
+        assert_eq!((s.archive_uri.as_str(), s.archive_kms_key_id.as_str()), ("s3://archive-bucket/versions/", "alias/snapstart-archive"));
+        let none = check(r#"{"region": "us-west-2", "archive_uri": "", "archive_kms_key_id": null}"#).unwrap();
+        assert_eq!((none.archive_uri.as_str(), none.archive_kms_key_id.as_str()), ("", ""), "none: the worker's ARCHIVE_URI, SSE-S3");
+        for key in ["1234abcd-12ab-34cd-56ef-1234567890ab", "arn:aws:kms:us-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab", "alias/x"] {
+            assert!(check(&format!(r#"{{"region": "us-west-2", "archive_kms_key_id": "{key}"}}"#)).is_ok(), "{key}");
+        }
+        assert_eq!(check(r#"{"region": "us-west-2", "archive_uri": "s3://Archive/x"}"#).unwrap_err().field, "archive_uri");
+        for bad in ["my key", "snapstart-archive", "alias/a\nb"] {
+            assert_eq!(check(&serde_json::json!({"region": "us-west-2", "archive_kms_key_id": bad}).to_string()).unwrap_err().field, "archive_kms_key_id", "{bad:?}");
         }
     }
 

@@ -36,6 +36,10 @@ pub struct RunStatus {
     pub deadline: Option<String>,
     /// Whether deletion will be (or was) a dry run.
     pub dry_run: bool,
+    /// Where deleted versions are archived (as the approval email promised), and with which KMS
+    /// key; empty: deletions cannot be undone.
+    pub archive_uri: String,
+    pub archive_kms_key_id: String,
     /// The first [`STATUS_CANDIDATES`] candidates the approver decides on (`candidates` and
     /// `functions` page through all of them).
     pub candidates: Vec<ReportRow>,
@@ -181,6 +185,17 @@ pub fn code_storage_phrase(s: &ReportSummary) -> String {
         return frees;
     }
     format!("{frees} (the region uses {} of its {} quota)", gigabytes(s.code_storage_used_bytes), gigabytes(s.code_storage_limit_bytes))
+}
+
+/// Whether deletions can be undone: where each version is archived first, or plainly that they
+/// cannot be. Said the same way in the approval email, on the confirm page and in the summary.
+pub fn undo_phrase(dry_run: bool, archive_uri: &str) -> String {
+    match (dry_run, archive_uri.is_empty()) {
+        (false, false) => format!("Each version is archived to {archive_uri} before it is deleted; `snapstart-cleaner restore` brings one back."),
+        (false, true) => "No archive location: deletions CANNOT be undone (set archive_uri, or ARCHIVE_URI on the worker).".to_string(),
+        (true, false) => format!("Dry run: nothing is archived; a live run would archive each version to {archive_uri} before deleting it."),
+        (true, true) => "No archive location: a live run's deletions could not be undone.".to_string(),
+    }
 }
 
 /// One line per account and region of a run over several, e.g. "111111111111 eu-west-1: 12

@@ -32,15 +32,15 @@ type Expected = (&'static str, Keys, Option<(&'static str, Keys)>);
 /// Each activity payload type of the recorded run, its top-level keys, and for a packed field
 /// the keys of the message inside (shown unpacked, never as bytes).
 const ACTIVITY_PAYLOADS: &[Expected] = &[
-    ("snapstart.v1.ScanSettings", &["approval_timeout_seconds", "assume_role_arns", "dry_run_requested", "exclude", "external_id", "function_level_fallback", "function_name_prefix", "include", "include_own_account", "keep_last_n", "lookback_days", "min_age_days", "now_unix", "period_seconds", "protect_tag_key", "region", "regions", "s3_report_uri"], None),
+    ("snapstart.v1.ScanSettings", &["approval_timeout_seconds", "archive_kms_key_id", "archive_uri", "assume_role_arns", "dry_run_requested", "exclude", "external_id", "function_level_fallback", "function_name_prefix", "include", "include_own_account", "keep_last_n", "lookback_days", "min_age_days", "now_unix", "period_seconds", "protect_tag_key", "region", "regions", "s3_report_uri"], None),
     ("snapstart.v1.PhaseOutput", &["counts", "scan"], Some(("scan", &["account_id", "aws_calls", "code_storage", "error", "functions", "region", "role_arn", "settings", "targets"]))),
     ("snapstart.v1.PackedScan", &["account_id", "aws_calls", "code_storage", "error", "functions", "region", "role_arn", "settings", "targets"], None),
     ("snapstart.v1.BuildReportOutput", &["candidates", "counts", "preview"], Some(("candidates", &["rows"]))),
     ("snapstart.v1.ApprovalEmailRequest", &["candidates", "deadline_unix", "dry_run_requested", "report_location", "run_id", "summary", "workflow_id"], Some(("candidates", &["rows"]))),
-    ("snapstart.v1.NotifyResponse", &["delivered", "dry_run"], None),
-    ("snapstart.v1.DeleteRequest", &["approved", "assume_role_arns", "dry_run", "external_id", "function_level_fallback", "period_seconds", "region", "scan_now_unix"], Some(("approved", &["rows"]))),
+    ("snapstart.v1.NotifyResponse", &["archive_kms_key_id", "archive_uri", "delivered", "dry_run"], None),
+    ("snapstart.v1.DeleteRequest", &["approved", "archive_kms_key_id", "archive_uri", "assume_role_arns", "dry_run", "external_id", "function_level_fallback", "period_seconds", "region", "scan_now_unix"], Some(("approved", &["rows"]))),
     ("snapstart.v1.DeleteResponse", &["dry_run", "results"], Some(("results", &["results"]))),
-    ("snapstart.v1.CompletionEmailRequest", &["decision_json", "dry_run", "results", "run_id", "s3_report_uri", "status", "summary", "workflow_id"], Some(("results", &["results"]))),
+    ("snapstart.v1.CompletionEmailRequest", &["archive_uri", "decision_json", "dry_run", "results", "run_id", "s3_report_uri", "status", "summary", "workflow_id"], Some(("results", &["results"]))),
 ];
 
 struct Answer {
@@ -210,7 +210,7 @@ async fn a_delete_versions_heartbeat_shows_its_results_unpacked() {
 
     let (message_type, json) = data_json(&answered[0]);
     assert_eq!(message_type, "snapstart.v1.DeleteProgress");
-    assert_eq!(json, json!({"done": 1, "total": 2, "outcomes": {}, "results": {"results": [{"function_name": "orders", "version": "1", "outcome": "deleted", "message": "", "account_id": "", "region": ""}]}}));
+    assert_eq!(json, json!({"done": 1, "total": 2, "outcomes": {}, "results": {"results": [{"function_name": "orders", "version": "1", "outcome": "deleted", "message": "", "account_id": "", "region": "", "archive_uri": ""}]}}));
 }
 
 fn text(key: &str, value: &str) -> (String, Vec<u8>) {
@@ -252,7 +252,7 @@ async fn unknown_types_and_undecodable_bytes_come_back_unchanged_next_to_decoded
     let answered = decode(vec![unknown.clone(), ours, broken.clone(), not_utf8.clone(), encrypted.clone()]).await;
 
     assert_eq!(answered[0], unknown);
-    assert_eq!(data_json(&answered[1]).1, json!({"delivered": ["smtp"], "dry_run": true}));
+    assert_eq!(data_json(&answered[1]).1, json!({"delivered": ["smtp"], "dry_run": true, "archive_uri": "", "archive_kms_key_id": ""}));
     assert_eq!(answered[2], broken);
     assert_eq!(answered[3], not_utf8);
     assert_eq!(answered[4], encrypted);

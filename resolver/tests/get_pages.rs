@@ -81,6 +81,19 @@ async fn dry_run_is_announced_on_the_approve_page() {
 }
 
 #[tokio::test]
+async fn the_approve_page_says_whether_a_live_run_s_deletions_can_be_undone() {
+    let run = FakeRun::waiting(vec![row("f", "1")]);
+    run.status.lock().unwrap().dry_run = false;
+
+    let page = get(&run, &link(Decision::Approve, &token(Decision::Approve))).await;
+    assert!(page.body.contains("deletions CANNOT be undone"), "{}", page.body);
+
+    run.status.lock().unwrap().archive_uri = "s3://archive-bucket/versions/".into();
+    let page = get(&run, &link(Decision::Approve, &token(Decision::Approve))).await;
+    assert!(page.body.contains("archived to s3://archive-bucket/versions/ before it is deleted"), "{}", page.body);
+}
+
+#[tokio::test]
 async fn reject_link_says_nothing_will_be_deleted_and_has_no_checkboxes() {
     let run = FakeRun::waiting(vec![row("f", "1")]);
 

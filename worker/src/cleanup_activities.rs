@@ -40,6 +40,10 @@ pub struct CleanupConfig {
     pub channels: Vec<Arc<dyn Channel>>,
     /// The largest result an activity may return (see [`crate::payload::fit`]).
     pub payload_limit: usize,
+    /// The worker's ARCHIVE_URI and ARCHIVE_KMS_KEY_ID: where a run without its own archive
+    /// location archives versions before deleting them (empty: nowhere).
+    pub archive_uri: String,
+    pub archive_kms_key_id: String,
 }
 
 /// Activities hold their dependencies.
@@ -113,6 +117,17 @@ impl deletion::Progress for HeartbeatProgress<'_> {
     }
 }
 
+/// Where a run archives versions: its own `archive_uri` (with its KMS key, else the worker's),
+/// else the worker's ARCHIVE_URI and ARCHIVE_KMS_KEY_ID.
+pub fn archive_of(settings: &snapstart_proto::v1::ScanSettings, config: &CleanupConfig) -> (String, String) {
+    let kms = |own: &str| if own.is_empty() { config.archive_kms_key_id.clone() } else { own.to_string() };
+    match settings.archive_uri.is_empty() {
+        false => (settings.archive_uri.clone(), kms(&settings.archive_kms_key_id)),
+        true if config.archive_uri.is_empty() => (String::new(), String::new()),
+        true => (config.archive_uri.clone(), kms(&settings.archive_kms_key_id)),
+    }
+}
+
 fn bad_input(e: impl std::fmt::Display) -> ActivityError {
     ActivityError::application(ApplicationFailure::non_retryable(format!("{e}")))
 }
@@ -159,6 +174,7 @@ impl CleanupActivities {
         };
         let dry_run = req.dry_run_requested || self.config.delete_dry_run;
         let summary = req.summary.clone().unwrap_or_default();
+        let (archive_uri, archive_kms_key_id) = archive_of(&summary.settings.clone().unwrap_or_default(), &self.config);
         let message = approval_email(&ApprovalEmail {
             workflow_id: &req.workflow_id,
             run_id: &req.run_id,
@@ -170,10 +186,11 @@ impl CleanupActivities {
             dry_run,
             ui_url: &self.ui_link(&req.workflow_id, &req.run_id),
             report_location: &req.report_location,
+            archive_uri: &archive_uri,
         });
         let delivered = self.deliver(&ctx, &message).await?;
-        tracing::info!(workflow_id = %req.workflow_id, ?delivered, "approval request sent");
-        fit(names::ACTIVITY_SEND_APPROVAL_EMAIL, NotifyResponse { delivered, dry_run }, self.config.payload_limit)
+        tracing::info!(workflow_id = %req.workflow_id, ?delivered, %archive_uri, "approval request sent");
+        fit(names::ACTIVITY_SEND_APPROVAL_EMAIL, NotifyResponse { delivered, dry_run, archive_uri, archive_kms_key_id }, self.config.payload_limit)
     }
 
     /// Re-checks and deletes (or, in a dry run, reports) each approved version.
@@ -197,6 +214,12 @@ impl CleanupActivities {
         }
         let total = approved.rows.len();
         let mut progress = HeartbeatProgress { ctx: &ctx, last: None };
+        let archive_scope = match req.archive_uri.as_str() {
+            "" => None,
+            uri => Some(snapstart_proto::request::s3_location(uri).ok_or_else(|| bad_input(format!("archive_uri {uri:?} is not an S3 location")))?),
+        };
+        let workflow_id = ctx.info().workflow_id.clone().unwrap_or_default();
+        let run_id = ctx.info().workflow_run_id.clone().unwrap_or_default();
         let scope = deletion::Scope {
             default_region: &req.region,
             roles: &req.assume_role_arns,
@@ -205,6 +228,13 @@ impl CleanupActivities {
             dry_run,
             resumed,
             function_level: req.function_level_fallback.parse().unwrap_or_default(),
+            archive: archive_scope.as_ref().map(|(bucket, prefix)| deletion::ArchiveScope {
+                bucket,
+                prefix,
+                kms_key_id: &req.archive_kms_key_id,
+                workflow_id: &workflow_id,
+                run_id: &run_id,
+            }),
         };
         let before = done.results.len();
         deletion::run_everywhere(&self.aws, &scope, &approved.rows, &mut done.results, &mut progress).await;
@@ -240,9 +270,10 @@ impl CleanupActivities {
             decision: decision.as_ref(),
             ui_url: &self.ui_link(&req.workflow_id, &req.run_id),
             report_location: &deletions_location,
+            archive_uri: &req.archive_uri,
         });
         let delivered = self.deliver(&ctx, &message).await?;
         crate::metrics::run_finished(&req.status);
-        fit(names::ACTIVITY_SEND_COMPLETION_EMAIL, NotifyResponse { delivered, dry_run: req.dry_run }, self.config.payload_limit)
+        fit(names::ACTIVITY_SEND_COMPLETION_EMAIL, NotifyResponse { delivered, dry_run: req.dry_run, ..Default::default() }, self.config.payload_limit)
     }
 }

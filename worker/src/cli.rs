@@ -116,6 +116,12 @@ pub struct ApprovalArgs {
     /// trials; with no SNS or SMTP channel this is required, or the worker refuses to start)
     #[arg(long, env = "NOTIFY_LOG_LINKS", default_value_t = false, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
     pub log_links: bool,
+    /// Archive every version before deleting it, under s3://bucket/prefix/ (a bucket in the run's first region), for runs that give no archive_uri; unset: such runs' deletions cannot be undone
+    #[arg(long, env = "ARCHIVE_URI")]
+    pub archive_uri: Option<String>,
+    /// SSE-KMS key for the archive (id, ARN or alias) when a run gives none [default: SSE-S3]
+    #[arg(long, env = "ARCHIVE_KMS_KEY_ID")]
+    pub archive_kms_key_id: Option<String>,
 }
 
 impl ApprovalArgs {
@@ -141,8 +147,17 @@ impl ApprovalArgs {
                  or NOTIFY_LOG_LINKS=true (--log-links) to write the approval links to this log"
             );
         }
+        let archive_uri = snapstart_proto::request::validate_s3_uri("ARCHIVE_URI", self.archive_uri.as_deref()).map_err(anyhow::Error::msg)?;
+        let archive_kms_key_id = snapstart_proto::request::validate_kms_key_id("ARCHIVE_KMS_KEY_ID", self.archive_kms_key_id.as_deref()).map_err(anyhow::Error::msg)?;
+        if archive_uri.is_empty() && !live_deletion_enabled(&self.delete_dry_run) {
+            tracing::info!("no ARCHIVE_URI: runs without their own archive_uri archive nothing");
+        } else if archive_uri.is_empty() {
+            tracing::warn!("live deletion without ARCHIVE_URI: runs without their own archive_uri delete versions that cannot be restored");
+        }
         Ok(crate::cleanup_activities::CleanupConfig {
             secret,
+            archive_uri,
+            archive_kms_key_id,
             resolver_public_url: self.resolver_public_url.clone(),
             ui_url: self.ui_url.clone(),
             namespace,
@@ -174,6 +189,8 @@ pub struct ScanArgs {
 pub struct StartArgs {
     #[command(flatten)]
     pub options: ScanOptions,
+    #[command(flatten)]
+    pub archive: crate::start_input::ArchiveOptions,
     #[command(flatten)]
     pub temporal: TemporalArgs,
     /// Task queue the worker polls
@@ -268,8 +285,9 @@ async fn shutdown_signal() {
 /// Runs `start`: one workflow, its id and UI link, optionally the report.
 pub async fn start(args: StartArgs) -> anyhow::Result<()> {
     use temporalio_client::{WorkflowIdConflictPolicy, WorkflowStartOptions};
-    let settings = args.options.settings(); // validate locally first: exit 2 with the field named
     let mut request = args.options.request();
+    args.archive.apply(&mut request);
+    let settings = crate::start_input::settings_of(&request); // validate locally first: exit 2 with the field named
     request.dry_run = args.dry_run.then_some(true);
     let workflow_id = args.workflow_id.clone().unwrap_or_else(|| default_workflow_id(&settings));
     let client = args.temporal.connect().await?;

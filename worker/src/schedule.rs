@@ -75,6 +75,8 @@ pub struct CreateArgs {
     pub when: When,
     #[command(flatten)]
     pub options: ScanOptions,
+    #[command(flatten)]
+    pub archive: crate::start_input::ArchiveOptions,
     /// Task queue the worker polls
     #[arg(long, env = "SNAPSTART_TASK_QUEUE", default_value = names::TASK_QUEUE)]
     pub task_queue: String,
@@ -180,9 +182,10 @@ async fn handle(target: &Target) -> anyhow::Result<temporalio_client::schedules:
 }
 
 async fn create(a: CreateArgs) -> anyhow::Result<()> {
-    let settings = a.options.settings(); // validate locally first: exit 2 with the field named
-    let spec = a.when.spec().unwrap_or_else(|e| usage_error(e));
     let mut request = a.options.request();
+    a.archive.apply(&mut request);
+    let settings = crate::start_input::settings_of(&request); // validate locally first: exit 2 with the field named
+    let spec = a.when.spec().unwrap_or_else(|e| usage_error(e));
     request.dry_run = a.dry_run.then_some(true);
     let workflow_id = a.workflow_id.clone().unwrap_or_else(|| crate::start_input::default_workflow_id(&settings));
     let action = ScheduleAction::start_workflow(crate::workflow::SnapStartCleanup::run, crate::start_input::json_input(&request)?, a.task_queue.clone(), workflow_id.clone());

@@ -77,13 +77,37 @@ impl ScanOptions {
 
     /// Validated settings, or exit status 2 with the field named.
     pub fn settings(&self) -> ScanSettings {
-        match self.request().validate(chrono::Utc::now().timestamp()) {
-            Ok(s) => s,
-            Err(e) => {
-                eprintln!("error: {e}");
-                std::process::exit(2);
-            }
+        settings_of(&self.request())
+    }
+}
+
+/// Validated settings of a start input, or exit status 2 with the field named.
+pub fn settings_of(request: &ScanRequest) -> ScanSettings {
+    match request.validate(chrono::Utc::now().timestamp()) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::exit(2);
         }
+    }
+}
+
+/// Where a run that deletes archives each version first (`start` and `schedule`).
+#[derive(Debug, Clone, Args)]
+pub struct ArchiveOptions {
+    /// Archive each version under s3://bucket/prefix/ before deleting it (a bucket in the first --region) [default: the worker's ARCHIVE_URI]
+    #[arg(long)]
+    pub archive_uri: Option<String>,
+    /// SSE-KMS key for the archive (id, ARN or alias) [default: the worker's ARCHIVE_KMS_KEY_ID, else SSE-S3]
+    #[arg(long)]
+    pub archive_kms_key_id: Option<String>,
+}
+
+impl ArchiveOptions {
+    /// Adds these options to a start input.
+    pub fn apply(&self, request: &mut ScanRequest) {
+        request.archive_uri = self.archive_uri.clone();
+        request.archive_kms_key_id = self.archive_kms_key_id.clone();
     }
 }
 

@@ -277,6 +277,8 @@ impl SnapStartCleanup {
         let sent = ctx.execute_activity(CleanupActivities::send_approval_email, Typed(request), activity_options(SHORT)).await?.0;
         ctx.state_mut(|s| {
             s.status.dry_run = sent.dry_run;
+            s.status.archive_uri = sent.archive_uri;
+            s.status.archive_kms_key_id = sent.archive_kms_key_id;
             s.status.deadline_unix = Some(deadline_unix);
             s.status.deadline = Some(decision::iso(deadline_unix));
             s.status.phase = PHASE_AWAITING_APPROVAL.into();
@@ -305,7 +307,7 @@ impl SnapStartCleanup {
 
     async fn delete(ctx: &mut WorkflowContext<Self>, settings: &ScanSettings) -> WorkflowResult<DeletionResultList> {
         let approved = ctx.state(Self::approved_packed);
-        let dry_run = ctx.state(|s| s.status.dry_run);
+        let (dry_run, archive_uri, archive_kms_key_id) = ctx.state(|s| (s.status.dry_run, s.status.archive_uri.clone(), s.status.archive_kms_key_id.clone()));
         ctx.state_mut(|s| s.status.phase = names::ACTIVITY_DELETE_VERSIONS.into());
         let request = DeleteRequest {
             region: settings.region.clone(),
@@ -316,6 +318,8 @@ impl SnapStartCleanup {
             assume_role_arns: settings.assume_role_arns.clone(),
             external_id: settings.external_id.clone(),
             function_level_fallback: settings.function_level_fallback.clone(),
+            archive_uri,
+            archive_kms_key_id,
         };
         let out = ctx.execute_activity(CleanupActivities::delete_versions, Typed(request), activity_options(LONG)).await?.0;
         ctx.state_mut(|s| s.status.dry_run = out.dry_run);
@@ -324,7 +328,7 @@ impl SnapStartCleanup {
 
     async fn finish(ctx: &mut WorkflowContext<Self>, status: &str, summary: &ReportSummary, results: DeletionResultList) -> WorkflowResult<CleanupResult> {
         ctx.state_mut(|s| s.status.phase = names::ACTIVITY_SEND_COMPLETION_EMAIL.into());
-        let (decision, dry_run) = ctx.state(|s| (s.status.decision.clone(), s.status.dry_run));
+        let (decision, dry_run, archive_uri) = ctx.state(|s| (s.status.decision.clone(), s.status.dry_run, s.status.archive_uri.clone()));
         let request = CompletionEmailRequest {
             status: status.into(),
             workflow_id: ctx.workflow_id().to_string(),
@@ -334,6 +338,7 @@ impl SnapStartCleanup {
             dry_run,
             decision_json: decision.as_ref().map(|d| serde_json::to_string(d).unwrap_or_default()).unwrap_or_default(),
             s3_report_uri: summary.settings.as_ref().map(|s| s.s3_report_uri.clone()).unwrap_or_default(),
+            archive_uri,
         };
         ctx.execute_activity(CleanupActivities::send_completion_email, Typed(request), activity_options(SHORT)).await?;
         Self::tag(ctx, vec![search_attributes::OUTCOME.value_set(status.to_string()), search_attributes::DRY_RUN.value_set(dry_run)]);

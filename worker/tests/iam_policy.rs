@@ -18,6 +18,15 @@ const ADAPTERS: &[(&str, &str)] = &[
     ("aws/src/factory.rs", "sts"),
     ("notifications/src/sns.rs", "sns"),
     ("aws/src/s3.rs", "s3"),
+    ("aws/src/archive.rs", "s3"),
+];
+
+/// SDK operations IAM authorises under another action's name (S3's multipart upload is
+/// authorised by s3:PutObject, AWS's "Multipart upload API and permissions").
+const AUTHORISED_AS: &[(&str, &str)] = &[
+    ("s3:CreateMultipartUpload", "s3:PutObject"),
+    ("s3:UploadPart", "s3:PutObject"),
+    ("s3:CompleteMultipartUpload", "s3:PutObject"),
 ];
 
 /// Operations that need no grant (AWS documents GetCallerIdentity as always allowed).
@@ -36,7 +45,7 @@ fn operations_in(source: &str) -> BTreeSet<String> {
         let rest = &source[i + 1..];
         let name: String = rest.chars().take_while(|c| c.is_ascii_lowercase() || *c == '_').collect();
         let is_call = rest[name.len()..].starts_with("()");
-        let is_operation = ["get_", "list_", "delete_", "put_"].iter().any(|p| name.starts_with(p)) || name == "publish";
+        let is_operation = ["get_", "list_", "delete_", "put_", "create_", "complete_", "abort_"].iter().any(|p| name.starts_with(p)) || name == "publish" || name == "upload_part";
         if is_call && is_operation {
             out.insert(pascal(&name));
         }
@@ -50,7 +59,9 @@ fn called() -> BTreeSet<String> {
     for (file, service) in ADAPTERS {
         let source = std::fs::read_to_string(repo().join(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
         for op in operations_in(&source) {
-            out.insert(format!("{service}:{op}"));
+            let action = format!("{service}:{op}");
+            let authorised = AUTHORISED_AS.iter().find(|(sdk, _)| *sdk == action).map_or(action.as_str(), |(_, iam)| iam);
+            out.insert(authorised.to_string());
         }
         // Other accounts' credentials come from the SDK's AssumeRole provider.
         if source.contains("AssumeRoleProvider::builder") {

@@ -143,6 +143,7 @@ async fn delete(emu: &Emulator, rows: &[ReportRow], roles: &[String], external_i
         dry_run: false,
         resumed: false,
         function_level: Default::default(),
+        archive: None,
     };
     let mut done = Vec::new();
     deletion::run_everywhere(&aws, &scope, rows, &mut done, &mut Quiet).await;

@@ -66,6 +66,7 @@ fn a_phase_output_shows_its_scan_unpacked_not_as_bytes() {
         "function_name_prefix": "", "function_level_fallback": "", "dry_run_requested": false,
         "approval_timeout_seconds": 0, "now_unix": 1_700_000_000, "include": [], "exclude": [], "protect_tag_key": "",
         "regions": [], "assume_role_arns": [], "external_id": "", "include_own_account": false, "s3_report_uri": "",
+        "archive_uri": "", "archive_kms_key_id": "",
     });
     let function = json!({
         "function_name": "orders", "published_versions": ["1", "2"], "versions": [], "aliases_observation": "OBSERVATION_NOT_CHECKED",
@@ -110,9 +111,9 @@ fn a_packed_field_left_empty_is_null() {
 
 #[test]
 fn messages_without_packed_fields_are_shown_as_they_are() {
-    let notify = v1::NotifyResponse { delivered: vec!["smtp".into()], dry_run: true };
+    let notify = v1::NotifyResponse { delivered: vec!["smtp".into()], dry_run: true, ..Default::default() };
 
-    assert_eq!(json_of(&decode_payload(typed(&notify))), json!({"delivered": ["smtp"], "dry_run": true}));
+    assert_eq!(json_of(&decode_payload(typed(&notify))), json!({"delivered": ["smtp"], "dry_run": true, "archive_uri": "", "archive_kms_key_id": ""}));
     assert_eq!(json_of(&decode_payload(typed(&settings()))), to_json(&settings()));
 }
 

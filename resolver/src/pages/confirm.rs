@@ -5,7 +5,7 @@
 
 use std::fmt::Write;
 
-use snapstart_proto::status::{code_storage_phrase, target_lines, CandidateItem, FunctionGroup, RunStatus};
+use snapstart_proto::status::{code_storage_phrase, target_lines, undo_phrase, CandidateItem, FunctionGroup, RunStatus};
 
 use super::{count, escape, fields, layout, mode_sentence, money};
 use crate::listing::Listing;
@@ -17,9 +17,11 @@ const OPEN_UP_TO: u32 = 50;
 pub fn approve(status: &RunStatus, listing: &Listing, token: &str, csrf: &str) -> String {
     let (n, m) = (status.candidates_total, listing.functions.len());
     let lead = format!(
-        "<p class=\"warn\">{}</p><p>Confirming approves deleting the versions of every ticked function except those marked <em>keep</em>. All <strong>{}</strong> candidate versions in \
+        "<p class=\"warn\">{}</p><p class=\"{}\">{}</p><p>Confirming approves deleting the versions of every ticked function except those marked <em>keep</em>. All <strong>{}</strong> candidate versions in \
 <strong>{}</strong> functions are ticked: untick a function to keep all its versions, or open it and tick <em>keep</em> on single versions. Estimated saving if all are deleted: <strong>{}</strong> per month; deleting all {}.</p>",
         mode_sentence(status.dry_run),
+        if status.archive_uri.is_empty() && !status.dry_run { "warn" } else { "note" },
+        escape(&undo_phrase(status.dry_run, &status.archive_uri)),
         count(n),
         count(m as u32),
         money(saving(status)),

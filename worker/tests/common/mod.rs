@@ -81,7 +81,8 @@ impl Emulator {
         Self { _process: process, url, http: reqwest::Client::new(), _dir: dir }
     }
 
-    async fn post(&self, path: &str, body: Value) -> Value {
+    /// POSTs `body` to one of the emulator's control routes (emulator/README.md).
+    pub async fn post(&self, path: &str, body: Value) -> Value {
         let resp = self.http.post(format!("{}{path}", self.url)).json(&body).send().await.unwrap();
         let status = resp.status();
         let text = resp.text().await.unwrap();
@@ -245,6 +246,7 @@ pub async fn delete_watching(
         resumed,
         function_level: mode,
         mappings_max_age,
+        archive: None,
     };
     let mut done = Vec::new();
     snapstart_deletion::run(&deps, rows, &mut done, rows.len(), progress).await;

@@ -1,0 +1,275 @@
+//! Archive before delete, against the AWS emulator: every deleted version leaves its package
+//! (hashing to its CodeSha256) and its `version.json`; a dry run archives nothing; any archive
+//! failure (access denied, an expired link, a hash mismatch) skips the version and deletes
+//! nothing of it; a version changed since the scan is skipped; a retried attempt does not
+//! archive a version again; a package larger than one part goes up in parts.
+
+mod common;
+
+use base64::Engine;
+use common::{versions, Emulator};
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+use snapstart_aws::factory::AwsFactory;
+use snapstart_deletion::{self as deletion, outcome, ArchiveScope, Scope};
+use snapstart_proto::{
+    archive::ArchiveRecord,
+    v1::{DeletionResult, ReportRow},
+};
+
+const BUCKET: &str = "archive-bucket";
+const PREFIX: &str = "versions/";
+const ACCOUNT: &str = "123456789012";
+
+struct Quiet;
+
+impl deletion::Progress for Quiet {
+    async fn record(&mut self, _: &[DeletionResult], _: usize) {}
+}
+
+/// An emulator with `f` (5 SnapStart versions, an environment) and the archive bucket.
+async fn account() -> Emulator {
+    let emu = Emulator::start().await;
+    let f = json!({"name": "f", "runtime": "python3.12", "memory_size": 1024, "snapstart": true, "environment": {"TABLE": "orders"}, "versions": versions(5, 40.0)});
+    emu.seed(json!({"functions": [f]})).await;
+    emu.s3_client_as(None, "us-west-2").await.create_bucket().bucket(BUCKET).create_bucket_configuration(location()).send().await.unwrap();
+    emu
+}
+
+fn location() -> aws_sdk_s3::types::CreateBucketConfiguration {
+    aws_sdk_s3::types::CreateBucketConfiguration::builder().location_constraint(aws_sdk_s3::types::BucketLocationConstraint::UsWest2).build()
+}
+
+/// The row the scan would have approved: CodeSha256 and LastModified as AWS reports them.
+async fn scanned(emu: &Emulator, function: &str, version: &str) -> ReportRow {
+    let out = emu.lambda_client().await.get_function_configuration().function_name(function).qualifier(version).send().await.unwrap();
+    ReportRow {
+        account_id: ACCOUNT.into(),
+        region: "us-west-2".into(),
+        function_name: function.into(),
+        version: version.into(),
+        candidate_for_deletion: true,
+        code_sha256: out.code_sha256().unwrap().into(),
+        last_modified: out.last_modified().unwrap().into(),
+        ..Default::default()
+    }
+}
+
+/// The deletion phase with the archive at `bucket`, as run in production (run_everywhere).
+async fn delete(emu: &Emulator, rows: &[ReportRow], dry_run: bool, bucket: &str) -> Vec<DeletionResult> {
+    let aws = AwsFactory::for_emulator(&emu.url, 0, 2);
+    let scope = Scope {
+        default_region: "us-west-2",
+        roles: &[],
+        external_id: "",
+        since: chrono::Utc::now() - chrono::Duration::minutes(5),
+        dry_run,
+        resumed: false,
+        function_level: Default::default(),
+        archive: Some(ArchiveScope { bucket, prefix: PREFIX, kms_key_id: "", workflow_id: "wf-1", run_id: "run-1" }),
+    };
+    let mut done = Vec::new();
+    deletion::run_everywhere(&aws, &scope, rows, &mut done, &mut Quiet).await;
+    done
+}
+
+async fn object(emu: &Emulator, key: &str) -> Option<Vec<u8>> {
+    let s3 = emu.s3_client_as(None, "us-west-2").await;
+    let out = s3.get_object().bucket(BUCKET).key(key).send().await.ok()?;
+    Some(out.body.collect().await.unwrap().into_bytes().to_vec())
+}
+
+async fn keys(emu: &Emulator) -> Vec<String> {
+    let s3 = emu.s3_client_as(None, "us-west-2").await;
+    let out = s3.list_objects_v2().bucket(BUCKET).send().await.unwrap();
+    out.contents().iter().filter_map(|o| o.key()).map(str::to_string).collect()
+}
+
+fn sha256(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(Sha256::digest(bytes))
+}
+
+fn outcomes(results: &[DeletionResult]) -> Vec<(String, String)> {
+    results.iter().map(|r| (r.version.clone(), r.outcome.clone())).collect()
+}
+
+fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+    list.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+}
+
+async fn links(emu: &Emulator, setting: Value) -> Value {
+    emu.post("/_emulator/lambda/code", setting).await
+}
+
+#[tokio::test]
+#[ignore = "needs the AWS emulator: run scripts/test.sh"]
+async fn a_live_deletion_leaves_each_version_s_package_and_record_before_deleting_it() {
+    let emu = account().await;
+    let rows = [scanned(&emu, "f", "1").await, scanned(&emu, "f", "2").await];
+
+    let results = delete(&emu, &rows, false, BUCKET).await;
+
+    assert_eq!(outcomes(&results), pairs(&[("1", outcome::DELETED), ("2", outcome::DELETED)]));
+    assert_eq!(emu.versions_of("f").await, vec!["3", "4", "5"]);
+    for (row, result) in rows.iter().zip(&results) {
+        let folder = format!("{PREFIX}{ACCOUNT}/us-west-2/f/{}/", row.version);
+        assert_eq!(result.archive_uri, format!("s3://{BUCKET}/{folder}"), "the result names its archive");
+        let package = object(&emu, &format!("{folder}code.zip")).await.expect("code.zip");
+        assert_eq!(sha256(&package), row.code_sha256, "the package hashes to CodeSha256");
+        let record = ArchiveRecord::parse(&object(&emu, &format!("{folder}version.json")).await.expect("version.json")).unwrap();
+        assert_eq!((record.function_name.as_str(), record.version.as_str(), record.code_sha256.as_str()), ("f", row.version.as_str(), row.code_sha256.as_str()));
+        assert_eq!(record.configuration["MemorySize"], 1024);
+        assert_eq!(record.configuration["Environment"]["Variables"]["TABLE"], "orders", "the restore needs the environment");
+        assert_eq!(record.configuration["SnapStart"]["ApplyOn"], "PublishedVersions");
+        assert_eq!(record.code_size_bytes, package.len() as u64);
+        assert_eq!((record.workflow_id.as_str(), record.run_id.as_str()), ("wf-1", "run-1"));
+        assert_eq!(record.scan_row, *row, "the scan's row");
+    }
+}
+
+#[tokio::test]
+#[ignore = "needs the AWS emulator: run scripts/test.sh"]
+async fn a_dry_run_archives_nothing_and_says_where_it_would() {
+    let emu = account().await;
+    let rows = [scanned(&emu, "f", "1").await];
+
+    let results = delete(&emu, &rows, true, BUCKET).await;
+
+    assert_eq!(outcomes(&results), pairs(&[("1", outcome::DRY_RUN)]));
+    assert_eq!(results[0].archive_uri, format!("s3://{BUCKET}/{PREFIX}{ACCOUNT}/us-west-2/f/1/"));
+    assert!(keys(&emu).await.is_empty(), "nothing archived");
+    assert_eq!(links(&emu, json!({})).await["downloads"], 0);
+}
+
+/// Runs the deletion of f:1 and f:2 with the links set to `setting`; both must be skipped as
+/// archive failures, nothing archived and nothing deleted.
+async fn archive_fails(setting: Value, bucket: &str, reason: &str) {
+    let emu = account().await;
+    links(&emu, setting).await;
+    let rows = [scanned(&emu, "f", "1").await, scanned(&emu, "f", "2").await];
+
+    let results = delete(&emu, &rows, false, bucket).await;
+
+    assert_eq!(outcomes(&results), pairs(&[("1", outcome::ARCHIVE_FAILED), ("2", outcome::ARCHIVE_FAILED)]), "{results:?}");
+    assert!(results.iter().all(|r| r.message.contains(reason) && r.archive_uri.is_empty()), "{results:?}");
+    assert_eq!(emu.versions_of("f").await, vec!["1", "2", "3", "4", "5"], "nothing deleted");
+    assert_eq!(emu.count("DeleteFunction").await, 0);
+    assert!(keys(&emu).await.is_empty(), "nothing left in the archive");
+}
+
+#[tokio::test]
+#[ignore = "needs the AWS emulator: run scripts/test.sh"]
+async fn an_expired_link_twice_skips_the_version() {
+    archive_fails(json!({"valid_seconds": 0}), BUCKET, "Request has expired").await;
+}
+
+#[tokio::test]
+#[ignore = "needs the AWS emulator: run scripts/test.sh"]
+async fn an_expired_link_is_replaced_by_a_fresh_one_from_getfunction() {
+    let emu = account().await;
+    links(&emu, json!({"expired_first": 1})).await;
+    let rows = [scanned(&emu, "f", "1").await];
+    emu.clear_requests().await;
+
+    let results = delete(&emu, &rows, false, BUCKET).await;
+
+    assert_eq!(outcomes(&results), pairs(&[("1", outcome::DELETED)]), "{results:?}");
+    assert_eq!(emu.count("GetFunction").await, 2, "a second GetFunction for a fresh link");
+    let package = object(&emu, &format!("{PREFIX}{ACCOUNT}/us-west-2/f/1/code.zip")).await.unwrap();
+    assert_eq!(sha256(&package), rows[0].code_sha256);
+}
+
+#[tokio::test]
+#[ignore = "needs the AWS emulator: run scripts/test.sh"]
+async fn a_refused_download_skips_the_version() {
+    archive_fails(json!({"refuse": true}), BUCKET, "AccessDenied").await;
+}
+
+#[tokio::test]
+#[ignore = "needs the AWS emulator: run scripts/test.sh"]
+async fn a_package_that_does_not_hash_to_its_code_sha256_skips_the_version_and_is_not_stored() {
+    archive_fails(json!({"tamper": true}), BUCKET, "not its CodeSha256").await;
+}
+
+#[tokio::test]
+#[ignore = "needs the AWS emulator: run scripts/test.sh"]
+async fn an_archive_bucket_of_another_account_skips_the_version() {
+    let emu = account().await;
+    let theirs = emu.s3_client_as(Some(("arn:aws:iam::111111111111:role/other", "")), "us-west-2").await;
+    theirs.create_bucket().bucket("their-archive").create_bucket_configuration(location()).send().await.unwrap();
+    let rows = [scanned(&emu, "f", "1").await];
+
+    let results = delete(&emu, &rows, false, "their-archive").await;
+
+    assert_eq!(outcomes(&results), pairs(&[("1", outcome::ARCHIVE_FAILED)]));
+    assert!(results[0].message.contains("AccessDenied"), "{results:?}");
+    assert_eq!(emu.versions_of("f").await, vec!["1", "2", "3", "4", "5"]);
+}
+
+#[tokio::test]
+#[ignore = "needs the AWS emulator: run scripts/test.sh"]
+async fn a_version_whose_package_differs_from_the_scan_s_is_not_archived_or_deleted() {
+    let emu = account().await;
+    let mut row = scanned(&emu, "f", "1").await;
+    row.code_sha256 = sha256(b"another package");
+
+    let results = delete(&emu, &[row], false, BUCKET).await;
+
+    assert_eq!(outcomes(&results), pairs(&[("1", outcome::CHANGED)]));
+    assert!(results[0].message.contains("CodeSha256"), "{results:?}");
+    assert!(keys(&emu).await.is_empty());
+    assert_eq!(emu.versions_of("f").await.len(), 5);
+}
+
+#[tokio::test]
+#[ignore = "needs the AWS emulator: run scripts/test.sh"]
+async fn a_version_archived_by_an_earlier_attempt_is_not_downloaded_again() {
+    let emu = account().await;
+    let rows = [scanned(&emu, "f", "1").await];
+    // The first attempt archives f:1, then its DeleteFunction keeps failing.
+    emu.fault(json!({"service": "lambda", "operation": "DeleteFunction", "status": 500, "count": -1})).await;
+    let first = delete(&emu, &rows, false, BUCKET).await;
+    assert_eq!(outcomes(&first), pairs(&[("1", outcome::ERROR)]));
+    assert_eq!(first[0].archive_uri, format!("s3://{BUCKET}/{PREFIX}{ACCOUNT}/us-west-2/f/1/"), "archived before the delete failed");
+    emu.clear_faults().await;
+    let downloads = links(&emu, json!({})).await["downloads"].as_u64().unwrap();
+    let record = object(&emu, &format!("{PREFIX}{ACCOUNT}/us-west-2/f/1/version.json")).await.unwrap();
+
+    let second = delete(&emu, &rows, false, BUCKET).await;
+
+    assert_eq!(outcomes(&second), pairs(&[("1", outcome::DELETED)]));
+    assert_eq!(links(&emu, json!({})).await["downloads"].as_u64().unwrap(), downloads, "not downloaded again");
+    assert_eq!(object(&emu, &format!("{PREFIX}{ACCOUNT}/us-west-2/f/1/version.json")).await.unwrap(), record, "the record is the first attempt's");
+}
+
+#[tokio::test]
+#[ignore = "needs the AWS emulator: run scripts/test.sh"]
+async fn a_package_larger_than_a_part_is_uploaded_in_parts_and_hashes_to_its_code_sha256() {
+    let emu = account().await;
+    let lambda = emu.lambda_client().await;
+    // 9 MiB that do not compress: more than one 8 MiB part.
+    let mut rng = fastrand::Rng::with_seed(7);
+    let big: Vec<u8> = (0..9 * 1024 * 1024).map(|_| rng.u8(..)).collect();
+    let role = lambda.get_function_configuration().function_name("f").send().await.unwrap().role().unwrap().to_string();
+    lambda
+        .create_function()
+        .function_name("big")
+        .runtime(aws_sdk_lambda::types::Runtime::Python312)
+        .handler("app.handler")
+        .role(role)
+        .code(aws_sdk_lambda::types::FunctionCode::builder().zip_file(aws_sdk_lambda::primitives::Blob::new(big.clone())).build())
+        .send()
+        .await
+        .unwrap();
+    lambda.publish_version().function_name("big").send().await.unwrap();
+    let rows = [scanned(&emu, "big", "1").await];
+    assert_eq!(rows[0].code_sha256, sha256(&big));
+
+    let results = delete(&emu, &rows, false, BUCKET).await;
+
+    assert_eq!(outcomes(&results), pairs(&[("1", outcome::DELETED)]), "{results:?}");
+    let package = object(&emu, &format!("{PREFIX}{ACCOUNT}/us-west-2/big/1/code.zip")).await.unwrap();
+    assert_eq!(sha256(&package), rows[0].code_sha256);
+    let head = emu.s3_client_as(None, "us-west-2").await.head_object().bucket(BUCKET).key(format!("{PREFIX}{ACCOUNT}/us-west-2/big/1/code.zip")).send().await.unwrap();
+    assert!(head.e_tag().unwrap().trim_matches('"').ends_with("-2"), "a multipart upload of two parts: {:?}", head.e_tag());
+}

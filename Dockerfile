@@ -14,6 +14,7 @@ COPY telemetry telemetry
 COPY aws aws
 COPY scan scan
 COPY deletion deletion
+COPY restore restore
 COPY notifications notifications
 COPY worker worker
 COPY resolver resolver

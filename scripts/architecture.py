@@ -21,10 +21,11 @@ LAYERS = {
     "snapstart-aws": {"snapstart-rules", "snapstart-telemetry"},
     "snapstart-scan": {"snapstart-aws", "snapstart-proto", "snapstart-rules"},
     "snapstart-deletion": {"snapstart-aws", "snapstart-proto", "snapstart-rules"},
+    "snapstart-restore": {"snapstart-aws", "snapstart-proto"},
     "snapstart-notifications": {"snapstart-proto"},
     "snapstart-worker": {
         "snapstart-proto", "snapstart-rules", "snapstart-telemetry", "snapstart-aws",
-        "snapstart-scan", "snapstart-deletion", "snapstart-notifications",
+        "snapstart-scan", "snapstart-deletion", "snapstart-restore", "snapstart-notifications",
     },
     "snapstart-resolver": {"snapstart-proto", "snapstart-telemetry"},
 }

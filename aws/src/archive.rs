@@ -51,21 +51,25 @@ pub trait VersionCodeRead: Send + Sync {
 #[async_trait]
 impl VersionCodeRead for LambdaAdapter {
     async fn version_code(&self, function_name: &str, version: &str) -> Result<VersionCode, AwsError> {
-        let out = self.get_function(function_name, version).await?;
-        let config = out.configuration().ok_or_else(|| AwsError::invalid("GetFunction", "response has no Configuration"))?;
-        let code = out.code();
-        let text = |v: Option<&str>| v.unwrap_or_default().to_string();
-        Ok(VersionCode {
-            configuration: configuration_json(config),
-            tags: out.tags().map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect()).unwrap_or_default(),
-            code_sha256: text(config.code_sha256()),
-            last_modified: text(config.last_modified()),
-            package_type: config.package_type().map(|p| p.as_str().to_string()).unwrap_or_else(|| "Zip".to_string()),
-            location: text(code.and_then(|c| c.location())),
-            image_uri: text(code.and_then(|c| c.image_uri())),
-            resolved_image_uri: text(code.and_then(|c| c.resolved_image_uri())),
-        })
+        version_code_of(&self.get_function(function_name, version).await?)
     }
+}
+
+/// What a GetFunction answer says of the version's code and configuration.
+pub fn version_code_of(out: &aws_sdk_lambda::operation::get_function::GetFunctionOutput) -> Result<VersionCode, AwsError> {
+    let config = out.configuration().ok_or_else(|| AwsError::invalid("GetFunction", "response has no Configuration"))?;
+    let code = out.code();
+    let text = |v: Option<&str>| v.unwrap_or_default().to_string();
+    Ok(VersionCode {
+        configuration: configuration_json(config),
+        tags: out.tags().map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect()).unwrap_or_default(),
+        code_sha256: text(config.code_sha256()),
+        last_modified: text(config.last_modified()),
+        package_type: config.package_type().map(|p| p.as_str().to_string()).unwrap_or_else(|| "Zip".to_string()),
+        location: text(code.and_then(|c| c.location())),
+        image_uri: text(code.and_then(|c| c.image_uri())),
+        resolved_image_uri: text(code.and_then(|c| c.resolved_image_uri())),
+    })
 }
 
 /// What a copy stored.

@@ -3,7 +3,13 @@
 //! UpdateFunctionConfiguration for `restore`. The SDK's types do not serialise, so each field is
 //! named here once, in both directions; a field missing here is neither archived nor restored.
 
-use aws_sdk_lambda::types::FunctionConfiguration;
+use aws_sdk_lambda::{
+    operation::update_function_configuration::builders::UpdateFunctionConfigurationFluentBuilder,
+    types::{
+        ApplicationLogLevel, DeadLetterConfig, Environment, EphemeralStorage, FileSystemConfig, FunctionConfiguration, ImageConfig, LogFormat, LoggingConfig, Runtime,
+        SnapStart, SnapStartApplyOn, SystemLogLevel, TracingConfig, TracingMode, VpcConfig,
+    },
+};
 use serde_json::{json, Map, Value};
 
 /// GetFunction's `Configuration` of one version, as JSON (AWS's key names). Empty values are
@@ -93,6 +99,82 @@ fn prune(value: &mut Value) {
     }
 }
 
+/// The UpdateFunctionConfiguration that gives a function the archived `config`. Every field
+/// the archive keeps is sent, empty ones too (no environment, no layers, no VPC, no
+/// dead-letter queue, no description), so nothing of the function's present configuration
+/// survives that the archived one did not have. Fields AWS refuses on a package type are left
+/// out for it (Runtime and Handler for images, ImageConfig for zips).
+pub fn configuration_update(mut update: UpdateFunctionConfigurationFluentBuilder, config: &Value) -> UpdateFunctionConfigurationFluentBuilder {
+    let image = text(config, "PackageType") == "Image";
+    let strings = |v: &Value| -> Vec<String> { v.as_array().map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect()).unwrap_or_default() };
+    if !image {
+        update = update.runtime(Runtime::from(text(config, "Runtime"))).handler(text(config, "Handler"));
+    }
+    if let Some(ic) = config.pointer("/ImageConfigResponse/ImageConfig").filter(|_| image) {
+        update = update.image_config(
+            ImageConfig::builder()
+                .set_entry_point(ic.get("EntryPoint").map(&strings))
+                .set_command(ic.get("Command").map(&strings))
+                .set_working_directory(ic.get("WorkingDirectory").and_then(Value::as_str).map(str::to_string))
+                .build(),
+        );
+    }
+    let variables: std::collections::HashMap<String, String> = config
+        .pointer("/Environment/Variables")
+        .and_then(Value::as_object)
+        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string())).collect())
+        .unwrap_or_default();
+    update = update
+        .role(text(config, "Role"))
+        .description(text(config, "Description"))
+        .environment(Environment::builder().set_variables(Some(variables)).build())
+        .kms_key_arn(text(config, "KMSKeyArn"))
+        .dead_letter_config(DeadLetterConfig::builder().target_arn(config.pointer("/DeadLetterConfig/TargetArn").and_then(Value::as_str).unwrap_or_default()).build())
+        .tracing_config(TracingConfig::builder().mode(TracingMode::from(config.pointer("/TracingConfig/Mode").and_then(Value::as_str).unwrap_or("PassThrough"))).build())
+        .set_layers(Some(config.get("Layers").and_then(Value::as_array).map(|l| l.iter().filter_map(|x| x.get("Arn").and_then(Value::as_str)).map(str::to_string).collect()).unwrap_or_default()))
+        .vpc_config(
+            VpcConfig::builder()
+                .set_subnet_ids(Some(config.pointer("/VpcConfig/SubnetIds").map(&strings).unwrap_or_default()))
+                .set_security_group_ids(Some(config.pointer("/VpcConfig/SecurityGroupIds").map(&strings).unwrap_or_default()))
+                .build(),
+        )
+        .snap_start(SnapStart::builder().apply_on(SnapStartApplyOn::from(config.pointer("/SnapStart/ApplyOn").and_then(Value::as_str).unwrap_or("None"))).build());
+    if let Some(t) = config.get("Timeout").and_then(Value::as_i64) {
+        update = update.timeout(t as i32);
+    }
+    if let Some(m) = config.get("MemorySize").and_then(Value::as_i64) {
+        update = update.memory_size(m as i32);
+    }
+    if let Some(size) = config.pointer("/EphemeralStorage/Size").and_then(Value::as_i64) {
+        if let Ok(storage) = EphemeralStorage::builder().size(size as i32).build() {
+            update = update.ephemeral_storage(storage);
+        }
+    }
+    let file_systems = config
+        .get("FileSystemConfigs")
+        .and_then(Value::as_array)
+        .map(|l| l.iter().filter_map(|f| FileSystemConfig::builder().arn(text(f, "Arn")).local_mount_path(text(f, "LocalMountPath")).build().ok()).collect())
+        .unwrap_or_default();
+    update = update.set_file_system_configs(Some(file_systems));
+    if let Some(l) = config.get("LoggingConfig") {
+        let mut logging = LoggingConfig::builder();
+        if !text(l, "LogFormat").is_empty() {
+            logging = logging.log_format(LogFormat::from(text(l, "LogFormat")));
+        }
+        if !text(l, "ApplicationLogLevel").is_empty() {
+            logging = logging.application_log_level(ApplicationLogLevel::from(text(l, "ApplicationLogLevel")));
+        }
+        if !text(l, "SystemLogLevel").is_empty() {
+            logging = logging.system_log_level(SystemLogLevel::from(text(l, "SystemLogLevel")));
+        }
+        if !text(l, "LogGroup").is_empty() {
+            logging = logging.log_group(text(l, "LogGroup"));
+        }
+        update = update.logging_config(logging.build());
+    }
+    update
+}
+
 /// A string field of an archived configuration ("" when absent).
 pub fn text<'a>(config: &'a Value, key: &str) -> &'a str {
     config.get(key).and_then(Value::as_str).unwrap_or_default()
@@ -101,7 +183,7 @@ pub fn text<'a>(config: &'a Value, key: &str) -> &'a str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use aws_sdk_lambda::types::{EnvironmentResponse, Runtime, SnapStartApplyOn, SnapStartResponse};
+    use aws_sdk_lambda::types::{EnvironmentResponse, SnapStartResponse};
 
     #[test]
     fn the_configuration_keeps_aws_key_names_and_leaves_out_what_is_empty() {

@@ -163,12 +163,28 @@ impl AwsFactory {
         (super::archive::ArchiveStore::new(s3, bucket, kms_key_id, owner, counter.clone()), counter)
     }
 
+    /// A restore's reader of archive buckets in `region`, with the caller's own credentials.
+    pub async fn archive_reader(&self, region: &str) -> super::restore::ArchiveReader {
+        super::restore::ArchiveReader::new(self.s3_client(region).await, Arc::new(CallCounter::default()))
+    }
+
+    /// A restore's writer of staging copies in `region`, with the caller's own credentials.
+    pub async fn staging_writer(&self, region: &str) -> super::restore::StagingWriter {
+        super::restore::StagingWriter::new(self.s3_client(region).await, Arc::new(CallCounter::default()))
+    }
+
     /// An S3 client in `region` with the worker's own credentials (path-style addressing when an
-    /// endpoint URL points at an emulator), and the account that should own the `what` bucket.
-    async fn own_s3(&self, region: &str, what: &str) -> (aws_sdk_s3::Client, Option<String>, Arc<CallCounter>) {
+    /// endpoint URL points at an emulator).
+    async fn s3_client(&self, region: &str) -> aws_sdk_s3::Client {
         let config = self.own_config(region).await;
         let path_style = config.endpoint_url().is_some();
-        let s3 = aws_sdk_s3::config::Builder::from(&config).force_path_style(path_style).build();
+        aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&config).force_path_style(path_style).build())
+    }
+
+    /// An S3 client in `region` with the worker's own credentials, and the account that should
+    /// own the `what` bucket.
+    async fn own_s3(&self, region: &str, what: &str) -> (aws_sdk_s3::Client, Option<String>, Arc<CallCounter>) {
+        let s3 = self.s3_client(region).await;
         let counter = Arc::new(CallCounter::default());
         let owner = match self.account_id(&Place::own(region), &counter).await {
             Ok(account) => Some(account),
@@ -177,7 +193,7 @@ impl AwsFactory {
                 None
             }
         };
-        (aws_sdk_s3::Client::from_conf(s3), owner, counter)
+        (s3, owner, counter)
     }
 
     fn budgets(&self, account_id: &str, region: &str) -> Budgets {

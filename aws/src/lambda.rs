@@ -22,7 +22,7 @@ const ESM_PAGE_SIZE: i32 = 100;
 
 /// [`LambdaRead`] over the AWS SDK. Cheap to build per scan (the client is shared).
 pub struct LambdaAdapter {
-    client: Client,
+    pub(crate) client: Client,
     budget: Arc<RateBudget>,
     function_budget: Arc<RateBudget>,
     policy_budget: Arc<RateBudget>,
@@ -43,7 +43,8 @@ impl LambdaAdapter {
         }
     }
 
-    async fn call<T, E, F, Fut>(&self, operation: &'static str, call: F) -> Result<T, AwsError>
+    /// One control-plane call: through the shared budget, with retries.
+    pub(crate) async fn call<T, E, F, Fut>(&self, operation: &'static str, call: F) -> Result<T, AwsError>
     where
         F: FnMut() -> Fut,
         Fut: std::future::Future<Output = Result<T, aws_sdk_lambda::error::SdkError<E, aws_sdk_lambda::config::http::HttpResponse>>>,

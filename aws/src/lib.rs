@@ -13,6 +13,7 @@ pub mod cloudwatch;
 pub mod configuration;
 pub mod factory;
 pub mod lambda;
+pub mod restore;
 pub mod retry;
 pub mod s3;
 pub mod tagging;

@@ -266,7 +266,17 @@ async fn rows_of(deps: &DeleteDeps<'_>, approved: &[&ReportRow], done: &mut Vec<
                     }
                     Err(e) if e.code == "ResourceNotFoundException" => result(row, outcome::ALREADY_DELETED, format!("the function no longer exists: {e}")),
                     Err(e) => result(row, outcome::CHANGED, format!("could not list the function's versions (fail closed): {e}")),
-                    Ok(_) => process(deps, &evidence, &mut mappings, row).await,
+                    Ok(_) => {
+                        // Archiving a large package can outlast the heartbeat timeout.
+                        let processed = process(deps, &evidence, &mut mappings, row);
+                        tokio::pin!(processed);
+                        loop {
+                            tokio::select! {
+                                result = &mut processed => break result,
+                                _ = tokio::time::sleep(KEEP_ALIVE) => progress.record(done, total).await,
+                            }
+                        }
+                    }
                 };
                 tracing::info!(account_id = %row.account_id, region = %row.region, function = %row.function_name, version = %row.version, outcome = %outcome.outcome, "{}/{}", done.len() + 1, total);
                 done.push(outcome);

@@ -1,10 +1,9 @@
-//! The command line: `worker`, `start` and `scan`. Invalid scan options exit with status 2.
+//! The command line: `worker`, `start`, `scan`, `schedule` and `restore`. Invalid scan options exit with status 2.
 
 use std::{path::PathBuf, sync::Arc};
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
-use snapstart_aws::factory::AwsFactory;
 use snapstart_proto::names;
 
 use crate::{
@@ -31,38 +30,11 @@ pub enum Command {
     Scan(ScanArgs),
     /// Manage the weekly run: a Temporal Schedule (created paused).
     Schedule(crate::schedule::ScheduleArgs),
+    /// Bring one deleted version back from its archive as a new version ($LATEST is left as it was); prints the plan unless --apply
+    Restore(crate::restore_cli::RestoreArgs),
 }
 
-/// How hard the scan may lean on AWS.
-#[derive(Debug, Clone, Args)]
-pub struct AwsArgs {
-    /// Lambda control-plane requests per second (the account shares 15/s); 0 lifts the budget
-    #[arg(long, env = "LAMBDA_RPS", default_value_t = 10)]
-    pub lambda_rps: u32,
-    /// GetFunction requests per second, for state (its own quota, 100/s; default 50, or lifted with --lambda-rps 0); 0 lifts it
-    #[arg(long, env = "GET_FUNCTION_RPS")]
-    pub get_function_rps: Option<u32>,
-    /// GetPolicy requests per second (its own quota, 15/s; default 10, or lifted with --lambda-rps 0); 0 lifts it
-    #[arg(long, env = "GET_POLICY_RPS")]
-    pub get_policy_rps: Option<u32>,
-    /// AWS calls in flight at once
-    #[arg(long, env = "SCAN_CONCURRENCY", default_value_t = 8)]
-    pub concurrency: usize,
-}
-
-impl AwsArgs {
-    /// The AWS side these settings describe.
-    pub fn factory(&self) -> AwsFactory {
-        let mut factory = AwsFactory::new(self.lambda_rps, self.concurrency);
-        if let Some(rps) = self.get_function_rps {
-            factory = factory.with_get_function_rps(rps);
-        }
-        if let Some(rps) = self.get_policy_rps {
-            factory = factory.with_get_policy_rps(rps);
-        }
-        factory
-    }
-}
+pub use crate::aws_args::AwsArgs;
 
 #[derive(Debug, Args)]
 pub struct WorkerArgs {

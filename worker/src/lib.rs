@@ -4,6 +4,7 @@
 //! over the adapters of `snapstart-aws`. `main.rs` only wires these together.
 
 pub mod activities;
+pub mod aws_args;
 pub use snapstart_proto::candidates;
 pub mod cleanup_activities;
 pub mod cli;
@@ -12,6 +13,7 @@ pub mod metrics;
 pub mod output;
 pub mod payload;
 pub mod progress_report;
+pub mod restore_cli;
 pub mod schedule;
 pub mod search_attributes;
 pub mod start_input;

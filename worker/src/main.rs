@@ -37,5 +37,6 @@ async fn run() -> anyhow::Result<()> {
         Command::Start(args) => cli::start(args).await,
         Command::Scan(args) => cli::scan(args).await,
         Command::Schedule(args) => snapstart_worker::schedule::run(args).await,
+        Command::Restore(args) => snapstart_worker::restore_cli::restore(args).await,
     }
 }

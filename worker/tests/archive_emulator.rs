@@ -273,3 +273,156 @@ async fn a_package_larger_than_a_part_is_uploaded_in_parts_and_hashes_to_its_cod
     let head = emu.s3_client_as(None, "us-west-2").await.head_object().bucket(BUCKET).key(format!("{PREFIX}{ACCOUNT}/us-west-2/big/1/code.zip")).send().await.unwrap();
     assert!(head.e_tag().unwrap().trim_matches('"').ends_with("-2"), "a multipart upload of two parts: {:?}", head.e_tag());
 }
+
+// ---- restore ----
+
+/// Changes f's $LATEST after its versions were published: another package, memory and
+/// environment (so a restore that leaves $LATEST as it was is told apart from one that does not).
+async fn move_latest_on(emu: &Emulator) -> (String, i32) {
+    let lambda = emu.lambda_client().await;
+    let out = lambda.update_function_code().function_name("f").zip_file(aws_sdk_lambda::primitives::Blob::new(zip_of("def handler(e, c):\n    return 'next'\n"))).send().await.unwrap();
+    lambda.update_function_configuration().function_name("f").memory_size(2048).environment(aws_sdk_lambda::types::Environment::builder().variables("TABLE", "next").build()).send().await.unwrap();
+    (out.code_sha256().unwrap().to_string(), 2048)
+}
+
+/// A zip holding `app.py` with `source`, with a fixed timestamp (the same bytes every time).
+fn zip_of(source: &str) -> Vec<u8> {
+    // A stored (uncompressed) zip written by hand: local header, data, central directory, end.
+    let (name, data) = (b"app.py", source.as_bytes());
+    let crc = crc32(data);
+    let mut out = Vec::new();
+    let header = |out: &mut Vec<u8>, central: bool, offset: u32| {
+        out.extend_from_slice(if central { &[0x50, 0x4b, 1, 2, 20, 0] } else { &[0x50, 0x4b, 3, 4] });
+        out.extend_from_slice(&[20, 0, 0, 0, 0, 0, 0, 0, 0x21, 0]);
+        out.extend_from_slice(&crc.to_le_bytes());
+        out.extend_from_slice(&(data.len() as u32).to_le_bytes());
+        out.extend_from_slice(&(data.len() as u32).to_le_bytes());
+        out.extend_from_slice(&(name.len() as u16).to_le_bytes());
+        out.extend_from_slice(&[0, 0]);
+        if central {
+            out.extend_from_slice(&[0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+            out.extend_from_slice(&offset.to_le_bytes());
+        }
+        out.extend_from_slice(name);
+    };
+    header(&mut out, false, 0);
+    out.extend_from_slice(data);
+    let central_at = out.len() as u32;
+    header(&mut out, true, 0);
+    let central_len = out.len() as u32 - central_at;
+    out.extend_from_slice(&[0x50, 0x4b, 5, 6, 0, 0, 0, 0, 1, 0, 1, 0]);
+    out.extend_from_slice(&central_len.to_le_bytes());
+    out.extend_from_slice(&central_at.to_le_bytes());
+    out.extend_from_slice(&[0, 0]);
+    out
+}
+
+fn crc32(data: &[u8]) -> u32 {
+    let mut crc = 0xffff_ffffu32;
+    for b in data {
+        crc ^= u32::from(*b);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 { (crc >> 1) ^ 0xedb8_8320 } else { crc >> 1 };
+        }
+    }
+    !crc
+}
+
+/// Archives and deletes f:1; returns its folder and its scan row.
+async fn archived_and_deleted(emu: &Emulator) -> (String, ReportRow) {
+    let row = scanned(emu, "f", "1").await;
+    let results = delete(emu, std::slice::from_ref(&row), false, BUCKET).await;
+    assert_eq!(outcomes(&results), pairs(&[("1", outcome::DELETED)]));
+    (results[0].archive_uri.clone(), row)
+}
+
+fn restore(emu: &Emulator, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(common::cleaner_bin())
+        .arg("restore")
+        .args(args)
+        .env("AWS_ENDPOINT_URL", &emu.url)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "us-west-2")
+        .output()
+        .unwrap()
+}
+
+fn stdout_json(out: &std::process::Output) -> Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: stdout {} stderr {}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
+}
+
+/// $LATEST's CodeSha256, memory and TABLE variable.
+async fn latest_of(emu: &Emulator, qualifier: &str) -> (String, i32, String, String) {
+    let c = emu.lambda_client().await.get_function_configuration().function_name("f").qualifier(qualifier).send().await.unwrap();
+    let table = c.environment().and_then(|e| e.variables()).and_then(|v| v.get("TABLE")).cloned().unwrap_or_default();
+    let snapstart = c.snap_start().and_then(|s| s.apply_on()).map(|a| a.as_str().to_string()).unwrap_or_default();
+    (c.code_sha256().unwrap().to_string(), c.memory_size().unwrap(), table, snapstart)
+}
+
+#[tokio::test]
+#[ignore = "needs the AWS emulator: run scripts/test.sh"]
+async fn restore_publishes_the_archived_version_again_and_leaves_latest_as_it_was() {
+    let emu = account().await;
+    let (folder, row) = archived_and_deleted(&emu).await;
+    let (latest_sha, _) = move_latest_on(&emu).await;
+    let before = latest_of(&emu, "$LATEST").await;
+
+    let plan = restore(&emu, &[&folder]);
+    assert!(plan.status.success() && String::from_utf8_lossy(&plan.stdout).contains("Nothing was changed"), "{plan:?}");
+    assert_eq!(latest_of(&emu, "$LATEST").await, before, "the plan changes nothing");
+
+    let out = restore(&emu, &[&folder, "--apply", "--format", "json"]);
+
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let done = stdout_json(&out);
+    let new_version = done["new_version"].as_str().unwrap().to_string();
+    assert_eq!(done, json!({"function_name": "f", "restored_from_version": "1", "new_version": new_version, "code_sha256": row.code_sha256, "latest_restored": true}));
+    assert_eq!(latest_of(&emu, &new_version).await, (row.code_sha256.clone(), 1024, "orders".into(), "PublishedVersions".into()), "same code, memory, environment and SnapStart");
+    assert_eq!(latest_of(&emu, "$LATEST").await, before, "$LATEST as it was");
+    assert_eq!(before.0, latest_sha);
+    assert!(!emu.versions_of("f").await.contains(&"1".to_string()), "Lambda never reuses a number");
+}
+
+#[tokio::test]
+#[ignore = "needs the AWS emulator: run scripts/test.sh"]
+async fn a_restore_that_finds_latest_changed_mid_way_aborts_and_puts_it_back() {
+    let emu = account().await;
+    let (folder, _) = archived_and_deleted(&emu).await;
+    move_latest_on(&emu).await;
+    let before = latest_of(&emu, "$LATEST").await;
+    let versions = emu.versions_of("f").await;
+    emu.post("/_emulator/lambda/interfere", json!({"function_name": "f", "after": "UpdateFunctionConfiguration", "times": 1})).await;
+
+    let out = restore(&emu, &[&folder, "--apply", "--format", "json"]);
+
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let failed = stdout_json(&out);
+    assert_eq!(failed["latest_restored"], true, "{failed}");
+    assert!(failed["error"].as_str().unwrap().contains("changed under the restore"), "{failed}");
+    assert_eq!(failed["new_version"], Value::Null);
+    assert_eq!(emu.versions_of("f").await, versions, "nothing published");
+    assert_eq!(latest_of(&emu, "$LATEST").await, before, "$LATEST put back");
+}
+
+#[tokio::test]
+#[ignore = "needs the AWS emulator: run scripts/test.sh"]
+async fn restore_refuses_a_folder_that_is_not_a_whole_archive_with_status_2() {
+    let emu = account().await;
+    let (folder, _) = archived_and_deleted(&emu).await;
+    let key = folder.trim_start_matches(&format!("s3://{BUCKET}/")).to_string();
+    let s3 = emu.s3_client_as(None, "us-west-2").await;
+    let put = |name: &str, body: &[u8]| s3.put_object().bucket(BUCKET).key(format!("{key}{name}")).body(body.to_vec().into()).send();
+
+    put("code.zip", b"not the archived package").await.unwrap();
+    let tampered = restore(&emu, &[&folder, "--apply"]);
+    put("version.json", b"{\"format\": ").await.unwrap();
+    let malformed = restore(&emu, &[&folder, "--apply"]);
+    let missing = restore(&emu, &[&format!("s3://{BUCKET}/versions/nothing-here/"), "--apply"]);
+
+    for (out, says) in [(tampered, "not its CodeSha256"), (malformed, "not an archive record"), (missing, "has no version.json")] {
+        assert_eq!(out.status.code(), Some(2), "{out:?}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains(says), "{says}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    assert_eq!(emu.count("UpdateFunctionCode").await, 0, "nothing changed");
+}

@@ -163,7 +163,7 @@ fn help_lists_the_commands_and_schedule_its_subcommands() {
         .take_while(|l| l.starts_with("  "))
         .filter_map(|l| l.split_whitespace().next())
         .collect();
-    assert_eq!(commands, vec!["worker", "start", "scan", "schedule", "help"], "{text}");
+    assert_eq!(commands, vec!["worker", "start", "scan", "schedule", "restore", "help"], "{text}");
     let out = Command::new(cleaner_bin()).args(["schedule", "--help"]).output().unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
     for sub in ["create", "describe", "update", "pause", "unpause", "trigger", "delete"] {

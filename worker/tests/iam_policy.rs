@@ -32,6 +32,11 @@ const AUTHORISED_AS: &[(&str, &str)] = &[
 /// Operations that need no grant (AWS documents GetCallerIdentity as always allowed).
 const UNGRANTED: &[&str] = &["sts:GetCallerIdentity"];
 
+/// Grants no call names but a call needs: S3 answers GetObject of a missing key with 404
+/// NoSuchKey ("not archived yet") only to a caller with s3:ListBucket, and with 403 otherwise
+/// (emulator/FIDELITY.md, "S3: the archive's reads and writes").
+const NEEDED_BY_ANSWERS: &[&str] = &["s3:ListBucket"];
+
 /// `list_event_source_mappings` → `ListEventSourceMappings`.
 fn pascal(snake: &str) -> String {
     snake.split('_').map(|w| w[..1].to_uppercase() + &w[1..]).collect()
@@ -69,6 +74,9 @@ fn called() -> BTreeSet<String> {
         }
     }
     out.retain(|a| !UNGRANTED.contains(&a.as_str()));
+    if out.contains("s3:GetObject") {
+        out.extend(NEEDED_BY_ANSWERS.iter().map(|a| a.to_string()));
+    }
     out
 }
 
@@ -128,4 +136,33 @@ fn operation_names_are_read_from_argument_free_calls_with_an_operation_prefix() 
     let ops: Vec<String> = operations_in(source).into_iter().collect();
 
     assert_eq!(ops, vec!["GetFunction", "GetMut", "ListAliases", "Publish"]);
+}
+
+/// What `restore` calls: the writes to `$LATEST` and the alias (aws/src/restore.rs), GetFunction,
+/// the archive's reads, and the staging copies (CopyObject is authorised by s3:GetObject on the
+/// source and s3:PutObject on the copy; multipart by s3:PutObject). UpdateFunctionConfiguration
+/// sends the function's Role, which needs iam:PassRole.
+const RESTORE_ACTIONS: &[&str] = &[
+    "iam:PassRole", "lambda:GetFunction", "lambda:PublishVersion", "lambda:UpdateAlias", "lambda:UpdateFunctionCode",
+    "lambda:UpdateFunctionConfiguration", "s3:AbortMultipartUpload", "s3:DeleteObject", "s3:GetBucketLocation", "s3:GetObject", "s3:ListBucket", "s3:PutObject",
+];
+
+#[test]
+fn the_restore_policy_grants_what_restore_calls() {
+    let source = std::fs::read_to_string(repo().join("aws/src/restore.rs")).unwrap();
+    for (call, action) in [
+        (".update_function_code()", "lambda:UpdateFunctionCode"),
+        (".update_function_configuration()", "lambda:UpdateFunctionConfiguration"),
+        (".publish_version()", "lambda:PublishVersion"),
+        (".update_alias()", "lambda:UpdateAlias"),
+        (".get_bucket_location()", "s3:GetBucketLocation"),
+        (".copy_object()", "s3:PutObject"),
+        (".delete_object()", "s3:DeleteObject"),
+        (".get_object()", "s3:GetObject"),
+    ] {
+        assert!(source.contains(call), "restore.rs no longer calls {call}: update RESTORE_ACTIONS");
+        assert!(RESTORE_ACTIONS.contains(&action), "{action}");
+    }
+    let granted = granted("restore-policy.json");
+    assert_eq!(granted, RESTORE_ACTIONS.iter().map(|a| a.to_string()).collect::<BTreeSet<_>>());
 }

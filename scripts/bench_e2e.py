@@ -1,7 +1,9 @@
 """End-to-end benchmark through Temporal: 1,000 SnapStart functions × 10 versions (all old, one
 alias each on the newest: 7,000 candidates), the release worker and resolver, a dry run.
 Scan, approval email, confirm page GET, approve-all POST as a browser sends it, dry-run
-deletion. Prints wall time per phase, the worker's peak RSS (and its RSS at the approval email and after
+deletion (or, with --archive, a live deletion that archives every version first: then also
+the bytes archived, the code downloads and the archive's objects; --package-mb gives every
+function a package of that size). Prints wall time per phase, the worker's peak RSS (and its RSS at the approval email and after
 the confirm page GET and the POST), the largest payload in the history,
 the history's event count and bytes, and the AWS calls of the deletion phase. Figures, not
 assertions.
@@ -158,11 +160,23 @@ def main():
     p.add_argument("--functions", type=int, default=1000)
     p.add_argument("--versions", type=int, default=10)
     p.add_argument("--lambda-rps", type=int, default=0, help="0 lifts the budget (measures the code)")
+    p.add_argument("--archive", action="store_true", help="a live deletion that archives each version to s3://bench-archive/versions/ first")
+    p.add_argument("--package-mb", type=float, default=0, help="each function's package size in MB (default: a tiny zip)")
     args = p.parse_args()
 
     call(f"{args.emulator}/_emulator/reset", "POST")
     t = time.monotonic()
-    seeded = call(f"{args.emulator}/_emulator/seed", "POST", scenario(args.functions, args.versions, 40))
+    seeding = scenario(args.functions, args.versions, 40)
+    if args.package_mb:
+        for f in seeding["functions"]:
+            f["package_bytes"] = int(args.package_mb * 1_000_000)
+    seeded = call(f"{args.emulator}/_emulator/seed", "POST", seeding)
+    archive_env = {}
+    if args.archive:
+        import boto3
+        s3 = boto3.client("s3", endpoint_url=args.emulator, region_name="us-west-2", aws_access_key_id="bench", aws_secret_access_key="bench")
+        s3.create_bucket(Bucket="bench-archive", CreateBucketConfiguration={"LocationConstraint": "us-west-2"})
+        archive_env = {"DELETE_DRY_RUN": "false", "ARCHIVE_URI": "s3://bench-archive/versions/"}
     print(f"seeded {seeded['functions']} functions, {seeded['versions']} versions in {time.monotonic() - t:.1f} s")
 
     port = free_port()
@@ -171,6 +185,7 @@ def main():
                APPROVAL_LINK_SECRET=secrets.token_urlsafe(48), RESOLVER_PUBLIC_URL=resolver_url, TEMPORAL_ADDRESS=args.temporal,
                SMTP_URL=args.smtp_url, APPROVAL_EMAIL_FROM="bench@example.test", APPROVAL_EMAIL_TO="approver@example.test",
                DELETE_DRY_RUN="true", RUST_LOG="warn")
+    env.update(archive_env)
     queue = f"bench-{secrets.token_hex(4)}"
     worker = subprocess.Popen([f"{args.bin_dir}/snapstart-cleaner", "worker", "--task-queue", queue,
                                "--lambda-rps", str(args.lambda_rps)], env=env)
@@ -187,7 +202,7 @@ def main():
         subprocess.run([args.temporal_cli, "workflow", "start", "--type", "SnapStartCleanup", "--task-queue", queue,
                         "--workflow-id", workflow_id, "--input", json.dumps({"region": "us-west-2"}), "--address", args.temporal],
                        check=True, capture_output=True)
-        mail = wait("the approval email", lambda: next((m for m in mails(args.maildir) if "/approve?token=" in m[1]), None))
+        mail = wait("the approval email", lambda: next((m for m in mails(args.maildir) if "/approve?token=" in m[1] and workflow_id in m[1]), None))
         email_at = time.monotonic()
         rss = {"at the approval email": status_kb(worker.pid, "VmRSS")}
         link = next(w for w in mail[1].split() if "/approve?token=" in w)
@@ -204,7 +219,7 @@ def main():
         answer = urllib.request.urlopen(request, timeout=60).read().decode()
         post_seconds = time.monotonic() - t
         rss["after the approve-all POST"] = status_kb(worker.pid, "VmRSS")
-        done = wait("the completion email", lambda: next((m for m in mails(args.maildir) if "/approve?token=" not in m[1]), None))
+        done = wait("the completion email", lambda: next((m for m in mails(args.maildir) if "/approve?token=" not in m[1] and workflow_id in m[1]), None))
         finished = time.monotonic()
         peak = status_kb(worker.pid, "VmHWM")
     finally:
@@ -216,7 +231,8 @@ def main():
     doc = json.loads(raw)
     events = doc.get("events", [])
     sizes = payload_sizes(doc, [])
-    print(f"\n## end to end, {args.functions} functions × {args.versions} versions (--lambda-rps {args.lambda_rps})")
+    mode = f"live, archiving, packages of {args.package_mb or 'a few hundred bytes'} MB" if args.archive else "dry run"
+    print(f"\n## end to end, {args.functions} functions × {args.versions} versions (--lambda-rps {args.lambda_rps}, {mode})")
     print(f"start → approval email:   {email_at - started:.1f} s")
     for name, start, end in phases(events):
         print(f"  {name:<30} {end - start:7.2f} s   worker RSS ≤ {sampler.peak_between(start, end) / 1024:5.1f} MB")
@@ -239,6 +255,25 @@ def main():
         print(f"deletion phase AWS calls:  {sum(ops.values())} (ListAliases for {len(listed)} distinct functions)")
         for op, n in sorted(ops.items()):
             print(f"  {op:<30} {n}")
+        by_service = collections.Counter(r["service"] for r in calls)
+        print(f"  by service: {dict(sorted(by_service.items()))}")
+    if args.archive:
+        print_archive(args.emulator)
+
+
+def print_archive(emulator):
+    """What the archive holds after the run, and how many code downloads it took."""
+    import boto3
+    s3 = boto3.client("s3", endpoint_url=emulator, region_name="us-west-2", aws_access_key_id="bench", aws_secret_access_key="bench")
+    objects = []
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket="bench-archive"):
+        objects.extend(page.get("Contents", []))
+    packages = [o for o in objects if o["Key"].endswith("/code.zip")]
+    records = [o for o in objects if o["Key"].endswith("/version.json")]
+    downloads = call(f"{emulator}/_emulator/lambda/code")["downloads"]
+    print(f"archive:                   {len(records)} version.json, {len(packages)} code.zip, "
+          f"{sum(o['Size'] for o in packages) / 1e6:.1f} MB of packages, {sum(o['Size'] for o in records) / 1e6:.1f} MB of records; "
+          f"{downloads} code downloads")
 
 
 if __name__ == "__main__":

@@ -55,12 +55,14 @@ fn failed(reason: impl Into<String>) -> NotArchived {
     NotArchived { outcome: outcome::ARCHIVE_FAILED, reason: reason.into() }
 }
 
-/// Whether the version GetFunction describes now is the one the scan saw; `Some(why)` if not.
+/// Whether the version GetFunction describes now is the one the scan saw; `Some(why)` if not:
+/// its CodeSha256 must start with the scan's prefix of it, and its LastModified be the scan's.
 /// A scan row without a hash (a run started before hashes were kept) is checked on LastModified
 /// alone; a LastModified that does not parse on either side counts as changed.
 pub fn changed_since_scan(row: &ReportRow, now: &VersionCode) -> Option<String> {
-    if !row.code_sha256.is_empty() && row.code_sha256 != now.code_sha256 {
-        return Some(format!("CodeSha256 is {} now; the scan saw {}", now.code_sha256, row.code_sha256));
+    let seen = &row.code_sha256_prefix;
+    if !seen.is_empty() && (now.code_sha256.is_empty() || !now.code_sha256.starts_with(seen.as_str())) {
+        return Some(format!("CodeSha256 is {} now; the scan saw {seen}…", now.code_sha256));
     }
     let (seen, current) = (parse_last_modified(&row.last_modified), parse_last_modified(&now.last_modified));
     match (seen, current) {
@@ -145,20 +147,22 @@ mod tests {
 
     #[test]
     fn a_version_is_the_one_the_scan_saw_only_if_its_hash_and_last_modified_match() {
-        let row = |sha: &str, modified: &str| ReportRow { code_sha256: sha.into(), last_modified: modified.into(), ..Default::default() };
-        let now = VersionCode { code_sha256: "A=".into(), last_modified: "2026-10-01T03:04:05.000+0000".into(), ..Default::default() };
+        let row = |sha: &str, modified: &str| ReportRow { code_sha256_prefix: sha.into(), last_modified: modified.into(), ..Default::default() };
+        let now = VersionCode { code_sha256: "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=".into(), last_modified: "2026-10-01T03:04:05.000+0000".into(), ..Default::default() };
         let cases = [
-            ("A=", "2026-10-01T03:04:05.000+0000", false, "the same version"),
+            ("47DEQpj8HBSa", "2026-10-01T03:04:05.000+0000", false, "the same version"),
             ("", "2026-10-01T03:04:05.000+0000", false, "a row from before hashes: LastModified alone"),
-            ("B=", "2026-10-01T03:04:05.000+0000", true, "another package under the same number"),
-            ("A=", "2026-10-01T03:04:06.000+0000", true, "modified since"),
-            ("A=", "", true, "nothing to compare: fail closed"),
-            ("A=", "yesterday", true, "unreadable: fail closed"),
+            ("47DEQpj8HBSb", "2026-10-01T03:04:05.000+0000", true, "another package under the same number"),
+            ("47DEQpj8HBSa", "2026-10-01T03:04:06.000+0000", true, "modified since"),
+            ("47DEQpj8HBSa", "", true, "nothing to compare: fail closed"),
+            ("47DEQpj8HBSa", "yesterday", true, "unreadable: fail closed"),
         ];
         for (sha, modified, changed, why) in cases {
             assert_eq!(changed_since_scan(&row(sha, modified), &now).is_some(), changed, "{why}");
         }
         let unreadable_now = VersionCode { last_modified: "".into(), ..now.clone() };
-        assert!(changed_since_scan(&row("A=", "2026-10-01T03:04:05.000+0000"), &unreadable_now).is_some(), "fail closed on AWS's side too");
+        assert!(changed_since_scan(&row("47DEQpj8HBSa", "2026-10-01T03:04:05.000+0000"), &unreadable_now).is_some(), "fail closed on AWS's side too");
+        let no_hash_now = VersionCode { code_sha256: "".into(), ..now.clone() };
+        assert!(changed_since_scan(&row("47DEQpj8HBSa", "2026-10-01T03:04:05.000+0000"), &no_hash_now).is_some(), "no hash now: fail closed");
     }
 }

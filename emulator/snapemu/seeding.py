@@ -13,7 +13,9 @@ Scenario format: see README.md.
 from __future__ import annotations
 
 import base64
+import functools
 import io
+import random
 import zipfile
 from typing import Any
 
@@ -48,6 +50,18 @@ def _tiny_zip() -> str:
 ZIP_B64 = _tiny_zip()
 
 
+@functools.lru_cache(maxsize=4)
+def _sized_zip(size: int) -> str:
+    """A zip of about `size` bytes that does not compress (benchmarks of large packages): the
+    handler and `size` pseudo-random bytes, stored. The same bytes for the same size."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as zf:
+        info = zipfile.ZipInfo("app.py", date_time=(2026, 1, 1, 0, 0, 0))
+        zf.writestr(info, "def handler(event, context):\n    return {'ok': True}\n")
+        zf.writestr(zipfile.ZipInfo("payload.bin", date_time=(2026, 1, 1, 0, 0, 0)), random.Random(size).randbytes(size))
+    return base64.b64encode(buf.getvalue()).decode()
+
+
 def ensure_role(account_id: str = ACCOUNT_ID) -> str:
     """moto's CreateFunction insists the execution role exists in the function's account."""
     iam = iam_backends[account_id]["aws"]
@@ -67,9 +81,10 @@ def _package(f: dict[str, Any], backend: Any) -> dict[str, Any]:
     no Runtime or Handler."""
     package_type = f.get("package_type", "Zip")
     if package_type == "Zip":
+        size = int(f.get("package_bytes") or 0)
         return {"Runtime": f.get("runtime", "python3.12"), "Handler": f.get("handler", "app.handler"),
                 # A fresh dict per function: moto writes UUID/S3Key into it.
-                "Code": {"ZipFile": ZIP_B64}}
+                "Code": {"ZipFile": _sized_zip(size) if size else ZIP_B64}}
     if package_type == "Image":
         uri = f.get("image_uri") or _default_image_uri(backend.account_id, backend.region_name, f["name"])
         return {"PackageType": "Image", "Code": {"ImageUri": str(uri)}}

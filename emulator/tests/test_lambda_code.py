@@ -160,3 +160,15 @@ def test_bad_image_scenarios_are_refused(emulator):
     status, _ = emulator.call("POST", "/_emulator/seed", {"functions": [
         {"name": "g", "versions": [{"image_uri": f"{REPO}:v1"}]}]})
     assert status == 400
+
+
+def test_a_seeded_package_of_a_given_size_downloads_whole_from_every_version(seed, lam):
+    seed({"functions": [{"name": "big", "package_bytes": 3_000_000, "versions": 2}]})
+
+    one = lam.get_function(FunctionName="big", Qualifier="1")
+    body = urllib.request.urlopen(one["Code"]["Location"], timeout=30).read()
+
+    assert 3_000_000 < len(body) < 3_001_000
+    assert one["Configuration"]["CodeSize"] == len(body)
+    assert base64.b64encode(hashlib.sha256(body).digest()).decode() == one["Configuration"]["CodeSha256"]
+    assert lam.get_function(FunctionName="big", Qualifier="2")["Configuration"]["CodeSha256"] == one["Configuration"]["CodeSha256"]

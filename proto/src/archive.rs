@@ -14,6 +14,15 @@ pub const RECORD: &str = "version.json";
 /// The package's name in a version's folder (zip versions only).
 pub const PACKAGE: &str = "code.zip";
 
+/// How many characters of a CodeSha256 (base64, 44 characters) the scan keeps: 72 bits tell two
+/// packages apart, and 10,000 whole hashes would not fit a working set's payload budget.
+pub const HASH_PREFIX_CHARS: usize = 12;
+
+/// The part of a CodeSha256 the scan keeps.
+pub fn hash_prefix(code_sha256: &str) -> String {
+    code_sha256.chars().take(HASH_PREFIX_CHARS).collect()
+}
+
 /// One version's archive record.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ArchiveRecord {
@@ -135,6 +144,12 @@ mod tests {
         }
         assert!(ArchiveRecord::parse(b"{not json").unwrap_err().0.contains("not an archive record"));
         assert!(ArchiveRecord::parse(br#"{"format": "snapstart-cleaner/archive/v1"}"#).unwrap_err().0.contains("missing field"));
+    }
+
+    #[test]
+    fn the_scan_keeps_the_first_twelve_characters_of_a_hash() {
+        assert_eq!(hash_prefix("47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="), "47DEQpj8HBSa");
+        assert_eq!(hash_prefix("short"), "short");
     }
 
     #[test]

@@ -80,7 +80,7 @@ fn add(functions: &mut BTreeMap<String, FunctionScan>, v: ListedVersion) {
             last_modified: v.last_modified,
             snapstart_optimization_status: v.snapstart_optimization_status,
             code_size_bytes: v.code_size_bytes,
-            code_sha256: v.code_sha256,
+            code_sha256_prefix: snapstart_proto::archive::hash_prefix(&v.code_sha256),
             ..Default::default()
         });
     }

@@ -222,7 +222,7 @@ fn row(f: &FunctionScan, v: &VersionScan, a: &StageA, rules: &Settings, now: Dat
         resource_policy_principals: v.policy_principals.clone(),
         provisioned_concurrency: v.provisioned,
         code_size_bytes: v.code_size_bytes,
-        code_sha256: v.code_sha256.clone(),
+        code_sha256_prefix: v.code_sha256_prefix.clone(),
         ..Default::default()
     }
 }

@@ -15,6 +15,9 @@ use temporalio_common::data_converters::RawValue;
 
 /// At most this many per-version results go in the workflow result (counts cover all of them).
 pub const MAX_RESULTS_IN_OUTPUT: usize = 1000;
+/// And at most this many bytes of them as JSON (each result names its archive folder, so 1,000
+/// can outgrow a payload): the rest are in the S3 deletions report.
+pub const MAX_RESULT_BYTES_IN_OUTPUT: usize = 160 * 1024;
 
 /// RFC 3339 for unix seconds.
 pub fn iso(unix: i64) -> String {
@@ -196,8 +199,17 @@ pub fn result_of(status: &str, summary: &ReportSummary, mut results: Vec<Deletio
         *counts.entry(r.outcome.clone()).or_default() += 1;
     }
     results.sort_by_key(|r| matches!(r.outcome.as_str(), "deleted" | "dry_run_would_delete"));
-    let omitted = results.len().saturating_sub(MAX_RESULTS_IN_OUTPUT) as u32;
-    results.truncate(MAX_RESULTS_IN_OUTPUT);
+    let mut bytes = 0;
+    let kept = results
+        .iter()
+        .take(MAX_RESULTS_IN_OUTPUT)
+        .take_while(|r| {
+            bytes += serde_json::to_vec(r).map_or(0, |j| j.len() + 1);
+            bytes <= MAX_RESULT_BYTES_IN_OUTPUT
+        })
+        .count();
+    let omitted = (results.len() - kept) as u32;
+    results.truncate(kept);
     CleanupResult {
         status: status.into(),
         summary: Some(summary.clone()),
@@ -372,6 +384,18 @@ mod tests {
         assert_eq!(r.deletion_results.len(), 1000);
         assert_eq!(r.deletion_results[0].outcome, "error");
         assert_eq!((r.deletion_counts["deleted"], r.deletion_results_omitted), (1199, 200));
+    }
+
+    #[test]
+    fn results_naming_long_archive_folders_are_cut_to_the_byte_budget_too() {
+        let folder = format!("s3://archive-bucket/{}/", "p".repeat(300));
+        let results: Vec<DeletionResult> = (0..1000).map(|i| DeletionResult { version: i.to_string(), outcome: "deleted".into(), archive_uri: folder.clone(), ..Default::default() }).collect();
+
+        let r = result_of("done", &ReportSummary::default(), results, false, None, "wf");
+
+        let bytes = serde_json::to_vec(&r.deletion_results).unwrap().len();
+        assert!(bytes <= MAX_RESULT_BYTES_IN_OUTPUT && bytes > MAX_RESULT_BYTES_IN_OUTPUT - 1024, "{bytes}");
+        assert_eq!(r.deletion_results.len() as u32 + r.deletion_results_omitted, 1000);
     }
 
     fn raw(data: &[u8]) -> RawValue {

@@ -40,19 +40,25 @@ fn location() -> aws_sdk_s3::types::CreateBucketConfiguration {
     aws_sdk_s3::types::CreateBucketConfiguration::builder().location_constraint(aws_sdk_s3::types::BucketLocationConstraint::UsWest2).build()
 }
 
-/// The row the scan would have approved: CodeSha256 and LastModified as AWS reports them.
+/// The row the scan would have approved: CodeSha256's prefix and LastModified as AWS reports them.
 async fn scanned(emu: &Emulator, function: &str, version: &str) -> ReportRow {
+    scanned_with_hash(emu, function, version).await.0
+}
+
+/// [`scanned`], and the version's whole CodeSha256.
+async fn scanned_with_hash(emu: &Emulator, function: &str, version: &str) -> (ReportRow, String) {
     let out = emu.lambda_client().await.get_function_configuration().function_name(function).qualifier(version).send().await.unwrap();
-    ReportRow {
+    let row = ReportRow {
         account_id: ACCOUNT.into(),
         region: "us-west-2".into(),
         function_name: function.into(),
         version: version.into(),
         candidate_for_deletion: true,
-        code_sha256: out.code_sha256().unwrap().into(),
+        code_sha256_prefix: snapstart_proto::archive::hash_prefix(out.code_sha256().unwrap()),
         last_modified: out.last_modified().unwrap().into(),
         ..Default::default()
-    }
+    };
+    (row, out.code_sha256().unwrap().to_string())
 }
 
 /// The deletion phase with the archive at `bucket`, as run in production (run_everywhere).
@@ -105,7 +111,8 @@ async fn links(emu: &Emulator, setting: Value) -> Value {
 #[ignore = "needs the AWS emulator: run scripts/test.sh"]
 async fn a_live_deletion_leaves_each_version_s_package_and_record_before_deleting_it() {
     let emu = account().await;
-    let rows = [scanned(&emu, "f", "1").await, scanned(&emu, "f", "2").await];
+    let (one, sha) = scanned_with_hash(&emu, "f", "1").await;
+    let rows = [one, scanned(&emu, "f", "2").await];
 
     let results = delete(&emu, &rows, false, BUCKET).await;
 
@@ -115,9 +122,9 @@ async fn a_live_deletion_leaves_each_version_s_package_and_record_before_deletin
         let folder = format!("{PREFIX}{ACCOUNT}/us-west-2/f/{}/", row.version);
         assert_eq!(result.archive_uri, format!("s3://{BUCKET}/{folder}"), "the result names its archive");
         let package = object(&emu, &format!("{folder}code.zip")).await.expect("code.zip");
-        assert_eq!(sha256(&package), row.code_sha256, "the package hashes to CodeSha256");
+        assert_eq!(sha256(&package), sha, "the package hashes to CodeSha256 (every seeded version has the same package)");
         let record = ArchiveRecord::parse(&object(&emu, &format!("{folder}version.json")).await.expect("version.json")).unwrap();
-        assert_eq!((record.function_name.as_str(), record.version.as_str(), record.code_sha256.as_str()), ("f", row.version.as_str(), row.code_sha256.as_str()));
+        assert_eq!((record.function_name.as_str(), record.version.as_str(), record.code_sha256.as_str()), ("f", row.version.as_str(), sha.as_str()));
         assert_eq!(record.configuration["MemorySize"], 1024);
         assert_eq!(record.configuration["Environment"]["Variables"]["TABLE"], "orders", "the restore needs the environment");
         assert_eq!(record.configuration["SnapStart"]["ApplyOn"], "PublishedVersions");
@@ -168,15 +175,15 @@ async fn an_expired_link_twice_skips_the_version() {
 async fn an_expired_link_is_replaced_by_a_fresh_one_from_getfunction() {
     let emu = account().await;
     links(&emu, json!({"expired_first": 1})).await;
-    let rows = [scanned(&emu, "f", "1").await];
+    let (row, sha) = scanned_with_hash(&emu, "f", "1").await;
     emu.clear_requests().await;
 
-    let results = delete(&emu, &rows, false, BUCKET).await;
+    let results = delete(&emu, &[row], false, BUCKET).await;
 
     assert_eq!(outcomes(&results), pairs(&[("1", outcome::DELETED)]), "{results:?}");
     assert_eq!(emu.count("GetFunction").await, 2, "a second GetFunction for a fresh link");
     let package = object(&emu, &format!("{PREFIX}{ACCOUNT}/us-west-2/f/1/code.zip")).await.unwrap();
-    assert_eq!(sha256(&package), rows[0].code_sha256);
+    assert_eq!(sha256(&package), sha);
 }
 
 #[tokio::test]
@@ -211,7 +218,7 @@ async fn an_archive_bucket_of_another_account_skips_the_version() {
 async fn a_version_whose_package_differs_from_the_scan_s_is_not_archived_or_deleted() {
     let emu = account().await;
     let mut row = scanned(&emu, "f", "1").await;
-    row.code_sha256 = sha256(b"another package");
+    row.code_sha256_prefix = snapstart_proto::archive::hash_prefix(&sha256(b"another package"));
 
     let results = delete(&emu, &[row], false, BUCKET).await;
 
@@ -262,14 +269,15 @@ async fn a_package_larger_than_a_part_is_uploaded_in_parts_and_hashes_to_its_cod
         .await
         .unwrap();
     lambda.publish_version().function_name("big").send().await.unwrap();
-    let rows = [scanned(&emu, "big", "1").await];
-    assert_eq!(rows[0].code_sha256, sha256(&big));
+    let (row, sha) = scanned_with_hash(&emu, "big", "1").await;
+    assert_eq!(sha, sha256(&big));
+    let rows = [row];
 
     let results = delete(&emu, &rows, false, BUCKET).await;
 
     assert_eq!(outcomes(&results), pairs(&[("1", outcome::DELETED)]), "{results:?}");
     let package = object(&emu, &format!("{PREFIX}{ACCOUNT}/us-west-2/big/1/code.zip")).await.unwrap();
-    assert_eq!(sha256(&package), rows[0].code_sha256);
+    assert_eq!(sha256(&package), sha);
     let head = emu.s3_client_as(None, "us-west-2").await.head_object().bucket(BUCKET).key(format!("{PREFIX}{ACCOUNT}/us-west-2/big/1/code.zip")).send().await.unwrap();
     assert!(head.e_tag().unwrap().trim_matches('"').ends_with("-2"), "a multipart upload of two parts: {:?}", head.e_tag());
 }
@@ -328,12 +336,12 @@ fn crc32(data: &[u8]) -> u32 {
     !crc
 }
 
-/// Archives and deletes f:1; returns its folder and its scan row.
-async fn archived_and_deleted(emu: &Emulator) -> (String, ReportRow) {
-    let row = scanned(emu, "f", "1").await;
-    let results = delete(emu, std::slice::from_ref(&row), false, BUCKET).await;
+/// Archives and deletes f:1; returns its folder and its CodeSha256.
+async fn archived_and_deleted(emu: &Emulator) -> (String, String) {
+    let (row, sha) = scanned_with_hash(emu, "f", "1").await;
+    let results = delete(emu, &[row], false, BUCKET).await;
     assert_eq!(outcomes(&results), pairs(&[("1", outcome::DELETED)]));
-    (results[0].archive_uri.clone(), row)
+    (results[0].archive_uri.clone(), sha)
 }
 
 fn restore(emu: &Emulator, args: &[&str]) -> std::process::Output {
@@ -364,7 +372,7 @@ async fn latest_of(emu: &Emulator, qualifier: &str) -> (String, i32, String, Str
 #[ignore = "needs the AWS emulator: run scripts/test.sh"]
 async fn restore_publishes_the_archived_version_again_and_leaves_latest_as_it_was() {
     let emu = account().await;
-    let (folder, row) = archived_and_deleted(&emu).await;
+    let (folder, sha) = archived_and_deleted(&emu).await;
     let (latest_sha, _) = move_latest_on(&emu).await;
     let before = latest_of(&emu, "$LATEST").await;
 
@@ -377,8 +385,8 @@ async fn restore_publishes_the_archived_version_again_and_leaves_latest_as_it_wa
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let done = stdout_json(&out);
     let new_version = done["new_version"].as_str().unwrap().to_string();
-    assert_eq!(done, json!({"function_name": "f", "restored_from_version": "1", "new_version": new_version, "code_sha256": row.code_sha256, "latest_restored": true}));
-    assert_eq!(latest_of(&emu, &new_version).await, (row.code_sha256.clone(), 1024, "orders".into(), "PublishedVersions".into()), "same code, memory, environment and SnapStart");
+    assert_eq!(done, json!({"function_name": "f", "restored_from_version": "1", "new_version": new_version, "code_sha256": sha, "latest_restored": true}));
+    assert_eq!(latest_of(&emu, &new_version).await, (sha.clone(), 1024, "orders".into(), "PublishedVersions".into()), "same code, memory, environment and SnapStart");
     assert_eq!(latest_of(&emu, "$LATEST").await, before, "$LATEST as it was");
     assert_eq!(before.0, latest_sha);
     assert!(!emu.versions_of("f").await.contains(&"1".to_string()), "Lambda never reuses a number");

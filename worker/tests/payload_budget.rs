@@ -52,6 +52,8 @@ fn ten_thousand_versions() -> ScanState {
                         last_invoked_unix: (v == 9).then(|| now.timestamp() - (f * 331 + v * 7) as i64),
                         policy_observation: Observation::Known as i32,
                         provisioned_observation: Observation::Known as i32,
+                        // Every version's own package hash: 32 bytes that do not compress.
+                        code_sha256_prefix: snapstart_proto::archive::hash_prefix(&base64::Engine::encode(&base64::engine::general_purpose::STANDARD, <sha2::Sha256 as sha2::Digest>::digest(format!("{f}:{v}")))),
                         ..Default::default()
                     }
                 })
@@ -117,7 +119,11 @@ fn approved_run() -> ApprovedRun {
     let (decision, _) = decision::apply(&mut status, &candidates, parse_decision(&json!({"approved": true, "approver": "Ana"})), 0, true).unwrap();
     let results = candidates
         .iter()
-        .map(|r| snapstart_deletion::result(r, "dry_run_would_delete", "dry run: not deleted"))
+        .map(|r| DeletionResult {
+            // A dry run of a run with an archive location names each version's would-be folder.
+            archive_uri: format!("s3://archive-bucket/snapstart-cleaner/versions/{}/{}/{}/{}/", r.account_id, r.region, r.function_name, r.version),
+            ..snapstart_deletion::result(r, "dry_run_would_delete", "dry run: not archived, not deleted")
+        })
         .collect();
     ApprovedRun { state, summary, candidates, status, decision, results }
 }

@@ -152,6 +152,22 @@ async fn every_reason_flag_is_explained_on_its_row() {
 
 #[tokio::test]
 #[ignore = "needs the AWS emulator: run scripts/test.sh"]
+async fn every_row_keeps_the_start_of_its_version_s_code_sha256_as_listfunctions_gave_it() {
+    let emu = Emulator::start().await;
+    emu.seed(json!({"functions": [function("idle", common::versions(3, 40.0))]})).await;
+
+    let report = scan(&emu, json!({})).await;
+
+    let lambda = emu.lambda_client().await;
+    for row in &report.rows {
+        let sha = lambda.get_function_configuration().function_name("idle").qualifier(&row.version).send().await.unwrap().code_sha256().unwrap().to_string();
+        assert_eq!(row.code_sha256_prefix, sha[..12], "{}:{}", row.function_name, row.version);
+    }
+    assert_eq!(report.rows.len(), 3);
+}
+
+#[tokio::test]
+#[ignore = "needs the AWS emulator: run scripts/test.sh"]
 async fn attributed_fallback_clears_functions_whose_traffic_is_all_accounted_for() {
     let emu = Emulator::start().await;
     emu.seed(every_flag_scenario()).await;

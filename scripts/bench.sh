@@ -4,7 +4,7 @@
 #   2. end to end through Temporal: 1,000 functions × 10 versions, approval email, confirm page,
 #      approve-all, dry-run deletion (bench_e2e.py);
 #   3. archive: the same loop with a live deletion that archives every version first, at
-#      1,000 × 10 small packages, then 4 functions × 6 versions at 8 MB and at 64 MB packages (the
+#      1,000 × 10 small packages, then 4 functions × 6 versions at 8, 32 and 128 MB packages (the
 #      worker's RSS must not grow with package size).
 # Usage: scripts/bench.sh [scan|e2e|archive]   (scan and e2e when no argument)
 set -euo pipefail
@@ -32,6 +32,7 @@ if [ "$what" = archive ]; then
   e2e=("$PY" scripts/bench_e2e.py --emulator "$AWS_ENDPOINT_URL" --temporal "$TEMPORAL_ADDRESS"
     --temporal-cli "$VENV/bin/temporal" --bin-dir "$release" --maildir "$MAILDIR" --smtp-url "$SMTP_URL" --archive)
   "${e2e[@]}"
-  "${e2e[@]}" --functions 4 --versions 6 --package-mb 8
-  "${e2e[@]}" --functions 4 --versions 6 --package-mb 64
+  for mb in 8 32 128; do
+    "${e2e[@]}" --functions 4 --versions 6 --package-mb "$mb"
+  done
 fi

@@ -250,7 +250,7 @@ def main():
         start, end = delete[-1]
         log = call(f"{args.emulator}/_emulator/requests")
         calls = [r for r in log if start <= r["received"] <= end]
-        ops = collections.Counter(r["operation"] for r in calls)
+        ops = collections.Counter(s3_kind(r) if r["service"] == "s3" else r["operation"] for r in calls)
         listed = {r.get("function_name") for r in calls if r["operation"] == "ListAliases"}
         print(f"deletion phase AWS calls:  {sum(ops.values())} (ListAliases for {len(listed)} distinct functions)")
         for op, n in sorted(ops.items()):
@@ -259,6 +259,12 @@ def main():
         print(f"  by service: {dict(sorted(by_service.items()))}")
     if args.archive:
         print_archive(args.emulator)
+
+
+def s3_kind(request):
+    """An S3 request as the emulator logs it ("Unknown:PUT /bucket/key"), as method and object kind."""
+    method, _, path = request["operation"].partition(" ")
+    return f"S3 {method.split(':')[-1]} {path.rsplit('/', 1)[-1] if '.' in path.rsplit('/', 1)[-1] else path}"
 
 
 def print_archive(emulator):

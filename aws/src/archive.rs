@@ -198,16 +198,24 @@ impl ArchiveStore {
             return Err(CopyError::Link(format!("HTTP {status}: {}", s3_error(&body))));
         }
         let mut hash = Sha256::new();
-        let mut buffer: Vec<u8> = Vec::with_capacity(self.part_size.min(1 << 20));
+        // One part's buffer, never grown past it (pages are touched only as bytes arrive), and
+        // the part in flight: memory is about two parts whatever the package's size.
+        let capacity = |known: Option<u64>| known.map_or(self.part_size, |n| (n as usize).min(self.part_size));
+        let mut buffer: Vec<u8> = Vec::with_capacity(capacity(response.content_length()));
         let mut parts: Vec<CompletedPart> = Vec::new();
         let mut bytes = 0u64;
         while let Some(chunk) = response.chunk().await.map_err(|e| CopyError::Link(e.without_url().to_string()))? {
             hash.update(&chunk);
             bytes += chunk.len() as u64;
-            buffer.extend_from_slice(&chunk);
-            while buffer.len() >= self.part_size {
-                let rest = buffer.split_off(self.part_size);
-                let part = Bytes::from(std::mem::replace(&mut buffer, rest));
+            let mut rest: &[u8] = &chunk;
+            while !rest.is_empty() {
+                let take = rest.len().min(self.part_size - buffer.len());
+                buffer.extend_from_slice(&rest[..take]);
+                rest = &rest[take..];
+                if buffer.len() < self.part_size {
+                    continue;
+                }
+                let part = Bytes::from(std::mem::replace(&mut buffer, Vec::with_capacity(self.part_size)));
                 let id = match upload_id {
                     Some(id) => id.clone(),
                     None => upload_id.insert(self.create_upload(key).await.map_err(CopyError::Store)?).clone(),

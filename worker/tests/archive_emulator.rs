@@ -282,6 +282,26 @@ async fn a_package_larger_than_a_part_is_uploaded_in_parts_and_hashes_to_its_cod
     assert!(head.e_tag().unwrap().trim_matches('"').ends_with("-2"), "a multipart upload of two parts: {:?}", head.e_tag());
 }
 
+#[tokio::test]
+#[ignore = "needs the AWS emulator: run scripts/test.sh"]
+async fn an_image_version_is_archived_as_its_image_uris_without_a_package() {
+    let emu = account().await;
+    emu.seed(json!({"functions": [{"name": "resizer", "package_type": "Image", "snapstart": true, "memory_size": 2048, "versions": versions(4, 40.0)}]})).await;
+    let (row, sha) = scanned_with_hash(&emu, "resizer", "1").await;
+
+    let results = delete(&emu, &[row], false, BUCKET).await;
+
+    assert_eq!(outcomes(&results), pairs(&[("1", outcome::DELETED)]), "{results:?}");
+    let folder = format!("{PREFIX}{ACCOUNT}/us-west-2/resizer/1/");
+    let record = ArchiveRecord::parse(&object(&emu, &format!("{folder}version.json")).await.expect("version.json")).unwrap();
+    assert_eq!(record.package_type, "Image");
+    assert_eq!(record.image_uri, "123456789012.dkr.ecr.us-west-2.amazonaws.com/resizer:latest");
+    assert_eq!(record.resolved_image_uri, format!("123456789012.dkr.ecr.us-west-2.amazonaws.com/resizer@sha256:{sha}"));
+    assert_eq!(record.configuration["MemorySize"], 2048);
+    assert!(object(&emu, &format!("{folder}code.zip")).await.is_none(), "the image stays in ECR");
+    assert_eq!(links(&emu, json!({})).await["downloads"], 0);
+}
+
 // ---- restore ----
 
 /// Changes f's $LATEST after its versions were published: another package, memory and
@@ -375,12 +395,14 @@ async fn restore_publishes_the_archived_version_again_and_leaves_latest_as_it_wa
     let (folder, sha) = archived_and_deleted(&emu).await;
     let (latest_sha, _) = move_latest_on(&emu).await;
     let before = latest_of(&emu, "$LATEST").await;
+    let lambda = emu.lambda_client().await;
+    lambda.create_alias().function_name("f").name("live").function_version("5").send().await.unwrap();
 
     let plan = restore(&emu, &[&folder]);
     assert!(plan.status.success() && String::from_utf8_lossy(&plan.stdout).contains("Nothing was changed"), "{plan:?}");
     assert_eq!(latest_of(&emu, "$LATEST").await, before, "the plan changes nothing");
 
-    let out = restore(&emu, &[&folder, "--apply", "--format", "json"]);
+    let out = restore(&emu, &[&folder, "--apply", "--format", "json", "--point-alias", "live"]);
 
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let done = stdout_json(&out);
@@ -390,6 +412,8 @@ async fn restore_publishes_the_archived_version_again_and_leaves_latest_as_it_wa
     assert_eq!(latest_of(&emu, "$LATEST").await, before, "$LATEST as it was");
     assert_eq!(before.0, latest_sha);
     assert!(!emu.versions_of("f").await.contains(&"1".to_string()), "Lambda never reuses a number");
+    let alias = lambda.get_alias().function_name("f").name("live").send().await.unwrap();
+    assert_eq!(alias.function_version(), Some(new_version.as_str()), "--point-alias moved it");
 }
 
 #[tokio::test]

@@ -33,7 +33,7 @@ for scope in ${scopes[*]}; do
     # The archive and restore rules: which doubt keeps a version from being deleted, what makes
     # an archive whole, what a restore checks before it publishes, where it reads the code from.
     archive) run archive -p snapstart-deletion -p snapstart-restore -p snapstart-proto --file deletion/src/archive.rs --file restore/src/steps.rs \
-        --file restore/src/plan.rs --file proto/src/archive.rs --re 'changed_since_scan|differences|folder_of|archived_code|needs_copy|parse|has_package|folder' -- --lib ;;
+        --file restore/src/plan.rs --file proto/src/archive.rs --re 'changed_since_scan|differences|folder_of|archived_code|needs_copy|needs_staging_bucket|parse|has_package|hash_prefix|folder' -- --lib ;;
     *) echo "unknown scope $scope (rules, proto, decision, deletion, archive)" >&2; exit 2 ;;
   esac
 done

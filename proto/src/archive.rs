@@ -122,6 +122,7 @@ mod tests {
         let bytes = serde_json::to_vec(&record()).unwrap();
         assert_eq!(ArchiveRecord::parse(&bytes).unwrap(), record());
         assert!(record().has_package());
+        assert!(!ArchiveRecord { package_type: "Image".into(), ..record() }.has_package(), "an image stays in ECR");
     }
 
     #[test]

@@ -74,6 +74,12 @@ impl Prepared {
     }
 }
 
+/// Whether Lambda needs the archived package copied to a bucket in the function's region: only a
+/// zip, and only when the archive bucket is elsewhere (an image comes from ECR).
+fn needs_staging_bucket(archive_region: &str, function_region: &str, has_package: bool) -> bool {
+    has_package && archive_region != function_region
+}
+
 /// `s3://bucket/key/` → (bucket, key ending in `/`).
 fn folder_of(uri: &str) -> Result<(String, String), Refused> {
     let rest = uri.strip_prefix("s3://").ok_or_else(|| Refused(format!("{uri:?} is not an archive folder such as s3://archive-bucket/versions/111111111111/us-west-2/orders/7/")))?;
@@ -112,7 +118,7 @@ pub async fn prepare(aws: &AwsFactory, folder_uri: &str, staging_bucket: Option<
             }
             (staging.to_string(), format!("snapstart-cleaner-restore/{}/{}/", record.function_name, record.version))
         }
-        None if archive_region == record.region || !record.has_package() => (bucket.clone(), format!("{folder_key}restore/")),
+        None if !needs_staging_bucket(&archive_region, &record.region, record.has_package()) => (bucket.clone(), format!("{folder_key}restore/")),
         None => {
             return Err(Refused(format!(
                 "the archive bucket {bucket} is in {archive_region}, the function in {}: Lambda reads code only from a bucket in the function's region; give --staging-bucket <a bucket in {}>",
@@ -136,6 +142,13 @@ mod tests {
         for bad in ["archive/v/1", "s3://archive", "s3://archive/", "s3:///v/1"] {
             assert!(folder_of(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn only_a_zip_archived_in_another_region_needs_a_staging_bucket() {
+        assert!(needs_staging_bucket("us-east-1", "eu-west-1", true));
+        assert!(!needs_staging_bucket("eu-west-1", "eu-west-1", true));
+        assert!(!needs_staging_bucket("us-east-1", "eu-west-1", false), "an image comes from ECR");
     }
 
     fn prepared(package_type: &str, staging: &str) -> Prepared {

@@ -251,6 +251,26 @@ async fn a_version_archived_by_an_earlier_attempt_is_not_downloaded_again() {
 
 #[tokio::test]
 #[ignore = "needs the AWS emulator: run scripts/test.sh"]
+async fn an_archive_of_another_package_under_the_same_number_is_replaced_not_trusted() {
+    // A function deleted and created again numbers its versions from 1: an old archive of f:1
+    // is of another package and must not stand for this one.
+    let emu = account().await;
+    let (row, sha) = scanned_with_hash(&emu, "f", "1").await;
+    let folder = format!("{PREFIX}{ACCOUNT}/us-west-2/f/1/");
+    let old = ArchiveRecord { format: snapstart_proto::archive::FORMAT.into(), function_name: "f".into(), version: "1".into(), region: "us-west-2".into(), code_sha256: sha256(b"an older package"), package_type: "Zip".into(), configuration: json!({}), ..Default::default() };
+    let s3 = emu.s3_client_as(None, "us-west-2").await;
+    s3.put_object().bucket(BUCKET).key(format!("{folder}version.json")).body(serde_json::to_vec(&old).unwrap().into()).send().await.unwrap();
+
+    let results = delete(&emu, &[row], false, BUCKET).await;
+
+    assert_eq!(outcomes(&results), pairs(&[("1", outcome::DELETED)]));
+    let record = ArchiveRecord::parse(&object(&emu, &format!("{folder}version.json")).await.unwrap()).unwrap();
+    assert_eq!(record.code_sha256, sha, "archived again, as the package it is");
+    assert_eq!(sha256(&object(&emu, &format!("{folder}code.zip")).await.unwrap()), sha);
+}
+
+#[tokio::test]
+#[ignore = "needs the AWS emulator: run scripts/test.sh"]
 async fn a_package_larger_than_a_part_is_uploaded_in_parts_and_hashes_to_its_code_sha256() {
     let emu = account().await;
     let lambda = emu.lambda_client().await;
@@ -435,6 +455,33 @@ async fn a_restore_that_finds_latest_changed_mid_way_aborts_and_puts_it_back() {
     assert_eq!(failed["new_version"], Value::Null);
     assert_eq!(emu.versions_of("f").await, versions, "nothing published");
     assert_eq!(latest_of(&emu, "$LATEST").await, before, "$LATEST put back");
+}
+
+#[tokio::test]
+#[ignore = "needs the AWS emulator: run scripts/test.sh"]
+async fn an_archive_in_another_region_is_restored_through_a_staging_bucket_in_the_function_s() {
+    let emu = account().await;
+    let (folder, sha) = archived_and_deleted(&emu).await;
+    // The same archive in a bucket in eu-west-1 (as a run whose first region was eu-west-1 keeps it).
+    let key = folder.trim_start_matches(&format!("s3://{BUCKET}/")).to_string();
+    let far = emu.s3_client_as(None, "eu-west-1").await;
+    let eu = aws_sdk_s3::types::CreateBucketConfiguration::builder().location_constraint(aws_sdk_s3::types::BucketLocationConstraint::EuWest1).build();
+    far.create_bucket().bucket("far-archive").create_bucket_configuration(eu).send().await.unwrap();
+    for name in ["code.zip", "version.json"] {
+        let body = object(&emu, &format!("{key}{name}")).await.unwrap();
+        far.put_object().bucket("far-archive").key(format!("{key}{name}")).body(body.into()).send().await.unwrap();
+    }
+    let far_folder = format!("s3://far-archive/{key}");
+
+    let refused = restore(&emu, &[&far_folder, "--apply"]);
+    let done = restore(&emu, &[&far_folder, "--apply", "--format", "json", "--staging-bucket", BUCKET]);
+
+    assert_eq!(refused.status.code(), Some(2), "{refused:?}");
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("--staging-bucket"), "{}", String::from_utf8_lossy(&refused.stderr));
+    assert!(done.status.success(), "{}", String::from_utf8_lossy(&done.stderr));
+    let new_version = stdout_json(&done)["new_version"].as_str().unwrap().to_string();
+    assert_eq!(latest_of(&emu, &new_version).await.0, sha);
+    assert!(keys(&emu).await.iter().all(|k| !k.starts_with("snapstart-cleaner-restore/")), "staging copies removed: {:?}", keys(&emu).await);
 }
 
 #[tokio::test]

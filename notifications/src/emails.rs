@@ -69,6 +69,15 @@ fn row_line(r: &ReportRow) -> String {
     )
 }
 
+/// Said after the saving when some region's cache price is not in the price table.
+fn approximate(s: &ReportSummary) -> &'static str {
+    if s.price_approximate {
+        " (approximate: a region missing from the price table is priced as us-east-1)"
+    } else {
+        ""
+    }
+}
+
 /// The approval request.
 pub fn approval_email(e: &ApprovalEmail) -> Message {
     let s = e.summary;
@@ -80,7 +89,7 @@ pub fn approval_email(e: &ApprovalEmail) -> Message {
     let _ = writeln!(text, "Settings: {}", settings_line(s));
     let _ = writeln!(text, "Scanned {} SnapStart versions in {} functions; states: {}", s.snapstart_versions, s.functions_scanned, states_line(s));
     let _ = writeln!(text, "Stage A pass {}, stage B pass {}, alias-protected {}, check failed {}", s.stage_a_pass, s.stage_b_pass, s.alias_protected, s.check_failed);
-    let _ = writeln!(text, "Candidates: {}; estimated saving ${:.2}/month; {}\n", s.candidates, s.estimated_monthly_saving_usd, code_storage_phrase(s));
+    let _ = writeln!(text, "Candidates: {}; estimated saving ${:.2}/month{}; {}\n", s.candidates, s.estimated_monthly_saving_usd, approximate(s), code_storage_phrase(s));
     let targets = target_lines(s);
     for line in &targets {
         let _ = writeln!(text, "  {line}");
@@ -297,5 +306,18 @@ mod tests {
         assert!(m.text.contains("skipped_archive_failed f:2: m"), "an archive failure is listed with its reason: {}", m.text);
         assert!(!m.text.contains("s3://archive/v/1/f/3/"), "only deleted versions have archives");
         assert!(m.text.contains("archived to s3://archive/v/"));
+    }
+
+    #[test]
+    fn a_saving_priced_without_the_region_s_own_price_says_it_is_approximate() {
+        let ask = |price_approximate: bool| {
+            let summary = ReportSummary { region: "eu-south-2".into(), candidates: 1, estimated_monthly_saving_usd: 3.9, price_approximate, ..Default::default() };
+            approval_email(&ApprovalEmail {
+                workflow_id: "wf", run_id: "run", summary: &summary, candidates: &[], approve_url: "a", reject_url: "b", deadline: "d", dry_run: true, ui_url: "u", report_location: "", archive_uri: "",
+            })
+            .text
+        };
+        assert!(ask(true).contains("$3.90/month (approximate: a region missing from the price table is priced as us-east-1)"));
+        assert!(!ask(false).contains("approximate"));
     }
 }

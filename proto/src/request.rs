@@ -95,6 +95,11 @@ impl ScanRequest {
         let s3_report_uri = validate_s3_uri("s3_report_uri", self.s3_report_uri.as_deref())?;
         let archive_uri = validate_s3_uri("archive_uri", self.archive_uri.as_deref())?;
         let archive_kms_key_id = validate_kms_key_id("archive_kms_key_id", self.archive_kms_key_id.as_deref())?;
+        let cache_price_per_gb_second = match self.cache_price_per_gb_second {
+            None => 0.0,
+            Some(p) if p.is_finite() && p > 0.0 && p < 0.001 => p,
+            Some(p) => return Err(invalid("cache_price_per_gb_second", format!("must be a price in USD per GB-second above 0 and below 0.001 (us-east-1: 0.0000015046); got {p}"))),
+        };
         let include = validate_patterns("include", &self.include)?;
         let exclude = validate_patterns("exclude", &self.exclude)?;
         let protect_tag_key = self.protect_tag_key.clone().unwrap_or_else(|| DEFAULT_PROTECT_TAG_KEY.to_string());
@@ -110,6 +115,7 @@ impl ScanRequest {
             s3_report_uri,
             archive_uri,
             archive_kms_key_id,
+            cache_price_per_gb_second,
             assume_role_arns,
             external_id,
             include_own_account,
@@ -131,7 +137,7 @@ pub const ACCEPTED_FIELDS: &[&str] = &[
     "region", "lookback_days", "min_age_days", "keep_last_n", "period_seconds",
     "function_name_prefix", "s3_report_uri", "function_level_fallback", "dry_run",
     "approval_timeout_seconds", "include", "exclude", "protect_tag_key", "regions",
-    "assume_role_arns", "external_id", "include_own_account", "archive_uri", "archive_kms_key_id",
+    "assume_role_arns", "external_id", "include_own_account", "archive_uri", "archive_kms_key_id", "cache_price_per_gb_second",
 ];
 
 /// `s3://bucket/prefix` (prefix optional): a DNS-style bucket name, a key prefix of printable
@@ -436,6 +442,16 @@ mod tests {
         for bad in ["audit-bucket/x", "s3://", "s3://Audit/x", "s3://ab/x", "s3://-bucket/x", "https://audit-bucket/x"] {
             let err = check(&format!(r#"{{"region": "us-west-2", "s3_report_uri": "{bad}"}}"#)).unwrap_err();
             assert_eq!(err.field, "s3_report_uri", "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_cache_price_is_a_positive_price_per_gb_second() {
+        assert_eq!(check(r#"{"region": "us-west-2", "cache_price_per_gb_second": 0.0000018383}"#).unwrap().cache_price_per_gb_second, 0.0000018383);
+        assert_eq!(check(r#"{"region": "us-west-2"}"#).unwrap().cache_price_per_gb_second, 0.0, "the table");
+        for bad in ["0", "-0.0000015", "0.5", "1e400"] {
+            let err = check(&format!(r#"{{"region": "us-west-2", "cache_price_per_gb_second": {bad}}}"#)).unwrap_err();
+            assert!(err.field == "cache_price_per_gb_second" || err.field == "input", "{bad}: {err:?}");
         }
     }
 

@@ -18,7 +18,7 @@ mod stage_b;
 mod state;
 mod time;
 
-pub use cost::{estimated_monthly_cost_usd, round_cents, SECONDS_PER_MONTH, SNAPSHOT_CACHE_USD_PER_GB_SECOND};
+pub use cost::{cache_billed, cache_price, estimated_monthly_cost_usd, round_cents, CachePrice, CACHE_PRICES, SECONDS_PER_MONTH, SNAPSHOT_CACHE_USD_PER_GB_SECOND};
 pub use evidence::{Evidence, FunctionActivity, Observed};
 pub use flags::{Check, CheckFailure, ReasonFlag};
 pub use metrics::{last_nonzero, latest, sum_since};

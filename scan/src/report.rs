@@ -12,7 +12,7 @@ use snapstart_proto::{
     },
 };
 use snapstart_rules::{
-    classify, estimated_monthly_cost_usd, round_cents, Evidence, FallbackMode, FunctionActivity, Observed, ReasonFlag,
+    cache_price, classify, estimated_monthly_cost_usd, round_cents, CachePrice, Evidence, FallbackMode, FunctionActivity, Observed, ReasonFlag,
     Settings, StageA,
 };
 
@@ -42,11 +42,14 @@ pub fn build(state: &ScanState) -> Report {
 fn target_rows(t: &ScanState, top: &ScanSettings) -> Vec<ReportRow> {
     let settings = t.settings.clone().unwrap_or_else(|| top.clone());
     let (now, rules) = (now_of(&settings), rules_of(&settings));
+    let region = if t.region.is_empty() { top.region.as_str() } else { t.region.as_str() };
+    let given = (settings.cache_price_per_gb_second > 0.0).then_some(settings.cache_price_per_gb_second);
+    let price = cache_price(region, given);
     let mut rows = Vec::with_capacity(t.functions.iter().map(|f| f.versions.len()).sum());
     for f in &t.functions {
         let stage_a = stage_a::evaluate(f, now, settings.min_age_days, settings.keep_last_n);
         for (v, a) in f.versions.iter().zip(stage_a) {
-            rows.push(ReportRow { account_id: t.account_id.clone(), region: t.region.clone(), ..row(f, v, &a, &rules, now) });
+            rows.push(ReportRow { account_id: t.account_id.clone(), region: t.region.clone(), ..row(f, v, &a, &rules, now, price) });
         }
     }
     rows
@@ -182,7 +185,7 @@ fn state_label(v: &VersionScan) -> String {
     }
 }
 
-fn row(f: &FunctionScan, v: &VersionScan, a: &StageA, rules: &Settings, now: DateTime<Utc>) -> ReportRow {
+fn row(f: &FunctionScan, v: &VersionScan, a: &StageA, rules: &Settings, now: DateTime<Utc>, price: CachePrice) -> ReportRow {
     let evidence = evidence(f, v);
     let verdict = classify(a, &evidence, rules, now);
     let known_state = (v.state_observation == Observation::Known as i32).then_some(v.state.as_str());
@@ -213,7 +216,9 @@ fn row(f: &FunctionScan, v: &VersionScan, a: &StageA, rules: &Settings, now: Dat
             v.memory_size_mb,
             &v.snapstart_optimization_status,
             known_state,
+            price.usd_per_gb_second,
         )),
+        price_approximate: price.approximate,
         failed_checks: verdict
             .failed_checks
             .iter()
@@ -265,6 +270,7 @@ fn summarize(state: &ScanState, rows: &[ReportRow], targets: Vec<TargetSummary>,
         check_failed: count(&|r| r.reason_flags.iter().any(|f| f == ReasonFlag::CheckFailed.as_str())),
         reason_flag_counts,
         estimated_monthly_saving_usd: round_cents(saving),
+        price_approximate: rows.iter().any(|r| r.candidate_for_deletion && r.price_approximate && r.estimated_monthly_cost_usd > 0.0),
         aws_calls,
         reclaimable_code_bytes,
         code_storage_used_bytes: storage.used_bytes,

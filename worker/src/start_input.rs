@@ -47,6 +47,9 @@ pub struct ScanOptions {
     /// Functions carrying this tag (any value but "false") are never candidates [default: snapstart-cleaner:protect]
     #[arg(long)]
     pub protect_tag_key: Option<String>,
+    /// SnapStart cache price in USD per GB-second for the savings estimate [default: the region's in AWS's price list (us-east-1 and us-west-2 0.0000015046, ap-northeast-1 0.0000018383); other regions us-east-1's, marked approximate]
+    #[arg(long, value_name = "USD")]
+    pub cache_price_per_gb_second: Option<f64>,
 }
 
 impl ScanOptions {
@@ -71,6 +74,7 @@ impl ScanOptions {
             include: self.include.clone(),
             exclude: self.exclude.clone(),
             protect_tag_key: self.protect_tag_key.clone(),
+            cache_price_per_gb_second: self.cache_price_per_gb_second,
             ..Default::default()
         }
     }

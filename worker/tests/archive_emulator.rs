@@ -252,8 +252,8 @@ async fn a_version_archived_by_an_earlier_attempt_is_not_downloaded_again() {
 #[tokio::test]
 #[ignore = "needs the AWS emulator: run scripts/test.sh"]
 async fn an_archive_of_another_package_under_the_same_number_is_replaced_not_trusted() {
-    // A function deleted and created again numbers its versions from 1: an old archive of f:1
-    // is of another package and must not stand for this one.
+    // A folder whose version.json records another package (left by an earlier tool, a hand
+    // edit, or an account whose numbers we cannot vouch for) must not stand for this version.
     let emu = account().await;
     let (row, sha) = scanned_with_hash(&emu, "f", "1").await;
     let folder = format!("{PREFIX}{ACCOUNT}/us-west-2/f/1/");

@@ -304,6 +304,47 @@ async fn costs_count_live_python_snapshots_and_the_summary_totals_candidates() {
     assert_eq!(summary.code_storage_error, "");
 }
 
+/// Cost of each candidate (function:version → dollars) and whether it is approximate, scanned in `region`.
+async fn costs_in(emu: &Emulator, region: &str, overrides: Value) -> (BTreeMap<String, f64>, bool) {
+    let deps = snapstart_scan::deps(&snapstart_aws::factory::AwsFactory::for_emulator(&emu.url, 0, 8), region).await.0;
+    let mut settings_json = json!({"region": region});
+    settings_json.as_object_mut().unwrap().extend(overrides.as_object().unwrap().clone());
+    let report = run_all(&deps, settings(settings_json)).await.expect("scan");
+    let costs = report.rows.iter().filter(|r| r.candidate_for_deletion).map(|r| (format!("{}:{}", r.function_name, r.version), r.estimated_monthly_cost_usd)).collect();
+    (costs, report.summary.unwrap().price_approximate)
+}
+
+#[tokio::test]
+#[ignore = "needs the AWS emulator: run scripts/test.sh"]
+async fn the_cache_is_priced_for_every_snapstart_version_but_java_s_at_its_region_s_price() {
+    let emu = Emulator::start().await;
+    let snap = |name: &str, extra: Value| {
+        let mut f = json!({"name": name, "memory_size": 1024, "snapstart": true, "versions": versions(3, 60.0)});
+        f.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        f
+    };
+    let fleet = |region: &str| {
+        json!({"region": region, "functions": [
+            snap("py", json!({"runtime": "python3.12"})),
+            snap("java", json!({"runtime": "java21"})),
+            snap("node", json!({"runtime": "nodejs22.x"})),
+            snap("img", json!({"package_type": "Image"})),
+            {"name": "plain", "runtime": "python3.12", "memory_size": 1024, "versions": versions(3, 60.0)},
+        ]})
+    };
+    for region in ["us-west-2", "ap-northeast-1", "eu-west-1"] {
+        emu.seed(fleet(region)).await;
+    }
+    let expect = |dollars: f64| -> BTreeMap<String, f64> {
+        ["py", "java", "node", "img"].iter().map(|f| (format!("{f}:1"), if *f == "java" { 0.0 } else { dollars })).collect()
+    };
+
+    assert_eq!(costs_in(&emu, "us-west-2", json!({"keep_last_n": 2})).await, (expect(3.9), false), "plain is no SnapStart version: not in scope");
+    assert_eq!(costs_in(&emu, "ap-northeast-1", json!({"keep_last_n": 2})).await, (expect(4.76), false), "Tokyo's price");
+    assert_eq!(costs_in(&emu, "eu-west-1", json!({"keep_last_n": 2})).await, (expect(3.9), true), "not in the table: us-east-1's, approximate");
+    assert_eq!(costs_in(&emu, "eu-west-1", json!({"keep_last_n": 2, "cache_price_per_gb_second": 0.000002})).await, (expect(5.18), false), "the given price");
+}
+
 #[tokio::test]
 #[ignore = "needs the AWS emulator: run scripts/test.sh"]
 async fn code_storage_that_cannot_be_read_is_reported_and_changes_nothing_else() {

@@ -15,9 +15,13 @@ expected verdicts are in worker/tests/second_opinion.rs.
     esm          an SQS mapping targets esm:1              -> 2, 3 candidates
     wired        API Gateway may invoke 1, CloudFront replicates 2, S3 the function
                                                            -> 3 candidate
-    provisioned  provisioned concurrency on 2              -> 1, 3 candidates
+    provisioned  no SnapStart (AWS allows no provisioned concurrency with it), provisioned
+                 concurrency on 2                          -> 1, 3 candidates
     tagged       carries snapstart-cleaner:protect         -> none
-    plain        no SnapStart                              -> never in the report
+    plain        no SnapStart                              -> 1, 2, 3 candidates
+
+The scan covers every version (`versions: all`); with the default, provisioned and plain would
+not be in it.
 """
 
 from __future__ import annotations
@@ -61,8 +65,9 @@ def arrange(endpoint: str) -> None:
             lam.get_waiter("function_updated_v2").wait(FunctionName=name)
             lam.publish_version(FunctionName=name)
 
-    for name in ("idle", "aliased", "invoked", "esm", "wired", "provisioned"):
+    for name in ("idle", "aliased", "invoked", "esm", "wired"):
         function(name)
+    function("provisioned", snapstart=False)
     function("tagged", tags={"snapstart-cleaner:protect": "true"})
     function("plain", snapstart=False)
 

@@ -87,16 +87,21 @@ enum Counted {
 }
 
 impl Evidence {
-    /// One ListAliases and one ListProvisionedConcurrencyConfigs per function, one GetPolicy
-    /// per version, then GetMetricData for every version whose aliases are known.
+    /// One ListAliases per function and one ListProvisionedConcurrencyConfigs per function with
+    /// a version without SnapStart, one GetPolicy per version, then GetMetricData for every version whose aliases are known.
     pub async fn gather(deps: &DeleteDeps<'_>, batch: &Batch<'_>) -> Self {
         let mut aliases = HashMap::new();
         let mut provisioned = HashMap::new();
         let mut policies = HashMap::new();
         for f in &batch.functions {
             aliases.insert(f.name.clone(), deps.lambda.list_aliases(&f.name).await.map_err(|e| e.to_string()));
-            let configs = deps.lambda.provisioned_concurrency_qualifiers(&f.name).await;
-            provisioned.insert(f.name.clone(), configs.map_err(|e| e.to_string()));
+            // AWS allows no provisioned concurrency on a SnapStart version: listed only for a
+            // function with a version that is not (or a row from before rows said so).
+            let configs = match f.rows.iter().all(|r| r.snapstart) {
+                true => Ok(Vec::new()),
+                false => deps.lambda.provisioned_concurrency_qualifiers(&f.name).await.map_err(|e| e.to_string()),
+            };
+            provisioned.insert(f.name.clone(), configs);
             for row in &f.rows {
                 let policy = deps.lambda.version_policy(&f.name, &row.version).await;
                 policies.insert(key(row), policy.map_err(|e| e.to_string()));

@@ -82,14 +82,39 @@ fn approximate(s: &ReportSummary) -> &'static str {
 pub fn approval_email(e: &ApprovalEmail) -> Message {
     let s = e.summary;
     let mode = if e.dry_run { "DRY RUN: nothing will actually be deleted" } else { "LIVE: approved versions will be deleted" };
-    let subject = format!("[snapstart-cleaner] Approve deleting {} SnapStart versions in {} (saves ${:.2}/month)", s.candidates, s.region, s.estimated_monthly_saving_usd);
+    let every = s.settings.as_ref().is_some_and(|st| st.covers_every_version());
+    let subject = match every {
+        true => format!("[snapstart-cleaner] Approve deleting {} versions in {} ({}; saves ${:.2}/month)", s.candidates, s.region, code_storage_phrase(s), s.estimated_monthly_saving_usd),
+        false => format!("[snapstart-cleaner] Approve deleting {} SnapStart versions in {} (saves ${:.2}/month)", s.candidates, s.region, s.estimated_monthly_saving_usd),
+    };
     let mut text = String::new();
     let undo = undo_phrase(e.dry_run, e.archive_uri);
-    let _ = writeln!(text, "snapstart-cleaner found {} unused SnapStart versions in {}.\n{mode}.\n{undo}\n", s.candidates, s.region);
+    match every {
+        true => {
+            let _ = writeln!(text, "snapstart-cleaner found {} unused published versions in {}: deleting them {}.\n{mode}.\n{undo}\n", s.candidates, s.region, code_storage_phrase(s));
+        }
+        false => {
+            let _ = writeln!(text, "snapstart-cleaner found {} unused SnapStart versions in {}.\n{mode}.\n{undo}\n", s.candidates, s.region);
+        }
+    }
     let _ = writeln!(text, "Settings: {}", settings_line(s));
-    let _ = writeln!(text, "Scanned {} SnapStart versions in {} functions; states: {}", s.snapstart_versions, s.functions_scanned, states_line(s));
+    match every {
+        true => {
+            let _ = writeln!(text, "Scanned {} versions ({} with SnapStart) in {} functions; states: {}", s.versions_in_scope, s.snapstart_versions, s.functions_scanned, states_line(s));
+        }
+        false => {
+            let _ = writeln!(text, "Scanned {} SnapStart versions in {} functions; states: {}", s.snapstart_versions, s.functions_scanned, states_line(s));
+        }
+    }
     let _ = writeln!(text, "Stage A pass {}, stage B pass {}, alias-protected {}, check failed {}", s.stage_a_pass, s.stage_b_pass, s.alias_protected, s.check_failed);
-    let _ = writeln!(text, "Candidates: {}; estimated saving ${:.2}/month{}; {}\n", s.candidates, s.estimated_monthly_saving_usd, approximate(s), code_storage_phrase(s));
+    match every {
+        true => {
+            let _ = writeln!(text, "Candidates: {}; {}; estimated SnapStart cache saving ${:.2}/month{}\n", s.candidates, code_storage_phrase(s), s.estimated_monthly_saving_usd, approximate(s));
+        }
+        false => {
+            let _ = writeln!(text, "Candidates: {}; estimated saving ${:.2}/month{}; {}\n", s.candidates, s.estimated_monthly_saving_usd, approximate(s), code_storage_phrase(s));
+        }
+    }
     let targets = target_lines(s);
     for line in &targets {
         let _ = writeln!(text, "  {line}");
@@ -171,7 +196,14 @@ pub fn completion_email(e: &CompletionEmail) -> Message {
     let mut text = String::new();
     let _ = writeln!(text, "Run {} ({}): {headline}.", e.workflow_id, e.status);
     let _ = writeln!(text, "Mode: {}", if e.dry_run { "dry run" } else { "live" });
-    let _ = writeln!(text, "Candidates: {}; estimated saving ${:.2}/month; {}", e.summary.candidates, e.summary.estimated_monthly_saving_usd, code_storage_phrase(e.summary));
+    match e.summary.settings.as_ref().is_some_and(|st| st.covers_every_version()) {
+        true => {
+            let _ = writeln!(text, "Candidates: {}; {}; estimated SnapStart cache saving ${:.2}/month", e.summary.candidates, code_storage_phrase(e.summary), e.summary.estimated_monthly_saving_usd);
+        }
+        false => {
+            let _ = writeln!(text, "Candidates: {}; estimated saving ${:.2}/month; {}", e.summary.candidates, e.summary.estimated_monthly_saving_usd, code_storage_phrase(e.summary));
+        }
+    }
     if let Some(d) = e.decision {
         let _ = writeln!(
             text,
@@ -319,5 +351,24 @@ mod tests {
         };
         assert!(ask(true).contains("$3.90/month (approximate: a region missing from the price table is priced as us-east-1)"));
         assert!(!ask(false).contains("approximate"));
+    }
+
+    #[test]
+    fn a_run_over_every_version_leads_with_the_code_storage_it_frees() {
+        use snapstart_proto::v1::ScanSettings;
+        let settings = |versions: &str| Some(ScanSettings { versions: versions.into(), ..Default::default() });
+        let summary = |versions: &str| ReportSummary {
+            region: "us-west-2".into(), candidates: 12, versions_in_scope: 40, snapstart_versions: 10, estimated_monthly_saving_usd: 7.8,
+            reclaimable_code_bytes: 3 << 30, settings: settings(versions), ..Default::default()
+        };
+        let ask = |s: &ReportSummary| approval_email(&ApprovalEmail {
+            workflow_id: "wf", run_id: "run", summary: s, candidates: &[], approve_url: "a", reject_url: "b", deadline: "d", dry_run: true, ui_url: "u", report_location: "", archive_uri: "",
+        });
+        let every = ask(&summary("all"));
+        assert_eq!(every.subject, "[snapstart-cleaner] Approve deleting 12 versions in us-west-2 (frees 3.0 GB of code storage; saves $7.80/month)");
+        assert!(every.text.starts_with("snapstart-cleaner found 12 unused published versions in us-west-2: deleting them frees 3.0 GB of code storage."), "{}", every.text);
+        assert!(every.text.contains("Scanned 40 versions (10 with SnapStart)"));
+        let snapstart = ask(&summary("snapstart"));
+        assert!(snapstart.subject.contains("12 SnapStart versions") && snapstart.subject.contains("(saves $7.80/month)"));
     }
 }

@@ -20,6 +20,11 @@ pub const DEFAULT_PROTECT_TAG_KEY: &str = "snapstart-cleaner:protect";
 /// At most this many `include` or `exclude` globs.
 pub const MAX_PATTERNS: usize = 50;
 
+/// `versions`: SnapStart versions only (the default).
+pub const VERSIONS_SNAPSTART: &str = "snapstart";
+/// `versions`: every numeric published version.
+pub const VERSIONS_ALL: &str = "all";
+
 /// A start input that cannot be used; `field` names the offending key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InvalidRequest {
@@ -95,6 +100,10 @@ impl ScanRequest {
         let s3_report_uri = validate_s3_uri("s3_report_uri", self.s3_report_uri.as_deref())?;
         let archive_uri = validate_s3_uri("archive_uri", self.archive_uri.as_deref())?;
         let archive_kms_key_id = validate_kms_key_id("archive_kms_key_id", self.archive_kms_key_id.as_deref())?;
+        let versions = self.versions.clone().unwrap_or_else(|| VERSIONS_SNAPSTART.to_string());
+        if !matches!(versions.as_str(), VERSIONS_SNAPSTART | VERSIONS_ALL) {
+            return Err(invalid("versions", format!("must be \"snapstart\" (SnapStart versions only) or \"all\" (every published version); got {versions:?}")));
+        }
         let cache_price_per_gb_second = match self.cache_price_per_gb_second {
             None => 0.0,
             Some(p) if p.is_finite() && p > 0.0 && p < 0.001 => p,
@@ -116,6 +125,7 @@ impl ScanRequest {
             archive_uri,
             archive_kms_key_id,
             cache_price_per_gb_second,
+            versions,
             assume_role_arns,
             external_id,
             include_own_account,
@@ -137,7 +147,7 @@ pub const ACCEPTED_FIELDS: &[&str] = &[
     "region", "lookback_days", "min_age_days", "keep_last_n", "period_seconds",
     "function_name_prefix", "s3_report_uri", "function_level_fallback", "dry_run",
     "approval_timeout_seconds", "include", "exclude", "protect_tag_key", "regions",
-    "assume_role_arns", "external_id", "include_own_account", "archive_uri", "archive_kms_key_id", "cache_price_per_gb_second",
+    "assume_role_arns", "external_id", "include_own_account", "archive_uri", "archive_kms_key_id", "cache_price_per_gb_second", "versions",
 ];
 
 /// `s3://bucket/prefix` (prefix optional): a DNS-style bucket name, a key prefix of printable
@@ -185,6 +195,11 @@ impl ScanSettings {
             true => vec![self.region.clone()],
             false => self.regions.clone(),
         }
+    }
+
+    /// Whether the run covers every published version, not only SnapStart ones.
+    pub fn covers_every_version(&self) -> bool {
+        self.versions == VERSIONS_ALL
     }
 
     /// Whether the worker's own account is scanned: always without roles.
@@ -443,6 +458,16 @@ mod tests {
             let err = check(&format!(r#"{{"region": "us-west-2", "s3_report_uri": "{bad}"}}"#)).unwrap_err();
             assert_eq!(err.field, "s3_report_uri", "{bad}");
         }
+    }
+
+    #[test]
+    fn versions_are_snapstart_by_default_or_all() {
+        assert_eq!(check(r#"{"region": "us-west-2"}"#).unwrap().versions, "snapstart");
+        assert_eq!(check(r#"{"region": "us-west-2", "versions": "all"}"#).unwrap().versions, "all");
+        assert!(check(r#"{"region": "us-west-2", "versions": "all"}"#).unwrap().covers_every_version());
+        assert!(!check(r#"{"region": "us-west-2"}"#).unwrap().covers_every_version());
+        assert!(!ScanSettings::default().covers_every_version(), "runs started before it: SnapStart only");
+        assert_eq!(check(r#"{"region": "us-west-2", "versions": "every"}"#).unwrap_err().field, "versions");
     }
 
     #[test]

@@ -32,7 +32,7 @@ type Expected = (&'static str, Keys, Option<(&'static str, Keys)>);
 /// Each activity payload type of the recorded run, its top-level keys, and for a packed field
 /// the keys of the message inside (shown unpacked, never as bytes).
 const ACTIVITY_PAYLOADS: &[Expected] = &[
-    ("snapstart.v1.ScanSettings", &["approval_timeout_seconds", "archive_kms_key_id", "archive_uri", "assume_role_arns", "cache_price_per_gb_second", "dry_run_requested", "exclude", "external_id", "function_level_fallback", "function_name_prefix", "include", "include_own_account", "keep_last_n", "lookback_days", "min_age_days", "now_unix", "period_seconds", "protect_tag_key", "region", "regions", "s3_report_uri"], None),
+    ("snapstart.v1.ScanSettings", &["approval_timeout_seconds", "archive_kms_key_id", "archive_uri", "assume_role_arns", "cache_price_per_gb_second", "dry_run_requested", "exclude", "external_id", "function_level_fallback", "function_name_prefix", "include", "include_own_account", "keep_last_n", "lookback_days", "min_age_days", "now_unix", "period_seconds", "protect_tag_key", "region", "regions", "s3_report_uri", "versions"], None),
     ("snapstart.v1.PhaseOutput", &["counts", "scan"], Some(("scan", &["account_id", "aws_calls", "code_storage", "error", "functions", "region", "role_arn", "settings", "targets"]))),
     ("snapstart.v1.PackedScan", &["account_id", "aws_calls", "code_storage", "error", "functions", "region", "role_arn", "settings", "targets"], None),
     ("snapstart.v1.BuildReportOutput", &["candidates", "counts", "preview"], Some(("candidates", &["rows"]))),

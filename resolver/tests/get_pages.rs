@@ -94,6 +94,22 @@ async fn the_approve_page_says_whether_a_live_run_s_deletions_can_be_undone() {
 }
 
 #[tokio::test]
+async fn a_run_over_every_version_leads_with_the_code_storage_deleting_frees() {
+    let run = FakeRun::waiting(vec![row("f", "1")]);
+    {
+        let mut status = run.status.lock().unwrap();
+        let summary = status.summary.as_mut().unwrap();
+        summary.reclaimable_code_bytes = 3 << 30;
+        summary.settings = Some(snapstart_proto::v1::ScanSettings { versions: "all".into(), ..Default::default() });
+    }
+
+    let page = get(&run, &link(Decision::Approve, &token(Decision::Approve))).await;
+
+    assert!(page.body.contains("Approve deleting unused versions?"), "{}", page.body);
+    assert!(page.body.contains("Deleting all <strong>frees 3.0 GB of code storage</strong>; the estimated SnapStart cache saving is $12.50 per month."), "{}", page.body);
+}
+
+#[tokio::test]
 async fn reject_link_says_nothing_will_be_deleted_and_has_no_checkboxes() {
     let run = FakeRun::waiting(vec![row("f", "1")]);
 

@@ -1,5 +1,10 @@
 //! Phase 1, `discover-snapstart`: every published version with SnapStart applied to published
-//! versions, grouped by function. `$LATEST` and non-SnapStart versions never reach the report.
+//! versions (or, in a run over every version, every numbered published version), grouped by
+//! function. `$LATEST` and other non-numeric qualifiers never reach the report.
+//!
+//! AWS does not allow provisioned concurrency on a SnapStart version ("SnapStart does not
+//! support provisioned concurrency", Lambda developer guide), so a SnapStart version's
+//! provisioned concurrency is known to be none here and never listed.
 //! Functions outside the run's globs, or carrying the protect tag (one tagging listing for the
 //! region; if it fails, every function is marked unreadable and nothing can be a candidate), are
 //! marked so that no later phase spends a call on them.
@@ -23,7 +28,7 @@ pub async fn discover(deps: &ScanDeps, settings: ScanSettings) -> Result<ScanSta
         progress.advance(page.versions.len());
         for v in page.versions {
             if v.function_name.starts_with(&settings.function_name_prefix) {
-                add(&mut functions, v);
+                add(&mut functions, v, settings.covers_every_version());
             }
         }
         marker = page.next_marker;
@@ -63,17 +68,22 @@ async fn mark_exclusions(deps: &ScanDeps, settings: &ScanSettings, functions: &m
     }
 }
 
-fn add(functions: &mut BTreeMap<String, FunctionScan>, v: ListedVersion) {
+fn add(functions: &mut BTreeMap<String, FunctionScan>, v: ListedVersion, every_version: bool) {
     if parse_version_number(&v.version).is_none() {
-        return; // $LATEST: never a SnapStart published version
+        return; // $LATEST and other non-numeric qualifiers: never in scope
     }
     let f = functions.entry(v.function_name.clone()).or_insert_with(|| FunctionScan {
         function_name: v.function_name.clone(),
         ..Default::default()
     });
     f.published_versions.push(v.version.clone());
-    if v.snapstart_apply_on == "PublishedVersions" {
+    let snapstart = v.snapstart_apply_on == "PublishedVersions";
+    if snapstart || every_version {
+        // No provisioned concurrency can exist on a SnapStart version: known without a call.
+        let provisioned_observation = if snapstart { Observation::Known } else { Observation::NotChecked } as i32;
         f.versions.push(VersionScan {
+            snapstart,
+            provisioned_observation,
             version: v.version,
             runtime: v.runtime,
             memory_size_mb: v.memory_size_mb,

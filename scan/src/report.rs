@@ -228,6 +228,7 @@ fn row(f: &FunctionScan, v: &VersionScan, a: &StageA, rules: &Settings, now: Dat
         provisioned_concurrency: v.provisioned,
         code_size_bytes: v.code_size_bytes,
         code_sha256_prefix: v.code_sha256_prefix.clone(),
+        snapstart: v.snapstart,
         ..Default::default()
     }
 }
@@ -261,7 +262,8 @@ fn summarize(state: &ScanState, rows: &[ReportRow], targets: Vec<TargetSummary>,
         region: settings.scan_regions().join(", "),
         scanned_at: now.to_rfc3339_opts(SecondsFormat::Secs, true),
         functions_scanned: targets.iter().map(|t| t.functions_scanned).sum(),
-        snapstart_versions: rows.len() as u32,
+        snapstart_versions: rows.iter().filter(|r| r.snapstart || !settings.covers_every_version()).count() as u32,
+        versions_in_scope: rows.len() as u32,
         state_counts,
         stage_a_pass: count(&|r| r.stage_a_pass),
         stage_b_pass: count(&|r| r.stage_b_pass),

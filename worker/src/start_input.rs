@@ -50,6 +50,9 @@ pub struct ScanOptions {
     /// SnapStart cache price in USD per GB-second for the savings estimate [default: the region's in AWS's price list (us-east-1 and us-west-2 0.0000015046, ap-northeast-1 0.0000018383); other regions us-east-1's, marked approximate]
     #[arg(long, value_name = "USD")]
     pub cache_price_per_gb_second: Option<f64>,
+    /// Which published versions are in scope: snapstart (SnapStart versions only) or all (every numbered version, for code storage) [default: snapstart]
+    #[arg(long, value_name = "snapstart|all")]
+    pub versions: Option<String>,
 }
 
 impl ScanOptions {
@@ -75,6 +78,7 @@ impl ScanOptions {
             exclude: self.exclude.clone(),
             protect_tag_key: self.protect_tag_key.clone(),
             cache_price_per_gb_second: self.cache_price_per_gb_second,
+            versions: self.versions.clone(),
             ..Default::default()
         }
     }

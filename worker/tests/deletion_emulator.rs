@@ -107,6 +107,20 @@ fn the_shipped_deletion_defaults_are_pinned() {
 
 #[tokio::test]
 #[ignore = "needs the AWS emulator: run scripts/test.sh"]
+async fn provisioned_concurrency_is_re_checked_only_for_functions_with_versions_without_snapstart() {
+    let emu = account().await;
+    let snap = |function: &str, version: &str| ReportRow { snapstart: true, ..row(function, version) };
+    emu.clear_requests().await;
+
+    let results = delete(&emu, &[snap("g", "1"), snap("g", "2"), row("f", "1")], true, false, MINUTES).await;
+
+    assert!(results.iter().all(|r| r.outcome == outcome::DRY_RUN), "{results:?}");
+    let listed: Vec<String> = emu.requests().await.iter().filter(|r| r["operation"] == "ListProvisionedConcurrencyConfigs").map(|r| r["function_name"].as_str().unwrap().to_string()).collect();
+    assert_eq!(listed, vec!["f"], "g's rows all have SnapStart; f's row predates the flag, so it is read");
+}
+
+#[tokio::test]
+#[ignore = "needs the AWS emulator: run scripts/test.sh"]
 async fn an_event_source_mapping_created_after_the_scan_skips_its_version() {
     let emu = account().await;
     let lambda = emu.lambda_client().await;

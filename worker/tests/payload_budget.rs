@@ -52,6 +52,7 @@ fn ten_thousand_versions() -> ScanState {
                         last_invoked_unix: (v == 9).then(|| now.timestamp() - (f * 331 + v * 7) as i64),
                         policy_observation: Observation::Known as i32,
                         provisioned_observation: Observation::Known as i32,
+                        snapstart: true,
                         // Every version's own package hash: 32 bytes that do not compress.
                         code_sha256_prefix: snapstart_proto::archive::hash_prefix(&base64::Engine::encode(&base64::engine::general_purpose::STANDARD, <sha2::Sha256 as sha2::Digest>::digest(format!("{f}:{v}")))),
                         ..Default::default()

@@ -48,7 +48,10 @@ fn every_flag_scenario() -> Value {
     wired["permissions"].as_array_mut().unwrap().push(json!(
         {"statement_id": "replicator", "principal": "replicator.lambda.amazonaws.com", "qualifier": "2", "action": "lambda:GetFunction"}
     ));
+    // AWS allows provisioned concurrency only on versions without SnapStart: this function is
+    // scanned when a run covers every version.
     let mut provisioned = function("provisioned", versions(5, 60.0));
+    provisioned["snapstart"] = json!(false);
     provisioned["provisioned_concurrency"] = json!([{"qualifier": "2", "count": 1}]);
     json!({
         "functions": [
@@ -90,8 +93,12 @@ fn candidates(report: &Report) -> Vec<String> {
 async fn every_reason_flag_is_explained_on_its_row() {
     let emu = Emulator::start().await;
     emu.seed(every_flag_scenario()).await;
+    let snapstart_only = scan(&emu, json!({})).await;
+    assert!(snapstart_only.rows.iter().all(|r| r.function_name != "plain" && r.function_name != "provisioned" && r.snapstart), "non-SnapStart versions are out of the default scope");
+    assert_eq!(emu.count("ListProvisionedConcurrencyConfigs").await, 0, "none can exist on a SnapStart version: never listed");
+    emu.clear_requests().await;
 
-    let report = scan(&emu, json!({})).await;
+    let report = scan(&emu, json!({"versions": "all"})).await;
 
     let expect = [
         ("idle", "1", vec!["no_activity_and_stale"]),
@@ -117,7 +124,10 @@ async fn every_reason_flag_is_explained_on_its_row() {
     for (f, v, want) in expect {
         assert_eq!(flags_of(&report, f, v), want, "{f}:{v}");
     }
-    assert!(report.rows.iter().all(|r| r.function_name != "plain"), "non-SnapStart versions never appear");
+    assert_eq!(flags_of(&report, "plain", "1"), vec!["no_activity_and_stale"], "every version is in scope");
+    assert!(report.rows.iter().all(|r| r.snapstart == !["plain", "provisioned"].contains(&r.function_name.as_str())));
+    let listed: Vec<String> = emu.requests().await.iter().filter(|r| r["operation"] == "ListProvisionedConcurrencyConfigs").map(|r| r["function_name"].as_str().unwrap().to_string()).collect();
+    assert_eq!(listed, vec!["plain", "provisioned"], "provisioned concurrency is listed only where it can exist");
     let young = report.rows.iter().find(|r| r.function_name == "young" && r.version == "1").unwrap();
     assert_eq!(young.state, "NotChecked", "stage A rejected it, so its state was never read");
     let aliased = report.rows.iter().find(|r| r.function_name == "aliased" && r.version == "1").unwrap();
@@ -197,7 +207,7 @@ async fn listing_pages_past_fifty_and_orders_versions_numerically() {
 async fn transient_throttling_on_any_operation_is_retried_to_the_same_report() {
     let emu = Emulator::start().await;
     emu.seed(every_flag_scenario()).await;
-    let baseline = candidates(&scan(&emu, json!({})).await);
+    let baseline = candidates(&scan(&emu, json!({"versions": "all"})).await);
     let faults = [
         ("lambda", "ListFunctions", 429, "TooManyRequestsException"),
         ("lambda", "GetFunction", 429, "TooManyRequestsException"),
@@ -211,7 +221,7 @@ async fn transient_throttling_on_any_operation_is_retried_to_the_same_report() {
     for (service, operation, status, code) in faults {
         emu.fault(json!({"service": service, "operation": operation, "status": status, "code": code, "count": 2})).await;
 
-        let report = scan(&emu, json!({})).await;
+        let report = scan(&emu, json!({"versions": "all"})).await;
 
         assert_eq!(candidates(&report), baseline, "{operation} {status}");
         assert_eq!(report.summary.unwrap().check_failed, 0, "{operation} {status}");
@@ -238,10 +248,15 @@ async fn a_check_that_keeps_failing_is_check_failed_and_never_a_candidate() {
     for (service, operation, status, code, check) in cases {
         emu.fault(json!({"service": service, "operation": operation, "status": status, "code": code, "count": -1})).await;
 
-        let report = scan(&emu, json!({})).await;
+        let report = scan(&emu, json!({"versions": "all"})).await;
 
-        assert!(candidates(&report).is_empty(), "{operation}: {:?}", candidates(&report));
-        let idle = report.rows.iter().find(|r| r.function_name == "idle" && r.version == "1").unwrap();
+        // Provisioned concurrency is read only for versions without SnapStart ("plain").
+        let (who, touched): (&str, Box<dyn Fn(&str) -> bool>) = match operation {
+            "ListProvisionedConcurrencyConfigs" => ("plain", Box::new(|c: &str| c.starts_with("plain:") || c.starts_with("provisioned:"))),
+            _ => ("idle", Box::new(|_: &str| true)),
+        };
+        assert!(candidates(&report).iter().all(|c| !touched(c)), "{operation}: {:?}", candidates(&report));
+        let idle = report.rows.iter().find(|r| r.function_name == who && r.version == "1").unwrap();
         assert!(idle.reason_flags.contains(&"check_failed".to_string()), "{operation}: {:?}", idle.reason_flags);
         assert!(idle.failed_checks.iter().any(|c| c.check == check), "{operation}: {:?}", idle.failed_checks);
         if operation == "GetFunction" {

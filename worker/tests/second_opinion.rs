@@ -42,7 +42,7 @@ async fn scan(emu: &Emulator) -> Report {
     let published = chrono::Utc::now();
     eventually(Duration::from_secs(5), "a second to pass", || async move { (chrono::Utc::now() - published > chrono::Duration::milliseconds(1100)).then_some(()) }).await;
     let deps = snapstart_scan::deps(&AwsFactory::for_emulator(&emu.url, 0, 4), "us-west-2").await.0;
-    let overrides = json!({"min_age_days": 0, "keep_last_n": 1, "function_level_fallback": "attributed"});
+    let overrides = json!({"min_age_days": 0, "keep_last_n": 1, "function_level_fallback": "attributed", "versions": "all"});
     run_all(&deps, settings(overrides)).await.expect("scan")
 }
 
@@ -56,11 +56,13 @@ fn expected() -> Verdicts {
     let mut put = |key: &str, flags: &[&str]| {
         want.insert(key.to_string(), flags.iter().map(|f| f.to_string()).collect());
     };
-    for f in ["idle", "esm", "provisioned", "wired", "invoked", "aliased"] {
+    for f in ["idle", "esm", "provisioned", "wired", "invoked", "aliased", "plain"] {
         put(&format!("{f}:3"), &["no_activity_and_stale"]);
     }
-    put("idle:1", &["no_activity_and_stale"]);
-    put("idle:2", &["no_activity_and_stale"]);
+    for f in ["idle", "plain"] {
+        put(&format!("{f}:1"), &["no_activity_and_stale"]);
+        put(&format!("{f}:2"), &["no_activity_and_stale"]);
+    }
     put("aliased:1", &["alias_protected"]);
     put("aliased:2", &["alias_protected"]);
     put("invoked:1", &["has_recent_invocations"]);
@@ -74,7 +76,7 @@ fn expected() -> Verdicts {
     for v in ["1", "2", "3"] {
         put(&format!("tagged:{v}"), &["excluded_by_tag"]);
     }
-    for f in ["idle", "aliased", "invoked", "esm", "wired", "provisioned"] {
+    for f in ["idle", "aliased", "invoked", "esm", "wired", "provisioned", "plain"] {
         want.insert(format!("{f}:4"), kept());
     }
     want.insert("tagged:4".into(), vec!["protected_kept_last_n".into(), "excluded_by_tag".into()]);
@@ -97,7 +99,9 @@ async fn the_scan_gives_the_same_verdicts_on_our_emulator_and_on_stock_moto() {
         for (key, flags) in &want {
             assert_eq!(got.get(key), Some(flags), "{kind:?}: {key}: {:?}", report.rows.iter().find(|r| format!("{}:{}", r.function_name, r.version) == *key).map(|r| &r.failed_checks));
         }
-        assert_eq!(got.len(), want.len(), "{kind:?}: no other row (plain has no SnapStart): {:?}", got.keys().collect::<Vec<_>>());
+        assert_eq!(got.len(), want.len(), "{kind:?}: no other row: {:?}", got.keys().collect::<Vec<_>>());
+        let snapstart: Vec<String> = report.rows.iter().filter(|r| !r.snapstart).map(|r| r.function_name.clone()).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+        assert_eq!(snapstart, vec!["plain", "provisioned"], "{kind:?}: rows say which versions have SnapStart");
     }
 }
 

@@ -66,7 +66,7 @@ fn a_phase_output_shows_its_scan_unpacked_not_as_bytes() {
         "function_name_prefix": "", "function_level_fallback": "", "dry_run_requested": false,
         "approval_timeout_seconds": 0, "now_unix": 1_700_000_000, "include": [], "exclude": [], "protect_tag_key": "",
         "regions": [], "assume_role_arns": [], "external_id": "", "include_own_account": false, "s3_report_uri": "",
-        "archive_uri": "", "archive_kms_key_id": "", "cache_price_per_gb_second": 0.0,
+        "archive_uri": "", "archive_kms_key_id": "", "cache_price_per_gb_second": 0.0, "versions": "",
     });
     let function = json!({
         "function_name": "orders", "published_versions": ["1", "2"], "versions": [], "aliases_observation": "OBSERVATION_NOT_CHECKED",

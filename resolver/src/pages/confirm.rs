@@ -18,14 +18,13 @@ pub fn approve(status: &RunStatus, listing: &Listing, token: &str, csrf: &str) -
     let (n, m) = (status.candidates_total, listing.functions.len());
     let lead = format!(
         "<p class=\"warn\">{}</p><p class=\"{}\">{}</p><p>Confirming approves deleting the versions of every ticked function except those marked <em>keep</em>. All <strong>{}</strong> candidate versions in \
-<strong>{}</strong> functions are ticked: untick a function to keep all its versions, or open it and tick <em>keep</em> on single versions. Estimated saving if all are deleted: <strong>{}</strong> per month; deleting all {}.</p>",
+<strong>{}</strong> functions are ticked: untick a function to keep all its versions, or open it and tick <em>keep</em> on single versions. {}</p>",
         mode_sentence(status.dry_run),
         if status.archive_uri.is_empty() && !status.dry_run { "warn" } else { "note" },
         escape(&undo_phrase(status.dry_run, &status.archive_uri)),
         count(n),
         count(m as u32),
-        money(saving(status)),
-        escape(&status.summary.as_ref().map(code_storage_phrase).unwrap_or_default()),
+        worth(status),
     );
     let list = format!(
         "<p class=\"dim\">{} functions, {} versions, largest saving first. Open a function to see its versions, each with its age in days and the date of its last invocation (UTC; — when none was recorded).</p>{}",
@@ -35,7 +34,22 @@ pub fn approve(status: &RunStatus, listing: &Listing, token: &str, csrf: &str) -
     );
     let hidden = format!("<input type=\"hidden\" name=\"{}\" value=\"{}\">", fields::DIGEST, escape(&status.candidates_digest));
     let body = format!("{lead}{}{}", summary_html(status), form("approve", token, csrf, &hidden, &list, "Confirm approval"));
-    layout("Approve deleting unused SnapStart versions?", &body)
+    let title = if every_version(status) { "Approve deleting unused versions?" } else { "Approve deleting unused SnapStart versions?" };
+    layout(title, &body)
+}
+
+fn every_version(status: &RunStatus) -> bool {
+    status.summary.as_ref().and_then(|s| s.settings.as_ref()).is_some_and(|s| s.covers_every_version())
+}
+
+/// What deleting everything is worth: code storage first for a run over every version (that is
+/// why it runs), the cache saving first otherwise.
+fn worth(status: &RunStatus) -> String {
+    let storage = escape(&status.summary.as_ref().map(code_storage_phrase).unwrap_or_default());
+    match every_version(status) {
+        true => format!("Deleting all <strong>{storage}</strong>; the estimated SnapStart cache saving is {} per month.", money(saving(status))),
+        false => format!("Estimated saving if all are deleted: <strong>{}</strong> per month; deleting all {storage}.", money(saving(status))),
+    }
 }
 
 /// The reject page: what rejecting means, the summary and the one POST form.

@@ -7,6 +7,10 @@ every version older than min_age_days. Runs `snapstart-cleaner scan` twice:
    (another caller in the same account, as a deploy pipeline would be) makes 4 control-plane
    calls a second and counts the throttles it meets.
 
+Then a third run covers every version (`--versions all`) of a mixed fleet: the same 200
+functions, every other one without SnapStart and every tenth of those with provisioned
+concurrency on a version, at default settings with the quotas enforced.
+
 For each it prints AWS calls per operation and per quota, wall time, the time the budgets allow
 (for each quota its calls ÷ its budget; the largest), the ratio, throttles met, and whether the
 classification matches the reference.
@@ -79,14 +83,14 @@ class Neighbour(threading.Thread):
             self.stopped.wait(max(0.0, next_at - time.monotonic()))
 
 
-def run_scan(binary, emulator, lifted):
+def run_scan(binary, emulator, lifted, extra=()):
     env = dict(os.environ, AWS_ENDPOINT_URL=emulator, AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench",
                RUST_LOG="warn")
     call(f"{emulator}/_emulator/requests", "DELETE")
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     start = time.monotonic()
     flags = ["--lambda-rps", "0"] if lifted else []
-    out = subprocess.run([binary, "scan", "--region", "us-west-2", "--format", "json", *flags],
+    out = subprocess.run([binary, "scan", "--region", "us-west-2", "--format", "json", *flags, *extra],
                          env=env, capture_output=True, check=True)
     wall = time.monotonic() - start
     peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
@@ -120,8 +124,9 @@ def describe(label, wall, peak_kb, before_kb, report, log, reference=None):
         same = classification(report) == classification(reference)
         print(f"classification:   {'same as with no quotas' if same else 'DIFFERENT from the run with no quotas'}")
     s = report["summary"]
-    print(f"report:           {s['snapstart_versions']} versions, {s['candidates']} candidates, "
-          f"${s['estimated_monthly_saving_usd']:.2f}/month")
+    print(f"report:           {s['snapstart_versions']} SnapStart versions of {s.get('versions_in_scope', s['snapstart_versions'])} in scope, "
+          f"{s['candidates']} candidates ({sum(1 for r in report['rows'] if r['candidate_for_deletion'] and not r.get('snapstart'))} without SnapStart), "
+          f"${s['estimated_monthly_saving_usd']:.2f}/month, frees {s.get('reclaimable_code_bytes', 0) / 2**20:.1f} MiB")
 
 
 def main():
@@ -147,6 +152,22 @@ def main():
         call(f"{args.emulator}/_emulator/quotas", "POST", {"enabled": False})
     describe("default settings, Lambda quotas enforced, neighbour at 4 calls/s", *quota_run, reference=lifted[3])
     print(f"neighbour:        {neighbour.calls} ListFunctions calls, {neighbour.throttled} throttled")
+
+    mixed = scenario()
+    for i, f in enumerate(mixed["functions"]):
+        if i % 2:
+            f["snapstart"] = False
+            if i % 20 == 1:
+                f["provisioned_concurrency"] = [{"qualifier": "1", "count": 1}]
+    call(f"{args.emulator}/_emulator/reset", "POST")
+    call(f"{args.emulator}/_emulator/seed", "POST", mixed)
+    call(f"{args.emulator}/_emulator/quotas", "POST", {"enabled": True})
+    try:
+        every = run_scan(args.bin, args.emulator, lifted=False, extra=("--versions", "all"))
+    finally:
+        call(f"{args.emulator}/_emulator/quotas", "POST", {"enabled": False})
+    describe("every version (--versions all), half the functions without SnapStart, default settings, quotas enforced",
+             *every, reference=every[3])
 
 
 if __name__ == "__main__":

@@ -358,6 +358,15 @@ async fn the_cache_is_priced_for_every_snapstart_version_but_java_s_at_its_regio
     assert_eq!(costs_in(&emu, "ap-northeast-1", json!({"keep_last_n": 2})).await, (expect(4.76), false), "Tokyo's price");
     assert_eq!(costs_in(&emu, "eu-west-1", json!({"keep_last_n": 2})).await, (expect(3.9), true), "not in the table: us-east-1's, approximate");
     assert_eq!(costs_in(&emu, "eu-west-1", json!({"keep_last_n": 2, "cache_price_per_gb_second": 0.000002})).await, (expect(5.18), false), "the given price");
+
+    // Every version: the plain functions join at no cache cost, and provisioned concurrency
+    // (possible only without SnapStart) protects its version.
+    let mut pc = json!({"name": "plain-pc", "runtime": "python3.12", "memory_size": 1024, "versions": versions(3, 60.0)});
+    pc["provisioned_concurrency"] = json!([{"qualifier": "1", "count": 1}]);
+    emu.seed(json!({"region": "us-west-2", "functions": [pc]})).await;
+    let mut all = expect(3.9);
+    all.insert("plain:1".into(), 0.0);
+    assert_eq!(costs_in(&emu, "us-west-2", json!({"keep_last_n": 2, "versions": "all"})).await, (all, false), "plain-pc:1 is protected");
 }
 
 #[tokio::test]

@@ -493,8 +493,24 @@ def _detach(version: LambdaFunction) -> None:
     version.code = copy.deepcopy(version.code)
 
 
+_orig_set_function_code = LambdaFunction._set_function_code
+
+
+def _set_function_code(self: LambdaFunction, updated_spec: dict[str, Any]) -> None:
+    """An image given by digest (``repo@sha256:<hex>``) has that digest as its CodeSha256, as AWS
+    reports it (its ResolvedImageUri is ``repo@sha256:<CodeSha256>``; LocalStack's AWS recordings
+    ``test_lambda_image_crud``/``test_lambda_image_versions``). moto's ECR stub hashes the URI
+    string instead, which is right only as a stand-in digest for a tag (FIDELITY.md, "GetFunction:
+    Code.Location")."""
+    _orig_set_function_code(self, updated_spec)
+    uri = str(updated_spec.get("ImageUri") or "")
+    if "@sha256:" in uri:
+        self.code_sha_256 = uri.rsplit("@sha256:", 1)[1]
+
+
 def install() -> None:
     LambdaStorage.publish_version = _publish_version
+    LambdaFunction._set_function_code = _set_function_code
     LambdaFunction.__init__ = _init
     LambdaFunction.get_configuration = _get_configuration
     LambdaFunction.update_configuration = _update_configuration

@@ -172,3 +172,15 @@ def test_a_seeded_package_of_a_given_size_downloads_whole_from_every_version(see
     assert one["Configuration"]["CodeSize"] == len(body)
     assert base64.b64encode(hashlib.sha256(body).digest()).decode() == one["Configuration"]["CodeSha256"]
     assert lam.get_function(FunctionName="big", Qualifier="2")["Configuration"]["CodeSha256"] == one["Configuration"]["CodeSha256"]
+
+
+def test_an_image_deployed_by_digest_has_that_digest_as_its_code_sha256(lam, role_arn):
+    lam.create_function(FunctionName="img", Role=role_arn, PackageType="Image",
+                        Code={"ImageUri": f"{REPO}:v1"}, SnapStart={"ApplyOn": "PublishedVersions"})
+    digest = "5" * 64
+
+    lam.update_function_code(FunctionName="img", ImageUri=f"{REPO}@sha256:{digest}")
+
+    got = lam.get_function(FunctionName="img")
+    assert got["Configuration"]["CodeSha256"] == digest
+    assert got["Code"]["ResolvedImageUri"] == f"{REPO}@sha256:{digest}"

@@ -486,6 +486,28 @@ async fn an_archive_in_another_region_is_restored_through_a_staging_bucket_in_th
 
 #[tokio::test]
 #[ignore = "needs the AWS emulator: run scripts/test.sh"]
+async fn an_image_version_is_restored_from_its_image_digest() {
+    let emu = account().await;
+    emu.seed(json!({"functions": [{"name": "resizer", "package_type": "Image", "snapstart": true, "memory_size": 2048, "versions": versions(4, 40.0)}]})).await;
+    let (row, sha) = scanned_with_hash(&emu, "resizer", "1").await;
+    let results = delete(&emu, &[row], false, BUCKET).await;
+    assert_eq!(outcomes(&results), pairs(&[("1", outcome::DELETED)]));
+    let lambda = emu.lambda_client().await;
+    lambda.update_function_configuration().function_name("resizer").memory_size(4096).send().await.unwrap();
+    let latest = lambda.get_function_configuration().function_name("resizer").send().await.unwrap();
+
+    let out = restore(&emu, &[&results[0].archive_uri, "--apply", "--format", "json"]);
+
+    assert!(out.status.success(), "{} {}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let version = stdout_json(&out)["new_version"].as_str().unwrap().to_string();
+    let restored = lambda.get_function_configuration().function_name("resizer").qualifier(&version).send().await.unwrap();
+    assert_eq!((restored.code_sha256(), restored.memory_size()), (Some(sha.as_str()), Some(2048)));
+    let now = lambda.get_function_configuration().function_name("resizer").send().await.unwrap();
+    assert_eq!((now.code_sha256(), now.memory_size()), (latest.code_sha256(), Some(4096)), "$LATEST as it was");
+}
+
+#[tokio::test]
+#[ignore = "needs the AWS emulator: run scripts/test.sh"]
 async fn restore_refuses_a_folder_that_is_not_a_whole_archive_with_status_2() {
     let emu = account().await;
     let (folder, _) = archived_and_deleted(&emu).await;

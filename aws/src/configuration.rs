@@ -43,7 +43,14 @@ pub fn configuration_json(c: &FunctionConfiguration) -> Value {
     put("LastModified", s(c.last_modified()));
     put("PackageType", s(c.package_type().map(|p| p.as_str())));
     put("Architectures", json!(c.architectures().iter().map(|a| a.as_str()).collect::<Vec<_>>()));
-    put("Environment", json!({"Variables": c.environment().and_then(|e| e.variables()).map(|v| json!(v)).unwrap_or(Value::Null)}));
+    put(
+        "Environment",
+        json!({
+            "Variables": c.environment().and_then(|e| e.variables()).map(|v| json!(v)).unwrap_or(Value::Null),
+            // Lambda could not decrypt the variables (a disabled or inaccessible KMS key).
+            "Error": c.environment().and_then(|e| e.error()).map(|e| json!({"ErrorCode": e.error_code(), "Message": e.message()})).unwrap_or(Value::Null),
+        }),
+    );
     put(
         "VpcConfig",
         c.vpc_config()

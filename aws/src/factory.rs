@@ -163,6 +163,13 @@ impl AwsFactory {
         (super::archive::ArchiveStore::new(s3, bucket, kms_key_id, owner, counter.clone()), counter)
     }
 
+    /// A restore's store for its staging copies in `bucket` (in `region`), with the caller's own
+    /// credentials and SSE-S3; not pinned to the caller's account (the archive bucket may be the
+    /// worker's, in another account).
+    pub async fn staging_store(&self, region: &str, bucket: &str) -> super::archive::ArchiveStore {
+        super::archive::ArchiveStore::new(self.s3_client(region).await, bucket, "", None, Arc::new(CallCounter::default()))
+    }
+
     /// A restore's reader of archive buckets in `region`, with the caller's own credentials.
     pub async fn archive_reader(&self, region: &str) -> super::restore::ArchiveReader {
         super::restore::ArchiveReader::new(self.s3_client(region).await, Arc::new(CallCounter::default()))

@@ -38,8 +38,9 @@ pub enum CodeSource {
 pub trait FunctionWrite: Send + Sync {
     /// GetFunction of `$LATEST`.
     async fn latest(&self, function_name: &str) -> Result<Latest, AwsError>;
-    /// UpdateFunctionCode, only if `$LATEST`'s RevisionId is still `revision_id`.
-    async fn update_code(&self, function_name: &str, code: &CodeSource, revision_id: &str) -> Result<(), AwsError>;
+    /// UpdateFunctionCode on `architectures` (left as they are when empty), only if `$LATEST`'s
+    /// RevisionId is still `revision_id`.
+    async fn update_code(&self, function_name: &str, code: &CodeSource, architectures: &[String], revision_id: &str) -> Result<(), AwsError>;
     /// UpdateFunctionConfiguration to `configuration` (AWS's key names), only if `$LATEST`'s
     /// RevisionId is still `revision_id`.
     async fn update_configuration(&self, function_name: &str, configuration: &serde_json::Value, revision_id: &str) -> Result<(), AwsError>;
@@ -60,8 +61,11 @@ impl FunctionWrite for LambdaAdapter {
         Ok(Latest { code: super::archive::version_code_of(&out)?, revision_id, last_update_status })
     }
 
-    async fn update_code(&self, function_name: &str, code: &CodeSource, revision_id: &str) -> Result<(), AwsError> {
+    async fn update_code(&self, function_name: &str, code: &CodeSource, architectures: &[String], revision_id: &str) -> Result<(), AwsError> {
         let mut request = self.client.update_function_code().function_name(function_name).revision_id(revision_id);
+        if !architectures.is_empty() {
+            request = request.set_architectures(Some(architectures.iter().map(|a| aws_sdk_lambda::types::Architecture::from(a.as_str())).collect()));
+        }
         request = match code {
             CodeSource::S3 { bucket, key } => request.s3_bucket(bucket).s3_key(key),
             CodeSource::Image(uri) => request.image_uri(uri),

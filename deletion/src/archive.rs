@@ -80,11 +80,22 @@ pub async fn archive(deps: &ArchiveDeps<'_>, row: &ReportRow, now: DateTime<Utc>
     }
     let record_key = format!("{folder_key}{RECORD}");
     match deps.store.read(&record_key).await {
-        Ok(Some(bytes)) if ArchiveRecord::parse(&bytes).is_ok_and(|r| r.code_sha256 == code.code_sha256) => {
-            tracing::info!(function = %row.function_name, version = %row.version, "already archived by an earlier attempt; not archived again");
-            return Ok(deps.store.location(&folder_key));
+        Ok(Some(bytes)) => {
+            return match ArchiveRecord::parse(&bytes) {
+                Ok(r) if same_version(&r, &code) => {
+                    tracing::info!(function = %row.function_name, version = %row.version, "already archived by an earlier attempt; not archived again");
+                    Ok(deps.store.location(&folder_key))
+                }
+                // A whole archive of something else is never overwritten (it may be the only
+                // way back to a version deleted before), and never stands for this version.
+                Ok(r) => Err(failed(format!(
+                    "{} already holds the archive of another package (CodeSha256 {}, LastModified {}): not overwritten",
+                    deps.store.location(&folder_key), r.code_sha256, r.last_modified
+                ))),
+                Err(e) => Err(failed(format!("{} holds a {RECORD} this release cannot read ({e}): not overwritten", deps.store.location(&folder_key)))),
+            };
         }
-        Ok(_) => {}
+        Ok(None) => {}
         Err(e) => return Err(failed(format!("reading {}: {e}", deps.store.location(&record_key)))),
     }
     let mut size = 0;
@@ -112,10 +123,26 @@ pub async fn archive(deps: &ArchiveDeps<'_>, row: &ReportRow, now: DateTime<Utc>
 
 async fn read(deps: &ArchiveDeps<'_>, row: &ReportRow) -> Result<VersionCode, NotArchived> {
     let code = deps.code.version_code(&row.function_name, &row.version).await.map_err(|e| failed(e.to_string()))?;
+    whole(code)
+}
+
+/// A GetFunction answer an archive can be made of: a hash, a link (zip versions), and the
+/// environment variables themselves (Lambda reports an `Environment.Error` instead when it cannot
+/// decrypt them, e.g. with a disabled KMS key: an archive without them would restore a broken
+/// version).
+pub fn whole(code: VersionCode) -> Result<VersionCode, NotArchived> {
     if code.code_sha256.is_empty() || (code.package_type != "Image" && code.location.is_empty()) {
         return Err(failed("GetFunction gave no CodeSha256 or no Code.Location"));
     }
+    if let Some(error) = code.configuration.pointer("/Environment/Error") {
+        return Err(failed(format!("GetFunction could not give the environment variables ({error}): an archive without them could not restore the version")));
+    }
     Ok(code)
+}
+
+/// Whether an archive record is of the version GetFunction describes now.
+fn same_version(record: &ArchiveRecord, now: &VersionCode) -> bool {
+    record.code_sha256 == now.code_sha256 && record.last_modified == now.last_modified
 }
 
 /// The `version.json` of one version.
@@ -164,5 +191,25 @@ mod tests {
         assert!(changed_since_scan(&row("47DEQpj8HBSa", "2026-10-01T03:04:05.000+0000"), &unreadable_now).is_some(), "fail closed on AWS's side too");
         let no_hash_now = VersionCode { code_sha256: "".into(), ..now.clone() };
         assert!(changed_since_scan(&row("47DEQpj8HBSa", "2026-10-01T03:04:05.000+0000"), &no_hash_now).is_some(), "no hash now: fail closed");
+    }
+
+    #[test]
+    fn an_answer_without_a_hash_a_link_or_the_environment_itself_cannot_be_archived() {
+        let good = VersionCode { code_sha256: "A=".into(), location: "https://link".into(), package_type: "Zip".into(), configuration: serde_json::json!({"Environment": {"Variables": {"K": "v"}}}), ..Default::default() };
+        assert!(whole(good.clone()).is_ok());
+        assert!(whole(VersionCode { package_type: "Image".into(), location: "".into(), ..good.clone() }).is_ok(), "an image has no link");
+        assert!(whole(VersionCode { code_sha256: "".into(), ..good.clone() }).is_err());
+        assert!(whole(VersionCode { location: "".into(), ..good.clone() }).is_err());
+        let undecryptable = VersionCode { configuration: serde_json::json!({"Environment": {"Error": {"ErrorCode": "KMSDisabledException"}}}), ..good.clone() };
+        assert_eq!(whole(undecryptable).unwrap_err().outcome, outcome::ARCHIVE_FAILED);
+    }
+
+    #[test]
+    fn a_record_is_of_this_version_only_if_its_hash_and_last_modified_are() {
+        let now = VersionCode { code_sha256: "A=".into(), last_modified: "2026-10-01T03:04:05.000+0000".into(), ..Default::default() };
+        let record = |sha: &str, modified: &str| ArchiveRecord { code_sha256: sha.into(), last_modified: modified.into(), ..Default::default() };
+        assert!(same_version(&record("A=", "2026-10-01T03:04:05.000+0000"), &now));
+        assert!(!same_version(&record("B=", "2026-10-01T03:04:05.000+0000"), &now));
+        assert!(!same_version(&record("A=", "2026-10-02T03:04:05.000+0000"), &now));
     }
 }

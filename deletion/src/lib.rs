@@ -136,7 +136,14 @@ pub async fn run_everywhere(aws: &AwsFactory, scope: &Scope<'_>, approved: &[Rep
         let deleter = aws.deleter_at(&place, &group.account_id).await;
         let account_id = match (&store, group.account_id.is_empty()) {
             // Rows of runs that predate accounts: the folder names the account acted on.
-            (Some(_), true) => aws.account_id(&place, &snapstart_aws::CallCounter::default()).await.unwrap_or_else(|_| "unknown-account".to_string()),
+            (Some(_), true) => match aws.account_id(&place, &snapstart_aws::CallCounter::default()).await {
+                Ok(account) => account,
+                Err(e) => {
+                    fail_all(&group, &format!("could not learn the account these versions are in, which their archive folder names (fail closed): {e}"), done);
+                    progress.record(done, total).await;
+                    continue;
+                }
+            },
             _ => group.account_id.clone(),
         };
         let archive = match (&scope.archive, &store) {

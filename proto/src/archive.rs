@@ -96,7 +96,8 @@ impl ArchiveRecord {
 /// The folder of one version's archive under `prefix`:
 /// `<prefix><account_id>/<region>/<function_name>/<version>/`.
 pub fn folder(prefix: &str, account_id: &str, region: &str, function_name: &str, version: &str) -> String {
-    format!("{prefix}{account_id}/{region}/{function_name}/{version}/")
+    let sep = if prefix.is_empty() || prefix.ends_with('/') { "" } else { "/" };
+    format!("{prefix}{sep}{account_id}/{region}/{function_name}/{version}/")
 }
 
 #[cfg(test)]
@@ -156,5 +157,7 @@ mod tests {
     #[test]
     fn a_version_s_folder_is_account_region_function_version() {
         assert_eq!(folder("archive/", "111111111111", "us-west-2", "orders", "7"), "archive/111111111111/us-west-2/orders/7/");
+        assert_eq!(folder("archive", "111111111111", "us-west-2", "orders", "7"), "archive/111111111111/us-west-2/orders/7/", "a prefix is a folder");
+        assert_eq!(folder("", "111111111111", "us-west-2", "orders", "7"), "111111111111/us-west-2/orders/7/");
     }
 }

@@ -68,7 +68,7 @@ impl Prepared {
             "  3. UpdateFunctionConfiguration with the archived configuration".to_string(),
             format!("  4. PublishVersion with CodeSha256 {} (refused if $LATEST changed)", r.code_sha256),
             "  5. put $LATEST's code and configuration back and check its CodeSha256".to_string(),
-            "Every step is guarded by $LATEST's RevisionId; a failure puts $LATEST back. No alias is moved unless --point-alias is given.".to_string(),
+            "Each write is guarded by the RevisionId read after the update before it; whatever fails, $LATEST is put back (its configuration written back whole). No alias is moved unless --point-alias is given.".to_string(),
         ]);
         lines
     }

@@ -47,7 +47,10 @@ pub struct Failed {
 
 /// The configuration fields a restore checks after it wrote them: those the archive keeps that
 /// decide how the code runs. An absent field and an empty one are the same.
-const CHECKED: &[&str] = &["/Runtime", "/Handler", "/MemorySize", "/Timeout", "/Description", "/Role", "/Environment/Variables", "/SnapStart/ApplyOn", "/PackageType"];
+const CHECKED: &[&str] = &[
+    "/Runtime", "/Handler", "/MemorySize", "/Timeout", "/Description", "/Role", "/Environment/Variables", "/SnapStart/ApplyOn", "/PackageType",
+    "/Layers", "/KMSKeyArn", "/DeadLetterConfig/TargetArn", "/VpcConfig/SubnetIds", "/VpcConfig/SecurityGroupIds", "/Architectures",
+];
 
 /// The checked fields where `actual` differs from `expected`, as "field: expected → actual".
 pub fn differences(expected: &Value, actual: &Value) -> Vec<String> {
@@ -56,6 +59,7 @@ pub fn differences(expected: &Value, actual: &Value) -> Vec<String> {
             None | Some(Value::Null) => Value::Null,
             Some(Value::String(s)) if s.is_empty() || s == "None" => Value::Null,
             Some(Value::Object(o)) if o.is_empty() => Value::Null,
+            Some(Value::Array(a)) if a.is_empty() => Value::Null,
             Some(other) => other.clone(),
         }
     };
@@ -72,15 +76,24 @@ fn error(step: &str) -> impl Fn(snapstart_aws::AwsError) -> (String, String) + '
     move |e| (step.to_string(), e.to_string())
 }
 
-/// Reads `$LATEST` until no update is in progress.
+/// Reads `$LATEST` until no update is in progress; a failed update is an error.
 async fn settle(lambda: &dyn FunctionWrite, function: &str) -> Result<Latest, (String, String)> {
+    let latest = settled(lambda, function).await?;
+    match latest.last_update_status.as_str() {
+        "Failed" => Err(("GetFunction".into(), "$LATEST's last update failed".into())),
+        _ => Ok(latest),
+    }
+}
+
+/// Reads `$LATEST` until no update is in progress, whatever the last one ended as (putting it
+/// back must go on after a failed update).
+async fn settled(lambda: &dyn FunctionWrite, function: &str) -> Result<Latest, (String, String)> {
     let started = tokio::time::Instant::now();
     loop {
         let latest = lambda.latest(function).await.map_err(error("GetFunction"))?;
         match latest.last_update_status.as_str() {
             "InProgress" if started.elapsed() < SETTLE_TIMEOUT => tokio::time::sleep(SETTLE_POLL).await,
             "InProgress" => return Err(("GetFunction".into(), format!("$LATEST's update is still in progress after {} s", SETTLE_TIMEOUT.as_secs()))),
-            "Failed" => return Err(("GetFunction".into(), "$LATEST's last update failed".into())),
             _ => return Ok(latest),
         }
     }
@@ -90,7 +103,7 @@ async fn settle(lambda: &dyn FunctionWrite, function: &str) -> Result<Latest, (S
 async fn publish_archived(lambda: &dyn FunctionWrite, p: &Prepared, original: &Latest) -> Result<String, (String, String)> {
     let r = &p.record;
     let function = r.function_name.as_str();
-    lambda.update_code(function, &p.archived_code(), &original.revision_id).await.map_err(error("UpdateFunctionCode"))?;
+    lambda.update_code(function, &p.archived_code(), &architectures(&r.configuration), &original.revision_id).await.map_err(error("UpdateFunctionCode"))?;
     let now = settle(lambda, function).await?;
     if now.code.code_sha256 != r.code_sha256 {
         return Err(("UpdateFunctionCode".into(), format!("$LATEST's CodeSha256 is {} after the update, not the archived {}: $LATEST changed under the restore", now.code.code_sha256, r.code_sha256)));
@@ -106,17 +119,22 @@ async fn publish_archived(lambda: &dyn FunctionWrite, p: &Prepared, original: &L
     lambda.publish(function, &r.code_sha256, &now.revision_id, &description).await.map_err(error("PublishVersion"))
 }
 
-/// Step 5: `$LATEST`'s own code and configuration back, checked.
+/// The architectures a configuration runs on (sent with its code).
+fn architectures(configuration: &Value) -> Vec<String> {
+    configuration.get("Architectures").and_then(Value::as_array).map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect()).unwrap_or_default()
+}
+
+/// Step 5: `$LATEST`'s own code and configuration back, checked. The configuration is always
+/// written back whole (fields the check does not compare may differ too), and it goes on after a
+/// failed update.
 async fn put_back(lambda: &dyn FunctionWrite, function: &str, original: &Latest, source: &CodeSource) -> Result<(), (String, String)> {
-    let mut now = settle(lambda, function).await?;
-    if now.code.code_sha256 != original.code.code_sha256 {
-        lambda.update_code(function, source, &now.revision_id).await.map_err(error("UpdateFunctionCode ($LATEST back)"))?;
-        now = settle(lambda, function).await?;
+    let mut now = settled(lambda, function).await?;
+    if now.code.code_sha256 != original.code.code_sha256 || now.last_update_status == "Failed" {
+        lambda.update_code(function, source, &architectures(&original.code.configuration), &now.revision_id).await.map_err(error("UpdateFunctionCode ($LATEST back)"))?;
+        now = settled(lambda, function).await?;
     }
-    if !differences(&original.code.configuration, &now.code.configuration).is_empty() {
-        lambda.update_configuration(function, &original.code.configuration, &now.revision_id).await.map_err(error("UpdateFunctionConfiguration ($LATEST back)"))?;
-        now = settle(lambda, function).await?;
-    }
+    lambda.update_configuration(function, &original.code.configuration, &now.revision_id).await.map_err(error("UpdateFunctionConfiguration ($LATEST back)"))?;
+    now = settle(lambda, function).await?;
     let changed = differences(&original.code.configuration, &now.code.configuration);
     if now.code.code_sha256 != original.code.code_sha256 || !changed.is_empty() {
         return Err(("check $LATEST".into(), format!("$LATEST has CodeSha256 {} (was {}) and differs in: {}", now.code.code_sha256, original.code.code_sha256, changed.join("; "))));
@@ -152,7 +170,8 @@ pub async fn apply(aws: &AwsFactory, p: &Prepared, point_alias: Option<&str>) ->
         "Image" => CodeSource::Image(if original.code.resolved_image_uri.is_empty() { original.code.image_uri.clone() } else { original.code.resolved_image_uri.clone() }),
         _ => {
             use snapstart_aws::archive::ArchiveWrite;
-            let (store, _) = aws.archive_store(&r.region, &p.staging_bucket, "").await;
+            // Not pinned to the caller's account: the archive bucket is the worker's.
+            let store = aws.staging_store(&r.region, &p.staging_bucket).await;
             store.copy_link(&original.code.location, &latest_key, &original.code.code_sha256).await.map_err(|e| failed(("copy $LATEST's package".into(), e.to_string()), None, true, untouched))?;
             CodeSource::S3 { bucket: p.staging_bucket.clone(), key: latest_key.clone() }
         }
@@ -164,19 +183,22 @@ pub async fn apply(aws: &AwsFactory, p: &Prepared, point_alias: Option<&str>) ->
     }
     let published = publish_archived(lambda, p, &original).await;
     let back = put_back(lambda, function, &original, &original_source).await;
-    for key in [Some(latest_key), p.needs_copy().then(|| format!("{}{PACKAGE}", p.staging_prefix))].into_iter().flatten() {
+    // $LATEST's own package is kept while $LATEST may still need it.
+    let latest_copy = back.is_ok().then_some(latest_key.clone());
+    for key in [latest_copy, p.needs_copy().then(|| format!("{}{PACKAGE}", p.staging_prefix))].into_iter().flatten() {
         if let Err(e) = staging.delete(&p.staging_bucket, &key).await {
             tracing::warn!(key, error = %e, "could not remove a staging copy");
         }
     }
-    let latest_words = |ok: bool| if ok { "$LATEST was put back as it was" } else { "$LATEST could NOT be put back: check its code and configuration" };
+    let kept = format!("$LATEST could NOT be put back: check its code and configuration; its own package is kept at s3://{}/{latest_key}", p.staging_bucket);
+    let latest_words = |ok: bool| if ok { "$LATEST was put back as it was before the restore (a change made to it during the restore, if any, was undone)".to_string() } else { kept.clone() };
     let new_version = match (published, back) {
         (Ok(version), Ok(())) => version,
-        (Ok(version), Err(e)) => return Err(failed(e, Some(version), false, latest_words(false))),
-        (Err(e), back) => return Err(failed(e, None, back.is_ok(), latest_words(back.is_ok()))),
+        (Ok(version), Err(e)) => return Err(failed(e, Some(version), false, &latest_words(false))),
+        (Err(e), back) => return Err(failed(e, None, back.is_ok(), &latest_words(back.is_ok()))),
     };
     if let Some(alias) = point_alias {
-        lambda.point_alias(function, alias, &new_version).await.map_err(|e| failed(error("UpdateAlias")(e), Some(new_version.clone()), true, latest_words(true)))?;
+        lambda.point_alias(function, alias, &new_version).await.map_err(|e| failed(error("UpdateAlias")(e), Some(new_version.clone()), true, &latest_words(true)))?;
     }
     Ok(Restored { function_name: function.to_string(), restored_from_version: r.version.clone(), new_version, code_sha256: r.code_sha256.clone(), latest_restored: true })
 }

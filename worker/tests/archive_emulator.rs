@@ -251,7 +251,7 @@ async fn a_version_archived_by_an_earlier_attempt_is_not_downloaded_again() {
 
 #[tokio::test]
 #[ignore = "needs the AWS emulator: run scripts/test.sh"]
-async fn an_archive_of_another_package_under_the_same_number_is_replaced_not_trusted() {
+async fn an_archive_of_another_package_in_the_folder_is_neither_trusted_nor_overwritten() {
     // A folder whose version.json records another package (left by an earlier tool, a hand
     // edit, or an account whose numbers we cannot vouch for) must not stand for this version.
     let emu = account().await;
@@ -263,10 +263,13 @@ async fn an_archive_of_another_package_under_the_same_number_is_replaced_not_tru
 
     let results = delete(&emu, &[row], false, BUCKET).await;
 
-    assert_eq!(outcomes(&results), pairs(&[("1", outcome::DELETED)]));
+    assert_eq!(outcomes(&results), pairs(&[("1", outcome::ARCHIVE_FAILED)]), "{results:?}");
+    assert!(results[0].message.contains("archive of another package"), "{results:?}");
     let record = ArchiveRecord::parse(&object(&emu, &format!("{folder}version.json")).await.unwrap()).unwrap();
-    assert_eq!(record.code_sha256, sha, "archived again, as the package it is");
-    assert_eq!(sha256(&object(&emu, &format!("{folder}code.zip")).await.unwrap()), sha);
+    assert_eq!(record, old, "the folder's archive is left as it was");
+    assert!(object(&emu, &format!("{folder}code.zip")).await.is_none());
+    assert_ne!(record.code_sha256, sha);
+    assert_eq!(emu.versions_of("f").await.len(), 5, "nothing deleted");
 }
 
 #[tokio::test]

@@ -118,7 +118,6 @@ pub struct ArchiveStore {
     kms_key_id: String,
     expected_owner: Option<String>,
     counter: Arc<CallCounter>,
-    part_size: usize,
 }
 
 impl ArchiveStore {
@@ -126,13 +125,7 @@ impl ArchiveStore {
     /// owned by `expected_owner` when that is known.
     pub fn new(s3: aws_sdk_s3::Client, bucket: &str, kms_key_id: &str, expected_owner: Option<String>, counter: Arc<CallCounter>) -> Self {
         let http = reqwest::Client::builder().connect_timeout(Duration::from_secs(10)).read_timeout(READ_TIMEOUT).build().expect("an HTTP client with rustls");
-        Self { s3, http, bucket: bucket.to_string(), kms_key_id: kms_key_id.to_string(), expected_owner, counter, part_size: PART_SIZE }
-    }
-
-    /// Parts of `bytes` instead of [`PART_SIZE`] (tests; S3 refuses parts under 5 MiB but the last).
-    pub fn with_part_size(mut self, bytes: usize) -> Self {
-        self.part_size = bytes;
-        self
+        Self { s3, http, bucket: bucket.to_string(), kms_key_id: kms_key_id.to_string(), expected_owner, counter }
     }
 
     fn encryption(&self) -> (ServerSideEncryption, Option<String>) {
@@ -200,7 +193,7 @@ impl ArchiveStore {
         let mut hash = Sha256::new();
         // One part's buffer, never grown past it (pages are touched only as bytes arrive), and
         // the part in flight: memory is about two parts whatever the package's size.
-        let capacity = |known: Option<u64>| known.map_or(self.part_size, |n| (n as usize).min(self.part_size));
+        let capacity = |known: Option<u64>| known.map_or(PART_SIZE, |n| (n as usize).min(PART_SIZE));
         let mut buffer: Vec<u8> = Vec::with_capacity(capacity(response.content_length()));
         let mut parts: Vec<CompletedPart> = Vec::new();
         let mut bytes = 0u64;
@@ -209,13 +202,13 @@ impl ArchiveStore {
             bytes += chunk.len() as u64;
             let mut rest: &[u8] = &chunk;
             while !rest.is_empty() {
-                let take = rest.len().min(self.part_size - buffer.len());
+                let take = rest.len().min(PART_SIZE - buffer.len());
                 buffer.extend_from_slice(&rest[..take]);
                 rest = &rest[take..];
-                if buffer.len() < self.part_size {
+                if buffer.len() < PART_SIZE {
                     continue;
                 }
-                let part = Bytes::from(std::mem::replace(&mut buffer, Vec::with_capacity(self.part_size)));
+                let part = Bytes::from(std::mem::replace(&mut buffer, Vec::with_capacity(PART_SIZE)));
                 let id = match upload_id {
                     Some(id) => id.clone(),
                     None => upload_id.insert(self.create_upload(key).await.map_err(CopyError::Store)?).clone(),
@@ -272,6 +265,22 @@ impl ArchiveStore {
     }
 }
 
+/// GetObject's body, `None` when there is no such key (404 `NoSuchKey`, which S3 answers only to
+/// a caller with `s3:ListBucket`: emulator/FIDELITY.md); any other error fails the read.
+pub(crate) async fn object_body(s3: &aws_sdk_s3::Client, counter: &CallCounter, bucket: &str, key: &str, owner: Option<String>) -> Result<Option<ByteStream>, AwsError> {
+    let result = with_retries("GetObject", None, counter, RetryPolicy::default(), || s3.get_object().bucket(bucket).key(key).set_expected_bucket_owner(owner.clone()).send()).await;
+    match result {
+        Ok(out) => Ok(Some(out.body)),
+        Err(e) if e.code == "NoSuchKey" => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// All of a (small) body.
+pub(crate) async fn whole_body(body: ByteStream) -> Result<Vec<u8>, AwsError> {
+    Ok(body.collect().await.map_err(|e| AwsError::invalid("GetObject", format!("reading the body: {e}")))?.into_bytes().to_vec())
+}
+
 /// The code and message of an S3 error document, or the start of whatever came instead.
 fn s3_error(body: &str) -> String {
     let tag = |name: &str| body.split_once(&format!("<{name}>")).and_then(|(_, rest)| rest.split_once(&format!("</{name}>"))).map(|(v, _)| v.to_string());
@@ -289,17 +298,9 @@ impl ArchiveWrite for ArchiveStore {
     }
 
     async fn read(&self, key: &str) -> Result<Option<Vec<u8>>, AwsError> {
-        let result = with_retries("GetObject", None, &self.counter, RetryPolicy::default(), || {
-            self.s3.get_object().bucket(&self.bucket).key(key).set_expected_bucket_owner(self.expected_owner.clone()).send()
-        })
-        .await;
-        match result {
-            Ok(out) => {
-                let body = out.body.collect().await.map_err(|e| AwsError::invalid("GetObject", format!("reading the body: {e}")))?;
-                Ok(Some(body.into_bytes().to_vec()))
-            }
-            Err(e) if e.code == "NoSuchKey" => Ok(None),
-            Err(e) => Err(e),
+        match object_body(&self.s3, &self.counter, &self.bucket, key, self.expected_owner.clone()).await? {
+            Some(body) => Ok(Some(whole_body(body).await?)),
+            None => Ok(None),
         }
     }
 

@@ -9,7 +9,7 @@ use base64::Engine;
 use sha2::{Digest, Sha256};
 
 use super::{
-    archive::VersionCode,
+    archive::{object_body, whole_body, VersionCode},
     configuration::configuration_update,
     lambda::LambdaAdapter,
     retry::{with_retries, RetryPolicy},
@@ -104,23 +104,16 @@ impl ArchiveReader {
 
     /// The object's body, `None` when there is none.
     pub async fn read(&self, bucket: &str, key: &str) -> Result<Option<Vec<u8>>, AwsError> {
-        let result = with_retries("GetObject", None, &self.counter, RetryPolicy::default(), || self.s3.get_object().bucket(bucket).key(key).send()).await;
-        match result {
-            Ok(out) => Ok(Some(out.body.collect().await.map_err(|e| AwsError::invalid("GetObject", format!("reading the body: {e}")))?.into_bytes().to_vec())),
-            Err(e) if e.code == "NoSuchKey" => Ok(None),
-            Err(e) => Err(e),
+        match object_body(&self.s3, &self.counter, bucket, key, None).await? {
+            Some(body) => Ok(Some(whole_body(body).await?)),
+            None => Ok(None),
         }
     }
 
     /// The SHA-256 (base64) and size of an object, read as a stream (one chunk at a time);
     /// `None` when there is no such object.
     pub async fn sha256(&self, bucket: &str, key: &str) -> Result<Option<(String, u64)>, AwsError> {
-        let result = with_retries("GetObject", None, &self.counter, RetryPolicy::default(), || self.s3.get_object().bucket(bucket).key(key).send()).await;
-        let mut body = match result {
-            Ok(out) => out.body,
-            Err(e) if e.code == "NoSuchKey" => return Ok(None),
-            Err(e) => return Err(e),
-        };
+        let Some(mut body) = object_body(&self.s3, &self.counter, bucket, key, None).await? else { return Ok(None) };
         let (mut hash, mut size) = (Sha256::new(), 0u64);
         while let Some(chunk) = body.try_next().await.map_err(|e| AwsError::invalid("GetObject", format!("reading the body: {e}")))? {
             hash.update(&chunk);
@@ -165,9 +158,4 @@ impl StagingWriter {
     pub async fn delete(&self, bucket: &str, key: &str) -> Result<(), AwsError> {
         with_retries("DeleteObject", None, &self.counter, RetryPolicy::default(), || self.s3.delete_object().bucket(bucket).key(key).send()).await.map(|_| ())
     }
-}
-
-/// Where a restore keeps its staging copies in a bucket: `<prefix>snapstart-cleaner-restore/<function>/<name>`.
-pub fn staging_key(prefix: &str, function_name: &str, name: &str) -> String {
-    format!("{prefix}snapstart-cleaner-restore/{function_name}/{name}")
 }

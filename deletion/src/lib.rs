@@ -121,8 +121,8 @@ pub async fn run_everywhere(aws: &AwsFactory, scope: &Scope<'_>, approved: &[Rep
     let total = approved.len();
     // The archive bucket is in the run's first region and written with the worker's own
     // credentials, whichever account a version is in.
-    let store = match &scope.archive {
-        Some(a) => Some(aws.archive_store(scope.default_region, a.bucket, a.kms_key_id).await.0),
+    let archive_at = match &scope.archive {
+        Some(a) => Some((a, aws.archive_store(scope.default_region, a.bucket, a.kms_key_id).await.0)),
         None => None,
     };
     for group in places(approved, scope.default_region) {
@@ -134,7 +134,7 @@ pub async fn run_everywhere(aws: &AwsFactory, scope: &Scope<'_>, approved: &[Rep
         }
         let (readers, _) = aws.readers_at(&place, &group.account_id).await;
         let deleter = aws.deleter_at(&place, &group.account_id).await;
-        let account_id = match (&store, group.account_id.is_empty()) {
+        let account_id = match (&archive_at, group.account_id.is_empty()) {
             // Rows of runs that predate accounts: the folder names the account acted on.
             (Some(_), true) => match aws.account_id(&place, &snapstart_aws::CallCounter::default()).await {
                 Ok(account) => account,
@@ -146,18 +146,15 @@ pub async fn run_everywhere(aws: &AwsFactory, scope: &Scope<'_>, approved: &[Rep
             },
             _ => group.account_id.clone(),
         };
-        let archive = match (&scope.archive, &store) {
-            (Some(a), Some(store)) => Some(ArchiveDeps {
-                code: deleter.as_ref(),
-                store,
-                prefix: a.prefix,
-                account_id: &account_id,
-                region: &group.region,
-                workflow_id: a.workflow_id,
-                run_id: a.run_id,
-            }),
-            _ => None,
-        };
+        let archive = archive_at.as_ref().map(|(a, store)| ArchiveDeps {
+            code: deleter.as_ref(),
+            store,
+            prefix: a.prefix,
+            account_id: &account_id,
+            region: &group.region,
+            workflow_id: a.workflow_id,
+            run_id: a.run_id,
+        });
         let deps = DeleteDeps {
             lambda: readers.lambda.as_ref(),
             deleter: deleter.as_ref(),

@@ -69,6 +69,15 @@ fn row_line(r: &ReportRow) -> String {
     )
 }
 
+/// "Candidates: N; …": what deleting them is worth, code storage first in a run over every
+/// version (that is what it is for), the cache saving first otherwise.
+fn candidates_line(s: &ReportSummary) -> String {
+    match s.settings.as_ref().is_some_and(|st| st.covers_every_version()) {
+        true => format!("Candidates: {}; {}; estimated SnapStart cache saving ${:.2}/month{}", s.candidates, code_storage_phrase(s), s.estimated_monthly_saving_usd, approximate(s)),
+        false => format!("Candidates: {}; estimated saving ${:.2}/month{}; {}", s.candidates, s.estimated_monthly_saving_usd, approximate(s), code_storage_phrase(s)),
+    }
+}
+
 /// Said after the saving when some region's cache price is not in the price table.
 fn approximate(s: &ReportSummary) -> &'static str {
     if s.price_approximate {
@@ -89,32 +98,19 @@ pub fn approval_email(e: &ApprovalEmail) -> Message {
     };
     let mut text = String::new();
     let undo = undo_phrase(e.dry_run, e.archive_uri);
-    match every {
-        true => {
-            let _ = writeln!(text, "snapstart-cleaner found {} unused published versions in {}: deleting them {}.\n{mode}.\n{undo}\n", s.candidates, s.region, code_storage_phrase(s));
-        }
-        false => {
-            let _ = writeln!(text, "snapstart-cleaner found {} unused SnapStart versions in {}.\n{mode}.\n{undo}\n", s.candidates, s.region);
-        }
-    }
+    let found = match every {
+        true => format!("{} unused published versions in {}: deleting them {}", s.candidates, s.region, code_storage_phrase(s)),
+        false => format!("{} unused SnapStart versions in {}", s.candidates, s.region),
+    };
+    let _ = writeln!(text, "snapstart-cleaner found {found}.\n{mode}.\n{undo}\n");
     let _ = writeln!(text, "Settings: {}", settings_line(s));
-    match every {
-        true => {
-            let _ = writeln!(text, "Scanned {} versions ({} with SnapStart) in {} functions; states: {}", s.versions_in_scope, s.snapstart_versions, s.functions_scanned, states_line(s));
-        }
-        false => {
-            let _ = writeln!(text, "Scanned {} SnapStart versions in {} functions; states: {}", s.snapstart_versions, s.functions_scanned, states_line(s));
-        }
-    }
+    let scanned = match every {
+        true => format!("{} versions ({} with SnapStart)", s.versions_in_scope, s.snapstart_versions),
+        false => format!("{} SnapStart versions", s.snapstart_versions),
+    };
+    let _ = writeln!(text, "Scanned {scanned} in {} functions; states: {}", s.functions_scanned, states_line(s));
     let _ = writeln!(text, "Stage A pass {}, stage B pass {}, alias-protected {}, check failed {}", s.stage_a_pass, s.stage_b_pass, s.alias_protected, s.check_failed);
-    match every {
-        true => {
-            let _ = writeln!(text, "Candidates: {}; {}; estimated SnapStart cache saving ${:.2}/month{}\n", s.candidates, code_storage_phrase(s), s.estimated_monthly_saving_usd, approximate(s));
-        }
-        false => {
-            let _ = writeln!(text, "Candidates: {}; estimated saving ${:.2}/month{}; {}\n", s.candidates, s.estimated_monthly_saving_usd, approximate(s), code_storage_phrase(s));
-        }
-    }
+    let _ = writeln!(text, "{}\n", candidates_line(s));
     let targets = target_lines(s);
     for line in &targets {
         let _ = writeln!(text, "  {line}");
@@ -196,14 +192,7 @@ pub fn completion_email(e: &CompletionEmail) -> Message {
     let mut text = String::new();
     let _ = writeln!(text, "Run {} ({}): {headline}.", e.workflow_id, e.status);
     let _ = writeln!(text, "Mode: {}", if e.dry_run { "dry run" } else { "live" });
-    match e.summary.settings.as_ref().is_some_and(|st| st.covers_every_version()) {
-        true => {
-            let _ = writeln!(text, "Candidates: {}; {}; estimated SnapStart cache saving ${:.2}/month", e.summary.candidates, code_storage_phrase(e.summary), e.summary.estimated_monthly_saving_usd);
-        }
-        false => {
-            let _ = writeln!(text, "Candidates: {}; estimated saving ${:.2}/month; {}", e.summary.candidates, e.summary.estimated_monthly_saving_usd, code_storage_phrase(e.summary));
-        }
-    }
+    let _ = writeln!(text, "{}", candidates_line(e.summary));
     if let Some(d) = e.decision {
         let _ = writeln!(
             text,
